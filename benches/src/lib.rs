@@ -1,0 +1,1 @@
+//! Benchmarks of memotrace against its peers live under `benches/`.

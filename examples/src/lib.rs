@@ -1,0 +1,1 @@
+//! Examples of memotrace live under `examples/`.

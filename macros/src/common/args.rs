@@ -1,0 +1,159 @@
+//! The attribute's argument list (`name = value`, `name(list)`, `name`) and the set-once
+//! holders each macro stores its settings in.
+
+use super::Errors;
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
+
+/// One attribute argument with its name resolved to a string.
+pub struct Arg {
+    pub name: String,
+    pub meta: Meta,
+}
+
+impl Arg {
+    /// The span of the argument's name, where "unknown"/"duplicate" errors point.
+    pub fn name_span(&self) -> Span {
+        self.meta.path().span()
+    }
+
+    /// The `value` of `name = value`, or an error saying how to write it.
+    pub fn value(&self, example: &str) -> syn::Result<&Expr> {
+        match &self.meta {
+            Meta::NameValue(nv) => Ok(&nv.value),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!("`{}` takes a value: write `{} = {example}`", self.name, self.name),
+            )),
+        }
+    }
+
+    /// The tokens inside `name(...)`, or an error saying how to write it.
+    pub fn list(&self, example: &str) -> syn::Result<&TokenStream> {
+        match &self.meta {
+            Meta::List(list) => Ok(&list.tokens),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!("`{}` takes a list: write `{}({example})`", self.name, self.name),
+            )),
+        }
+    }
+}
+
+/// The parsed argument list of one attribute.
+pub struct ArgList(pub Vec<Arg>);
+
+impl ArgList {
+    /// Parses `a = 1, b(x, y), c`; an empty stream is an empty list.
+    pub fn parse(tokens: TokenStream) -> syn::Result<Self> {
+        let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens)?;
+        Ok(Self(
+            metas
+                .into_iter()
+                .map(|meta| Arg { name: path_name(meta.path()), meta })
+                .collect(),
+        ))
+    }
+}
+
+fn path_name(path: &Path) -> String {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments.join("::")
+}
+
+/// Reports an unknown argument, suggesting the closest known name.
+pub fn unknown(errors: &mut Errors, arg: &Arg, known: &[&str]) {
+    let closest = known.iter().map(|k| (edit_distance(k, &arg.name), *k)).filter(|(d, _)| *d <= 2).min();
+    let list = known.join(", ");
+    let message = match closest {
+        Some((_, k)) => format!("unknown argument `{}`; did you mean `{k}`? Expected one of: {list}", arg.name),
+        None => format!("unknown argument `{}`; expected one of: {list}", arg.name),
+    };
+    errors.push(arg.name_span(), message);
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// A setting that may be given once; a second one is an error on its name.
+pub struct Setting<T> {
+    name: &'static str,
+    value: Option<(T, Span)>,
+}
+
+impl<T> Setting<T> {
+    pub const fn new(name: &'static str) -> Self {
+        Self { name, value: None }
+    }
+
+    /// Stores `value` unless the setting was already given.
+    pub fn set(&mut self, span: Span, value: T, errors: &mut Errors) {
+        if self.value.is_some() {
+            errors.push(span, format!("duplicate argument `{}`: give it once", self.name));
+        } else {
+            self.value = Some((value, span));
+        }
+    }
+
+    /// Stores the result of parsing, recording its error instead.
+    pub fn set_parsed(&mut self, span: Span, value: syn::Result<T>, errors: &mut Errors) {
+        match value {
+            Ok(value) => self.set(span, value, errors),
+            Err(e) => {
+                // Still mark the name as seen so a duplicate is reported too.
+                if self.value.is_some() {
+                    errors.push(span, format!("duplicate argument `{}`: give it once", self.name));
+                }
+                errors.push_error(e);
+            }
+        }
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.value.as_ref().map(|(v, _)| v)
+    }
+
+    pub fn span(&self) -> Option<Span> {
+        self.value.as_ref().map(|(_, s)| *s)
+    }
+
+    pub fn into_inner(self) -> Option<T> {
+        self.value.map(|(v, _)| v)
+    }
+}
+
+/// The string literal in `expr`, or an error naming what was expected.
+pub fn lit_str<'a>(expr: &'a Expr, what: &str) -> syn::Result<&'a LitStr> {
+    match expr {
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s),
+        other => Err(syn::Error::new_spanned(other, format!("`{what}` takes a string literal, e.g. `{what} = \"...\"`"))),
+    }
+}
+
+/// `crate = "path::to::memotrace"`: the path the expansion uses to reach the runtime.
+pub fn crate_path(expr: &Expr) -> syn::Result<Path> {
+    let lit = lit_str(expr, "crate")?;
+    lit.parse::<Path>().map_err(|_| {
+        syn::Error::new(lit.span(), "`crate` takes a path in a string, e.g. `crate = \"my_crate::memotrace\"`")
+    })
+}
+
+/// The runtime path: the user's `crate = ".."` or `::memotrace`.
+pub fn runtime_path(custom: Option<Path>) -> Path {
+    custom.unwrap_or_else(|| syn::parse_quote!(::memotrace))
+}

@@ -1,0 +1,12 @@
+//! Pieces every macro shares: argument lists, durations, key templates, the runtime path,
+//! error collection and the model of the annotated function.
+
+pub mod args;
+pub mod duration;
+pub mod errors;
+pub mod signature;
+pub mod template;
+
+pub use args::{ArgList, Setting};
+pub use errors::Errors;
+pub use signature::FnModel;

@@ -1,0 +1,206 @@
+//! One typed model of the annotated function, shared by all three macros: its receiver,
+//! its arguments with their borrowed/owned form, and the shape of what it returns.
+
+use proc_macro2::{Span, TokenStream};
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, Receiver, ReturnType, Type};
+
+/// The annotated function.
+pub struct FnModel {
+    pub item: ItemFn,
+    pub receiver: Option<Receiver>,
+    pub args: Vec<ArgModel>,
+    pub output: Output,
+}
+
+/// One non-receiver argument.
+pub struct ArgModel {
+    /// The binding name; `None` for destructuring patterns.
+    pub ident: Option<Ident>,
+    pub pat: Pat,
+    pub ty: Type,
+    pub form: ArgForm,
+}
+
+/// How an argument is passed.
+pub enum ArgForm {
+    /// By value.
+    Owned,
+    /// `&T` (including `&str`, `&[T]`): `T` is the referent.
+    Shared(Type),
+    /// `&mut T`.
+    Exclusive,
+    /// `impl Trait`, anywhere in the type.
+    ImplTrait,
+}
+
+/// What the function returns.
+pub enum Output {
+    /// `-> ()` or nothing.
+    Unit,
+    /// `Result<T, ..>`: the `Ok` type.
+    Result(Type),
+    /// `Option<T>`: the `Some` type.
+    Option(Type),
+    /// Anything else.
+    Plain(Type),
+}
+
+impl FnModel {
+    /// Parses the item the attribute is on; anything but a fn with a body is an error that
+    /// says where the attribute goes.
+    pub fn parse(item: TokenStream, macro_name: &str) -> syn::Result<Self> {
+        let item: ItemFn = syn::parse2(item.clone()).map_err(|_| {
+            syn::Error::new(
+                first_span(&item),
+                format!("#[{macro_name}] goes on a `fn` with a body (a free fn or a method in an `impl` block)"),
+            )
+        })?;
+        let mut receiver = None;
+        let mut args = Vec::new();
+        for input in &item.sig.inputs {
+            match input {
+                FnArg::Receiver(r) => receiver = Some(r.clone()),
+                FnArg::Typed(pt) => {
+                    let ident = match &*pt.pat {
+                        Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => Some(pi.ident.clone()),
+                        _ => None,
+                    };
+                    args.push(ArgModel {
+                        ident,
+                        pat: (*pt.pat).clone(),
+                        ty: (*pt.ty).clone(),
+                        form: ArgForm::of(&pt.ty),
+                    });
+                }
+            }
+        }
+        let output = Output::of(&item.sig.output);
+        Ok(Self { item, receiver, args, output })
+    }
+
+    pub fn name(&self) -> &Ident {
+        &self.item.sig.ident
+    }
+
+    pub fn is_async(&self) -> bool {
+        self.item.sig.asyncness.is_some()
+    }
+
+    /// The argument called `name`.
+    pub fn arg(&self, name: &str) -> Option<&ArgModel> {
+        self.args.iter().find(|a| a.ident.as_ref().is_some_and(|i| i == name))
+    }
+
+    /// Names of the arguments, for "expected one of" messages.
+    pub fn arg_names(&self) -> String {
+        let names: Vec<String> =
+            self.args.iter().filter_map(|a| a.ident.as_ref()).map(|i| format!("`{i}`")).collect();
+        if names.is_empty() {
+            "the function has no named arguments".to_owned()
+        } else {
+            format!("the arguments are {}", names.join(", "))
+        }
+    }
+
+    /// The declared return type, `()` when there is none.
+    pub fn return_type(&self) -> Type {
+        match &self.item.sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => (**ty).clone(),
+        }
+    }
+}
+
+impl ArgForm {
+    fn of(ty: &Type) -> Self {
+        if contains_impl_trait(ty) {
+            return Self::ImplTrait;
+        }
+        match ty {
+            Type::Reference(r) if r.mutability.is_some() => Self::Exclusive,
+            Type::Reference(r) => Self::Shared((*r.elem).clone()),
+            Type::Paren(p) => Self::of(&p.elem),
+            Type::Group(g) => Self::of(&g.elem),
+            _ => Self::Owned,
+        }
+    }
+}
+
+impl Output {
+    fn of(output: &ReturnType) -> Self {
+        let ty = match output {
+            ReturnType::Default => return Self::Unit,
+            ReturnType::Type(_, ty) => &**ty,
+        };
+        if let Type::Tuple(t) = ty {
+            if t.elems.is_empty() {
+                return Self::Unit;
+            }
+        }
+        if let Type::Path(tp) = ty {
+            if let Some(last) = tp.path.segments.last() {
+                if let PathArguments::AngleBracketed(ab) = &last.arguments {
+                    let first = ab.args.iter().find_map(|a| match a {
+                        GenericArgument::Type(t) => Some(t.clone()),
+                        _ => None,
+                    });
+                    match (last.ident.to_string().as_str(), first) {
+                        ("Result", Some(ok)) => return Self::Result(ok),
+                        ("Option", Some(some)) if ab.args.len() == 1 => return Self::Option(some),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Self::Plain(ty.clone())
+    }
+}
+
+/// Whether `impl Trait` appears anywhere in the type.
+pub fn contains_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'a syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// Whether the tokens mention `Self` (a type or `self` receiver is not counted).
+pub fn mentions_self_type(ty: &Type) -> Option<Span> {
+    struct Finder(Option<Span>);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_ident(&mut self, ident: &'a Ident) {
+            if ident == "Self" && self.0.is_none() {
+                self.0 = Some(ident.span());
+            }
+        }
+    }
+    let mut finder = Finder(None);
+    syn::visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// Whether a lifetime or reference appears in the type.
+pub fn borrows(ty: &Type) -> Option<Span> {
+    struct Finder(Option<Span>);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_type_reference(&mut self, r: &'a syn::TypeReference) {
+            self.0.get_or_insert(r.span());
+        }
+        fn visit_lifetime(&mut self, l: &'a syn::Lifetime) {
+            self.0.get_or_insert(l.span());
+        }
+    }
+    let mut finder = Finder(None);
+    syn::visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+fn first_span(tokens: &TokenStream) -> Span {
+    tokens.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span())
+}

@@ -1,0 +1,10 @@
+//! What generated code calls. Not public API: it changes without notice; the macro
+//! crate is pinned to this exact runtime version.
+
+mod cache;
+mod db;
+mod perf;
+
+pub use cache::*;
+pub use db::*;
+pub use perf::*;

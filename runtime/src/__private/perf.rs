@@ -1,0 +1,1 @@
+//! Items the expansions reach for the perf side.

@@ -1,0 +1,1 @@
+//! Cache stores, keys, registry and statistics.

@@ -1,0 +1,1 @@
+//! Database query events: statement sanitising, the `db.query` span and adapters.

@@ -1,0 +1,1 @@
+//! The logging runtime: init/config, formats, redaction and context binding.

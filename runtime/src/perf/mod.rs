@@ -1,0 +1,1 @@
+//! Operation timing and the metrics snapshot.

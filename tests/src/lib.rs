@@ -1,0 +1,1 @@
+//! Shared helpers for memotrace integration tests.
