@@ -1,0 +1,1 @@
+//! rusqlite adapter.
