@@ -359,8 +359,11 @@ fn literal_list_end(b: &[u8], mut i: usize) -> Option<usize> {
                 }
                 e
             }
-            b'$' if i + 1 < n && b[i + 1].is_ascii_digit() => word_end(b, i + 1),
-            b':' | b'@' | b'$' if i + 1 < n && is_ident_start(b[i + 1]) => word_end(b, i + 1),
+            b'$' => match dollar_quote_end(b, i).ok()? {
+                Some(end) => end,
+                None => word_end(b, i + 1),
+            },
+            b':' | b'@' if i + 1 < n && is_ident_start(b[i + 1]) => word_end(b, i + 1),
             b'x' | b'X' | b'n' | b'N' | b'b' | b'B' | b'e' | b'E'
                 if i + 1 < n && b[i + 1] == b'\'' =>
             {
