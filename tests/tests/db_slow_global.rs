@@ -62,7 +62,7 @@ fn code_threshold_applies_to_macro_and_adapters() {
     assert_eq!(warn.get("db.system.name"), "sqlite");
 
     // A statement's own `slow` wins over the global one.
-    memotrace::db::set_slow_threshold(Duration::from_secs(3600));
+    memotrace::db::set_slow_threshold(Duration::from_hours(1));
     let (cap, _) = capture(Level::TRACE, || run(&conn, &slow).unwrap());
     assert_eq!(cap.messages(), ["sql_query_started", "sql_query_completed"]);
 }
