@@ -85,7 +85,12 @@ pub fn parse(tokens: TokenStream, model: &FnModel, errors: &mut Errors) -> Optio
             "#[instrument_db] cannot time a `const fn`: remove `const`",
         );
     }
-    let statement_given = statement.get().is_some() || list.0.iter().any(|a| a.name == "statement");
+    // An unknown argument may be a misspelt `statement`: its error says so already.
+    let statement_given = statement.get().is_some()
+        || list
+            .0
+            .iter()
+            .any(|a| a.name == "statement" || !KNOWN.contains(&a.name.as_str()));
     if !statement_given {
         errors.push(
             Span::call_site(),
