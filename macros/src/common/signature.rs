@@ -2,7 +2,6 @@
 //! its arguments with their borrowed/owned form, and the shape of what it returns.
 
 use proc_macro2::{Span, TokenStream};
-use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, Receiver, ReturnType, Type};
 
 /// The annotated function.
