@@ -1,7 +1,26 @@
 //! `#[cached]`: parse (`args`), validate (`check`), expand (`expand`).
 
+mod args;
+mod check;
+mod expand;
+
+use crate::common::errors::with_original;
+use crate::common::{ArgList, Errors, FnModel};
 use proc_macro2::TokenStream;
 
-pub fn expand(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let model = match FnModel::parse(item.clone(), "cached") {
+        Ok(model) => model,
+        Err(e) => return with_original(&e, item),
+    };
+    let mut errors = Errors::default();
+    let list = errors
+        .ok(ArgList::parse(args))
+        .unwrap_or(ArgList(Vec::new()));
+    let args = args::CachedArgs::parse(list, &mut errors);
+    check::check(&args, &model, &mut errors);
+    match errors.finish() {
+        Ok(()) => expand::expand(&args, &model),
+        Err(e) => with_original(&e, item),
+    }
 }

@@ -2,9 +2,9 @@
 //! its span and every mistake is collected.
 
 use super::infer::infer;
-use crate::common::args::{self, unknown, Arg};
+use crate::common::args::{self, unknown, Arg, Setting};
 use crate::common::signature::ArgForm;
-use crate::common::{duration, ArgList, Errors, FnModel, Setting};
+use crate::common::{duration, ArgList, Errors, FnModel};
 use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -21,6 +21,7 @@ const KNOWN: &[&str] = &[
 ];
 
 /// Where the statement comes from.
+#[derive(Clone)]
 pub enum Statement {
     /// `statement = "SELECT ..."`.
     Literal(LitStr),
@@ -97,8 +98,8 @@ pub fn parse(tokens: TokenStream, model: &FnModel, errors: &mut Errors) -> Optio
             "#[instrument_db] needs the statement the fn runs: add `statement = \"SELECT ...\"`, or `statement = sql` naming a `&str` argument",
         );
     }
-    let statement = statement.into_inner()?;
-    let (mut operation, mut table) = (operation.into_inner(), table.into_inner());
+    let statement = statement.get().cloned()?;
+    let (mut operation, mut table) = (operation.get().cloned(), table.get().cloned());
     if let Statement::Literal(lit) = &statement {
         if operation.is_none() || table.is_none() {
             let (op, t) = infer(&lit.value());
@@ -108,14 +109,15 @@ pub fn parse(tokens: TokenStream, model: &FnModel, errors: &mut Errors) -> Optio
     }
     Some(Config {
         system: system
-            .into_inner()
+            .get()
+            .cloned()
             .unwrap_or_else(|| "other_sql".to_owned()),
         statement,
         operation,
         table,
-        slow_ms: slow.into_inner(),
-        params: params.into_inner().unwrap_or_default(),
-        krate: args::runtime_path(krate.into_inner()),
+        slow_ms: slow.get().cloned(),
+        params: params.get().cloned().unwrap_or_default(),
+        krate: args::runtime_path(krate.get().cloned()),
     })
 }
 

@@ -54,7 +54,7 @@ pub fn expand(model: &FnModel, config: &Config) -> TokenStream {
         quote!(: #ret_ty)
     };
     let finish = match model.output {
-        Output::Result(_) => quote!(#call.finish_result(&#result);),
+        Output::Result => quote!(#call.finish_result(&#result);),
         _ => quote!(#call.finish();),
     };
     let block = &model.item.block;

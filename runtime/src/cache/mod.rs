@@ -1,1 +1,29 @@
-//! Cache stores, keys, registry and statistics.
+//! Caches: the in-memory stores behind `#[cached]`, their statistics, the registry of
+//! every cache, and tag invalidation.
+//!
+//! The default engine is quick_cache (S3-FIFO, sharded) holding `(value, expiry)` checked
+//! against a coarse clock (~1 ms resolution, see [`clock`](self)); caches that ask for a
+//! time to idle use moka. Both sit behind [`LocalStore`].
+
+mod background;
+mod clock;
+mod config;
+mod memory;
+mod moka_store;
+mod outcome;
+mod quick;
+mod registry;
+mod single_flight;
+mod stats;
+mod store;
+mod tags;
+
+pub use config::{CacheConfig, Entry, DEFAULT_MAX_CAPACITY};
+pub use memory::{Load, Lookup, MemoryCache, Refresh};
+pub use moka_store::MokaStore;
+pub use outcome::{OkOnly, OptionAll, Outcome, Plain, ReturnKind, SomeOnly, ValueOf};
+pub use quick::QuickStore;
+pub use registry::{invalidate_tag, register, registry, BoxFuture, CacheInfo, RegisteredCache};
+pub use single_flight::{FlightGuard, Flights, Joined};
+pub use stats::CacheStats;
+pub use store::{Claim, LoadGuard, LocalStore};

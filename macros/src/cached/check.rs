@@ -1,0 +1,128 @@
+//! Cross-checks of `#[cached]` arguments against each other and against the function;
+//! every problem is recorded, spanned on the token to change.
+
+use super::args::{CachedArgs, KeySpec, StoreKind};
+use crate::common::signature::{self, ArgForm, Output};
+use crate::common::{Errors, FnModel};
+use syn::ReturnType;
+
+pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
+    check_store(args, errors);
+    check_time_policy(args, model, errors);
+    check_signature(model, errors);
+    check_key(args, model, errors);
+    if let Some(tags) = args.tags.get() {
+        for tag in tags {
+            tag.check(model, errors);
+        }
+    }
+    if let (Some(true), Some(span)) = (args.cache_none.get(), args.cache_none.span()) {
+        if !matches!(model.output, Output::Option) {
+            errors.push(
+                span,
+                "`cache_none` applies to fns returning `Option`; remove it",
+            );
+        }
+    }
+}
+
+fn check_store(args: &CachedArgs, errors: &mut Errors) {
+    if let (Some(store), Some(span)) = (args.store.get(), args.store.span()) {
+        if *store != StoreKind::Memory {
+            errors.push(
+                span,
+                "`store = redis` and `store = tiered` are not available in this version of memotrace; \
+                 use `store = memory` (the default) or remove `store`",
+            );
+        }
+    }
+    if let Some(span) = args.lock_timeout.span() {
+        errors.push(span, "`lock_timeout` is the Redis loader lock's lifetime and applies to `store = redis` / `tiered` only; remove it");
+    }
+}
+
+fn check_time_policy(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
+    let has_ttl = args.ttl.get().is_some();
+    if let Some(span) = args.refresh_ahead.span() {
+        if !has_ttl {
+            errors.push(span, "`refresh_ahead` is a fraction of the ttl: add a `ttl`, e.g. `ttl = \"10m\", refresh_ahead = 0.8`");
+        }
+        if args.tti.get().is_some() {
+            errors.push(span, "`refresh_ahead` refreshes before the ttl ends and does not combine with `tti`; remove one of them");
+        }
+        if let Some(receiver) = &model.receiver {
+            if receiver.colon_token.is_some() || receiver.mutability.is_some() {
+                errors.push_spanned(receiver, "`refresh_ahead` on a method needs a `&self` or `self` receiver (the refresh runs on a clone of `self`)");
+            }
+        }
+    }
+    if let Some(span) = args.stale_if_error.span() {
+        if !has_ttl {
+            errors.push(span, "`stale_if_error` serves entries past their ttl: add a `ttl`, e.g. `ttl = \"10m\", stale_if_error = \"1h\"`");
+        }
+        if !matches!(model.output, Output::Result) {
+            errors.push(span, "`stale_if_error` answers with the old value when the fn returns `Err`, but this fn does not return a `Result`; remove it");
+        }
+    }
+}
+
+fn check_signature(model: &FnModel, errors: &mut Errors) {
+    let sig = &model.item.sig;
+    let type_params =
+        sig.generics.type_params().next().is_some() || sig.generics.const_params().next().is_some();
+    if type_params {
+        errors.push_spanned(
+            &sig.generics,
+            "#[cached] does not support generic fns: one cache holds one key type and one value type; \
+             cache a non-generic fn and call it from the generic one",
+        );
+    }
+    if let Some(c) = &sig.constness {
+        errors.push_spanned(c, "#[cached] can't go on a `const fn`: remove `const`");
+    }
+    for arg in &model.args {
+        match arg.form {
+            ArgForm::ImplTrait => errors.push_spanned(
+                &arg.ty,
+                "#[cached] can't key on `impl Trait` arguments (the key type must be known): take a concrete type",
+            ),
+            ArgForm::Exclusive => errors.push_spanned(
+                &arg.ty,
+                "#[cached] can't key on `&mut` arguments: a cached call may not run the fn; take the argument by value or by `&`",
+            ),
+            _ => {}
+        }
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if signature::contains_impl_trait(ty) {
+            errors.push_spanned(ty, "#[cached] stores the return value, so its type must be named: return a concrete type instead of `impl Trait`");
+        } else if signature::borrows(ty) {
+            errors.push_spanned(ty, "cached values are returned by value and outlive the call: return an owned type (e.g. `String` instead of `&str`)");
+        } else if let Some(span) = signature::mentions_self_type(ty) {
+            errors.push(span, "the cache is a `static`, where `Self` is not available: write the type's name instead of `Self`");
+        }
+    }
+}
+
+fn check_key(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
+    match args.key.get() {
+        Some(KeySpec::Template(template)) => template.check(model, errors),
+        Some(KeySpec::Expr(_)) => {}
+        None => {
+            if let Some(receiver) = &model.receiver {
+                errors.push_spanned(
+                    receiver,
+                    "methods need an explicit `key` (`self` is not part of the key): \
+                     add e.g. `key = \"{id}\"` or `key = \"{self.tenant}:{id}\"`",
+                );
+            }
+            for arg in &model.args {
+                if arg.ident.is_none() {
+                    errors.push_spanned(&arg.pat, "the key is made of the arguments: bind this one to a name (e.g. `point: Point`) or give `key = ...`");
+                } else if let Some(span) = signature::mentions_self_type(&arg.ty) {
+                    errors.push(span, "the cache is a `static`, where `Self` is not available: write the type's name instead of `Self`");
+                }
+            }
+        }
+    }
+}

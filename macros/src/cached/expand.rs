@@ -1,0 +1,450 @@
+//! Tokens out: the cached wrapper, `{fn}_uncached` (the original body), `{fn}_cache()`
+//! and `{fn}_invalidate(..)`. The logic lives in the runtime; the expansion only binds
+//! the key, matches on the lookup and calls the body.
+
+use super::args::{CachedArgs, KeySpec};
+use crate::common::args::runtime_path;
+use crate::common::signature::{ArgForm, Output};
+use crate::common::FnModel;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+use syn::{Attribute, FnArg, Pat, PatIdent, Path};
+
+pub fn expand(args: &CachedArgs, model: &FnModel) -> TokenStream {
+    Expansion::new(args, model).tokens()
+}
+
+struct Expansion<'a> {
+    args: &'a CachedArgs,
+    model: &'a FnModel,
+    rt: Path,
+    /// The arguments as the wrapper names them (patterns get a generated name).
+    names: Vec<Ident>,
+}
+
+impl<'a> Expansion<'a> {
+    fn new(args: &'a CachedArgs, model: &'a FnModel) -> Self {
+        let names = model
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                a.ident
+                    .clone()
+                    .unwrap_or_else(|| format_ident!("__mt_arg{}", i))
+            })
+            .collect();
+        Self {
+            args,
+            model,
+            rt: runtime_path(args.krate.get().cloned()),
+            names,
+        }
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let wrapper = self.wrapper();
+        let uncached = self.uncached();
+        let cache_fn = self.cache_fn();
+        let invalidate = self.invalidate_fn();
+        quote! { #wrapper #uncached #cache_fn #invalidate }
+    }
+
+    fn ident(&self, suffix: &str) -> Ident {
+        let name = self.model.name();
+        Ident::new(&format!("{name}_{suffix}"), name.span())
+    }
+
+    fn prefix(&self) -> TokenStream {
+        if self.model.receiver.is_some() {
+            quote!(Self::)
+        } else {
+            TokenStream::new()
+        }
+    }
+
+    /// `OkOnly` / `SomeOnly` / `OptionAll` / `Plain`.
+    fn kind(&self) -> TokenStream {
+        let rt = &self.rt;
+        let kind = match &self.model.output {
+            Output::Result => "OkOnly",
+            Output::Option if self.args.cache_none.get() == Some(&true) => "OptionAll",
+            Output::Option => "SomeOnly",
+            Output::Plain | Output::Unit => "Plain",
+        };
+        let kind = Ident::new(kind, Span::call_site());
+        quote!(#rt::__private::#kind)
+    }
+
+    fn key_type(&self) -> TokenStream {
+        if self.args.key.get().is_some() {
+            return quote!(::std::string::String);
+        }
+        let types: Vec<TokenStream> = self
+            .model
+            .args
+            .iter()
+            .map(|a| match &a.form {
+                ArgForm::Shared(referent) => quote!(<#referent as ::std::borrow::ToOwned>::Owned),
+                _ => a.ty.to_token_stream(),
+            })
+            .collect();
+        match types.as_slice() {
+            [single] => single.clone(),
+            many => quote!((#(#many,)*)),
+        }
+    }
+
+    fn cache_type(&self) -> TokenStream {
+        let rt = &self.rt;
+        let key = self.key_type();
+        let kind = self.kind();
+        let ret = self.model.return_type();
+        let value = quote!(#rt::__private::ValueOf<#kind, #ret>);
+        let store = if self.args.tti.get().is_some() {
+            quote!(MokaStore)
+        } else {
+            quote!(QuickStore)
+        };
+        quote!(#rt::__private::MemoryCache<#key, #value, #rt::__private::#store<#key, #value>>)
+    }
+
+    /// Statements binding `__mt_key` (when the key is owned), and the borrowed form to
+    /// look up with.
+    fn key_binding(&self) -> (TokenStream, TokenStream) {
+        match self.args.key.get() {
+            Some(KeySpec::Template(t)) => {
+                let render = t.render();
+                (
+                    quote!(let __mt_key: ::std::string::String = #render;),
+                    quote!(::std::string::String::as_str(&__mt_key)),
+                )
+            }
+            Some(KeySpec::Expr(e)) => (
+                quote!(let __mt_key: ::std::string::String = ::std::string::ToString::to_string(&(#e));),
+                quote!(::std::string::String::as_str(&__mt_key)),
+            ),
+            None => match (self.model.args.as_slice(), self.names.as_slice()) {
+                ([], _) => (TokenStream::new(), quote!(&())),
+                ([arg], [name]) => match arg.form {
+                    ArgForm::Shared(_) => (TokenStream::new(), quote!(#name)),
+                    _ => (TokenStream::new(), quote!(&#name)),
+                },
+                (args, names) => {
+                    let owned = args.iter().zip(names).map(|(a, n)| match a.form {
+                        ArgForm::Shared(_) => quote!(::std::borrow::ToOwned::to_owned(#n)),
+                        _ => quote!(::std::clone::Clone::clone(&#n)),
+                    });
+                    (quote!(let __mt_key = (#(#owned,)*);), quote!(&__mt_key))
+                }
+            },
+        }
+    }
+
+    fn tags(&self) -> TokenStream {
+        let rt = &self.rt;
+        match self.args.tags.get() {
+            Some(tags) if !tags.is_empty() => {
+                let renders = tags.iter().map(|t| t.render());
+                quote!(::std::vec![#(#renders),*])
+            }
+            _ => quote!(#rt::__private::no_tags()),
+        }
+    }
+
+    fn unless(&self) -> TokenStream {
+        let rt = &self.rt;
+        self.args.unless.get().map_or_else(
+            || quote!(#rt::__private::store_all),
+            ToTokens::to_token_stream,
+        )
+    }
+
+    fn call_uncached(&self) -> TokenStream {
+        let prefix = self.prefix();
+        let uncached = self.ident("uncached");
+        let names = &self.names;
+        let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
+        let awaiting = self.model.is_async().then(|| quote!(.await));
+        quote!(#prefix #uncached(#receiver #(#names),*) #awaiting)
+    }
+
+    fn refresh_arm(&self) -> TokenStream {
+        let rt = &self.rt;
+        let kind = self.kind();
+        let ret = self.model.return_type();
+        let wrap = quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value));
+        if self.args.refresh_ahead.get().is_none() {
+            return quote!(#rt::__private::Lookup::Refresh(__mt_value, _) => #wrap,);
+        }
+        let mut owned = Vec::new();
+        let mut passed = Vec::new();
+        for (i, (arg, name)) in self.model.args.iter().zip(&self.names).enumerate() {
+            let copy = format_ident!("__mt_a{}", i);
+            match arg.form {
+                ArgForm::Shared(_) => {
+                    owned.push(quote!(let #copy = ::std::borrow::ToOwned::to_owned(#name);));
+                    passed.push(quote!(&#copy));
+                }
+                _ => {
+                    owned.push(quote!(let #copy = ::std::clone::Clone::clone(&#name);));
+                    passed.push(quote!(#copy));
+                }
+            }
+        }
+        let receiver = self.model.receiver.as_ref().map(|r| {
+            if r.reference.is_some() {
+                owned.push(quote!(let __mt_this = <Self as ::std::clone::Clone>::clone(self);));
+                quote!(&__mt_this,)
+            } else {
+                owned.push(quote!(let __mt_this = <Self as ::std::clone::Clone>::clone(&self);));
+                quote!(__mt_this,)
+            }
+        });
+        let prefix = self.prefix();
+        let uncached = self.ident("uncached");
+        let call = quote!(#prefix #uncached(#receiver #(#passed),*));
+        let (spawn, job) = if self.model.is_async() {
+            (quote!(spawn_async), quote!(async move { #call.await }))
+        } else {
+            (quote!(spawn), quote!(move || #call))
+        };
+        let tags = self.tags();
+        let unless = self.unless();
+        quote! {
+            #rt::__private::Lookup::Refresh(__mt_value, __mt_refresh) => {
+                #(#owned)*
+                __mt_refresh.#spawn(#kind, #job, #unless, #tags);
+                #wrap
+            }
+        }
+    }
+
+    fn body(&self) -> TokenStream {
+        let rt = &self.rt;
+        let prefix = self.prefix();
+        let cache_fn = self.ident("cache");
+        let kind = self.kind();
+        let ret = self.model.return_type();
+        let (bind_key, key_ref) = self.key_binding();
+        let call = self.call_uncached();
+        let lookup = if self.model.is_async() {
+            quote!(__mt_cache.lookup_async(#key_ref).await)
+        } else {
+            quote!(__mt_cache.lookup(#key_ref))
+        };
+        let when = self.args.when.get().map(|when| {
+            quote! {
+                if !(#when) {
+                    __mt_cache.record_bypass();
+                    return #call;
+                }
+            }
+        });
+        let tags = self.tags();
+        let unless = self.unless();
+        let refresh_arm = self.refresh_arm();
+        quote! {
+            let __mt_cache = #prefix #cache_fn();
+            #when
+            #bind_key
+            let __mt_lookup = #lookup;
+            match __mt_lookup {
+                #rt::__private::Lookup::Hit(__mt_value) => <#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value),
+                #refresh_arm
+                #rt::__private::Lookup::Load(__mt_load) => {
+                    let __mt_tags = #tags;
+                    __mt_load.complete(#kind, #call, #unless, __mt_tags)
+                }
+            }
+        }
+    }
+
+    /// The wrapper's inputs: arguments bound to plain names (`mut` dropped, patterns
+    /// renamed) so they can be passed on.
+    fn plain_inputs(&self) -> Vec<FnArg> {
+        let mut names = self.names.iter();
+        self.model
+            .item
+            .sig
+            .inputs
+            .iter()
+            .map(|input| match input {
+                FnArg::Receiver(_) => input.clone(),
+                FnArg::Typed(pt) => {
+                    let mut pt = pt.clone();
+                    let ident = names.next().expect("one name per typed argument").clone();
+                    pt.pat = Box::new(Pat::Ident(PatIdent {
+                        attrs: Vec::new(),
+                        by_ref: None,
+                        mutability: None,
+                        ident,
+                        subpat: None,
+                    }));
+                    FnArg::Typed(pt)
+                }
+            })
+            .collect()
+    }
+
+    fn wrapper(&self) -> TokenStream {
+        let item = &self.model.item;
+        let (docs, lints, _) = split_attrs(&item.attrs);
+        let vis = &item.vis;
+        let mut sig = item.sig.clone();
+        sig.inputs = self.plain_inputs().into_iter().collect();
+        let body = self.body();
+        quote! {
+            #(#docs)* #(#lints)*
+            #vis #sig {
+                #body
+            }
+        }
+    }
+
+    fn uncached(&self) -> TokenStream {
+        let item = &self.model.item;
+        let (_, lints, others) = split_attrs(&item.attrs);
+        let vis = &item.vis;
+        let mut sig = item.sig.clone();
+        sig.ident = self.ident("uncached");
+        let block = &item.block;
+        let doc = format!("Calls `{}` without its cache.", self.model.name());
+        quote! {
+            #[doc = #doc]
+            #[allow(clippy::missing_errors_doc, clippy::missing_panics_doc)]
+            #(#lints)* #(#others)*
+            #vis #sig #block
+        }
+    }
+
+    fn config(&self) -> TokenStream {
+        let rt = &self.rt;
+        let a = self.args;
+        let name = match a.name.get() {
+            Some(n) => n.to_token_stream(),
+            None => {
+                let fn_name = self.model.name().to_string();
+                quote!(::std::concat!(::std::module_path!(), "::", #fn_name))
+            }
+        };
+        let ms = |v: Option<&u64>, setter: &str| {
+            v.map(|ms| {
+                let setter = Ident::new(setter, Span::call_site());
+                quote!(.#setter(#rt::__private::Duration::from_millis(#ms)))
+            })
+        };
+        let ttl = ms(a.ttl.get(), "ttl");
+        let tti = ms(a.tti.get(), "tti");
+        let stale = ms(a.stale_if_error.get(), "stale_if_error");
+        let capacity = a.max_capacity.get().map(|c| quote!(.max_capacity(#c)));
+        let refresh = a.refresh_ahead.get().map(|r| quote!(.refresh_ahead(#r)));
+        let namespace = a.namespace.get().map(|n| quote!(.namespace(#n)));
+        let version = a.version.get().map(|v| quote!(.version(#v)));
+        let tagged = a
+            .tags
+            .get()
+            .is_some_and(|t| !t.is_empty())
+            .then(|| quote!(.tagged()));
+        quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged)
+    }
+
+    fn cache_fn(&self) -> TokenStream {
+        let rt = &self.rt;
+        let vis = &self.model.item.vis;
+        let ident = self.ident("cache");
+        let ty = self.cache_type();
+        let config = self.config();
+        let (_, lints, _) = split_attrs(&self.model.item.attrs);
+        let doc = format!(
+            "The cache of `{}`: its statistics, and `clear()`.",
+            self.model.name()
+        );
+        quote! {
+            #[doc = #doc]
+            #[must_use]
+            #(#lints)*
+            #vis fn #ident() -> &'static #ty {
+                static __MT_CACHE: #rt::__private::LazyLock<&'static #ty> =
+                    #rt::__private::LazyLock::new(|| #rt::__private::MemoryCache::new(#config).register());
+                *__MT_CACHE
+            }
+        }
+    }
+
+    fn invalidate_fn(&self) -> TokenStream {
+        let vis = &self.model.item.vis;
+        let ident = self.ident("invalidate");
+        let prefix = self.prefix();
+        let cache_fn = self.ident("cache");
+        let (bind_key, key_ref) = self.key_binding();
+        let receiver = self.key_reads_self().then(|| quote!(&self,));
+        let inputs = self
+            .plain_inputs()
+            .into_iter()
+            .filter(|i| matches!(i, FnArg::Typed(_)));
+        let generics = &self.model.item.sig.generics;
+        let (_, lints, _) = split_attrs(&self.model.item.attrs);
+        let doc = format!(
+            "Drops the cached result of `{}` for these arguments; true when there was one.",
+            self.model.name()
+        );
+        quote! {
+            #[doc = #doc]
+            #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
+            #(#lints)*
+            #vis fn #ident #generics(#receiver #(#inputs),*) -> bool {
+                #bind_key
+                #prefix #cache_fn().invalidate(#key_ref)
+            }
+        }
+    }
+
+    fn key_reads_self(&self) -> bool {
+        match self.args.key.get() {
+            Some(KeySpec::Template(t)) => t.mentions("self"),
+            Some(KeySpec::Expr(e)) => mentions_self(e.to_token_stream()),
+            None => false,
+        }
+    }
+}
+
+fn mentions_self(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "self",
+        proc_macro2::TokenTree::Group(g) => mentions_self(g.stream()),
+        _ => false,
+    })
+}
+
+/// Splits attributes into docs (the wrapper's), lint/cfg attributes (every generated
+/// fn's) and the rest (other attribute macros, `#[inline]`, ...: the body's, so e.g.
+/// `#[log_performance]` under `#[cached]` times loads, not hits).
+fn split_attrs(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>, Vec<&Attribute>) {
+    let mut docs = Vec::new();
+    let mut lints = Vec::new();
+    let mut others = Vec::new();
+    for attr in attrs {
+        let path = attr.path();
+        if path.is_ident("doc") {
+            docs.push(attr);
+        } else if [
+            "allow",
+            "warn",
+            "deny",
+            "expect",
+            "forbid",
+            "cfg",
+            "cfg_attr",
+            "deprecated",
+        ]
+        .iter()
+        .any(|n| path.is_ident(n))
+        {
+            lints.push(attr);
+        } else {
+            others.push(attr);
+        }
+    }
+    (docs, lints, others)
+}

@@ -1,0 +1,430 @@
+//! The in-memory cache behind `#[cached]`: lookups, single-flight loads, refresh-ahead,
+//! stale-if-error, tags and statistics over a [`LocalStore`] engine.
+
+use super::background;
+use super::clock;
+use super::config::{CacheConfig, Entry, Timing};
+use super::outcome::{Outcome, ReturnKind};
+use super::quick::QuickStore;
+use super::registry::{self, BoxFuture, RegisteredCache};
+use super::stats::{CacheStats, Counters};
+use super::store::{Claim, LoadGuard, LocalStore};
+use super::tags::TagIndex;
+use std::borrow::Borrow;
+use std::future::Future;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// An in-memory cache of `K → V`: what `{fn}_cache()` returns for `store = memory`.
+///
+/// `S` is the engine: [`QuickStore`] (quick_cache, the default) or
+/// [`MokaStore`](super::MokaStore) for caches with a time to idle.
+///
+/// ```
+/// #[memotrace::cached(ttl = "10m")]
+/// fn double(x: u64) -> u64 { x * 2 }
+///
+/// assert_eq!(double(21), 42);
+/// assert_eq!(double(21), 42);
+/// let stats = double_cache().stats();
+/// assert_eq!((stats.hits, stats.misses, stats.loads), (1, 1, 1));
+/// double_cache().clear();
+/// assert_eq!(double_cache().stats().entries, 0);
+/// ```
+pub struct MemoryCache<K, V, S = QuickStore<K, V>> {
+    store: S,
+    config: CacheConfig,
+    timing: Timing,
+    counters: Counters,
+    tags: Option<TagIndex<K>>,
+    next_sweep: AtomicU64,
+    _types: PhantomData<fn() -> (K, V)>,
+}
+
+/// What a lookup found.
+pub enum Lookup<K: 'static, V: 'static, S: LocalStore<K, V>> {
+    /// A fresh value.
+    Hit(V),
+    /// A fresh value whose background refresh this caller claimed.
+    Refresh(V, Refresh<K, V, S>),
+    /// No fresh value: this caller loads it.
+    Load(Load<K, V, S>),
+}
+
+/// The right to load one key after a miss; concurrent callers of the key wait for it.
+/// Dropped without [`Load::complete`] (panic, cancelled future), it wakes the waiters and
+/// one of them loads in turn.
+pub struct Load<K: 'static, V: 'static, S: LocalStore<K, V>> {
+    cache: &'static MemoryCache<K, V, S>,
+    guard: Option<S::Guard<'static>>,
+    key: Option<K>,
+    previous: Option<Entry<V>>,
+}
+
+/// The claimed background refresh of one due entry.
+pub struct Refresh<K: 'static, V: 'static, S: LocalStore<K, V>> {
+    cache: &'static MemoryCache<K, V, S>,
+    key: K,
+}
+
+impl<K, V, S> MemoryCache<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: LocalStore<K, V>,
+{
+    /// Builds a cache; [`MemoryCache::register`] makes it `'static` and visible to
+    /// [`registry()`](super::registry) and [`invalidate_tag`](super::invalidate_tag).
+    pub fn new(config: CacheConfig) -> Self {
+        let timing = config.timing();
+        if timing.needs_clock() {
+            clock::start();
+        }
+        let counters = Counters::default();
+        let store = S::build(&config, counters.evictions.clone());
+        Self {
+            store,
+            tags: config.tagged.then(TagIndex::new),
+            next_sweep: AtomicU64::new(0),
+            timing,
+            config,
+            counters,
+            _types: PhantomData,
+        }
+    }
+
+    /// Leaks the cache into a `&'static` and adds it to the registry.
+    pub fn register(self) -> &'static Self {
+        let cache: &'static Self = Box::leak(Box::new(self));
+        registry::register(cache);
+        cache
+    }
+
+    /// Looks `key` up: a fresh value, or the right to load it (blocking while another
+    /// thread loads the same key).
+    #[inline]
+    pub fn lookup<Q>(&'static self, key: &Q) -> Lookup<K, V, S>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if let Some(hit) = self.fresh(key) {
+            return hit;
+        }
+        self.counters.misses.incr();
+        self.claimed(key, self.store.claim(key, clock::now_ms()))
+    }
+
+    /// [`MemoryCache::lookup`] for async fns: waits for a concurrent load without
+    /// blocking the thread.
+    #[inline]
+    pub async fn lookup_async<Q>(&'static self, key: &Q) -> Lookup<K, V, S>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
+    {
+        if let Some(hit) = self.fresh(key) {
+            return hit;
+        }
+        self.counters.misses.incr();
+        let claim = self.store.claim_async(key, clock::now_ms()).await;
+        self.claimed(key, claim)
+    }
+
+    #[inline]
+    fn fresh<Q>(&'static self, key: &Q) -> Option<Lookup<K, V, S>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let entry = self.store.get(key)?;
+        let now = clock::now_ms();
+        if !entry.is_fresh(now) {
+            return None;
+        }
+        self.counters.hits.incr();
+        if entry.refresh_at <= now {
+            return Some(self.refresh_due(entry.value, key, now));
+        }
+        Some(Lookup::Hit(entry.value))
+    }
+
+    #[cold]
+    fn refresh_due<Q>(&'static self, value: V, key: &Q, now: u64) -> Lookup<K, V, S>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if self.store.claim_refresh(key, now) {
+            Lookup::Refresh(
+                value,
+                Refresh {
+                    cache: self,
+                    key: key.to_owned(),
+                },
+            )
+        } else {
+            Lookup::Hit(value)
+        }
+    }
+
+    fn claimed<Q>(&'static self, key: &Q, claim: Claim<V, S::Guard<'static>>) -> Lookup<K, V, S>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        match claim {
+            Claim::Ready(entry) => Lookup::Hit(entry.value),
+            Claim::Load { guard, previous } => {
+                Counters::bump(&self.counters.loads);
+                Lookup::Load(Load {
+                    cache: self,
+                    guard: Some(guard),
+                    key: self.tags.as_ref().map(|_| key.to_owned()),
+                    previous,
+                })
+            }
+        }
+    }
+
+    /// The fresh value for `key`, without loading or counting.
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.store
+            .get(key)
+            .filter(|e| e.is_fresh(clock::now_ms()))
+            .map(|e| e.value)
+    }
+
+    /// Stores `value` for `key` now (write-through), with the cache's ttl and `tags`.
+    pub fn insert(&self, key: K, value: V, tags: Vec<String>) {
+        self.store_value(key, value, tags);
+    }
+
+    /// Drops the entry for `key`; true when there was one.
+    pub fn invalidate<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let removed = self.store.remove(key);
+        if removed {
+            Counters::bump(&self.counters.invalidations);
+        }
+        removed
+    }
+
+    /// Drops every entry carrying `tag` in this cache; returns how many.
+    pub fn invalidate_tag_now(&self, tag: &str) -> u64 {
+        let Some(tags) = &self.tags else { return 0 };
+        let dropped = tags
+            .take(tag)
+            .iter()
+            .filter(|key| self.invalidate(*key))
+            .count();
+        dropped as u64
+    }
+
+    /// Drops every entry.
+    pub fn clear(&self) {
+        let held = self.store.len();
+        self.store.clear();
+        if let Some(tags) = &self.tags {
+            tags.clear();
+        }
+        self.counters
+            .invalidations
+            .fetch_add(held, Ordering::Relaxed);
+    }
+
+    /// The cache's statistics now.
+    pub fn stats(&self) -> CacheStats {
+        self.counters
+            .snapshot(self.store.len(), self.config.max_capacity)
+    }
+
+    /// The settings the cache was built with.
+    pub fn config(&self) -> &CacheConfig {
+        &self.config
+    }
+
+    /// Counts a call that skipped the cache (`when` was false).
+    pub fn record_bypass(&self) {
+        Counters::bump(&self.counters.bypassed);
+    }
+
+    fn store_value(&self, key: K, value: V, tags: Vec<String>) {
+        let now = clock::now_ms();
+        if let Some(index) = &self.tags {
+            index.add(&key, tags);
+        }
+        self.store.insert(key, self.timing.entry(value, now));
+        self.sweep_if_due(now);
+    }
+
+    /// Drops dead entries (past ttl and stale window) at most once per sweep interval, so
+    /// expired entries that are never read again do not hold capacity forever.
+    fn sweep_if_due(&self, now: u64) {
+        let Some(ttl) = self.timing.ttl else { return };
+        let due = self.next_sweep.load(Ordering::Relaxed);
+        let interval = (ttl + self.timing.stale_for).clamp(1_000, 60_000);
+        if now < due
+            || self
+                .next_sweep
+                .compare_exchange(due, now + interval, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        self.store.retain(|_, entry| now < entry.stale_until);
+        if let Some(tags) = &self.tags {
+            tags.prune(|key| self.store.get(key).is_some());
+        }
+    }
+}
+
+impl<K, V, S> Load<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: LocalStore<K, V>,
+{
+    /// Stores what the loader returned (unless `skip_if` says not to) and hands it back.
+    /// A failure answers with the expired value instead while `stale_if_error` allows.
+    pub fn complete<A, R>(
+        mut self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> R
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let cache = self.cache;
+        let guard = self.guard.take().expect("guard present until completed");
+        match kind.classify(&returned) {
+            Outcome::Value(value) => {
+                if !skip_if(&value) {
+                    let now = clock::now_ms();
+                    if let (Some(index), Some(key)) = (&cache.tags, self.key.take()) {
+                        index.add(&key, tags);
+                    }
+                    guard.fill(cache.timing.entry(value, now));
+                    cache.sweep_if_due(now);
+                }
+                returned
+            }
+            Outcome::Error => {
+                Counters::bump(&cache.counters.load_errors);
+                let now = clock::now_ms();
+                match self.previous.take().filter(|p| now < p.stale_until) {
+                    Some(stale) => {
+                        Counters::bump(&cache.counters.stale_served);
+                        tracing::debug!(cache = cache.config.name, "cache_stale_served");
+                        let value = stale.value.clone();
+                        // Kept, so later callers can be answered with it too.
+                        guard.fill(stale);
+                        kind.wrap(value)
+                    }
+                    None => returned,
+                }
+            }
+            Outcome::Skip => returned,
+        }
+    }
+}
+
+impl<K, V, S: LocalStore<K, V>> Drop for Load<K, V, S> {
+    fn drop(&mut self) {
+        if self.guard.is_some() && std::thread::panicking() {
+            Counters::bump(&self.cache.counters.load_errors);
+        }
+    }
+}
+
+impl<K, V, S> Refresh<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: LocalStore<K, V>,
+{
+    /// Runs `load` on a background thread and stores its value; the caller goes on with
+    /// the current one.
+    pub fn spawn<A, R>(
+        self,
+        kind: A,
+        load: impl FnOnce() -> R + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) where
+        A: ReturnKind<R, Value = V>,
+    {
+        background::run(move || self.finish(kind, load(), skip_if, tags));
+    }
+
+    /// Runs `load` as a background task (tokio's when a runtime is current, else on a
+    /// thread) and stores its value; the caller goes on with the current one.
+    pub fn spawn_async<A, R>(
+        self,
+        kind: A,
+        load: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) where
+        A: ReturnKind<R, Value = V>,
+    {
+        background::spawn(async move { self.finish(kind, load.await, skip_if, tags) });
+    }
+
+    fn finish<A, R>(self, kind: A, returned: R, skip_if: impl FnOnce(&V) -> bool, tags: Vec<String>)
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let cache = self.cache;
+        Counters::bump(&cache.counters.loads);
+        match kind.classify(&returned) {
+            Outcome::Value(value) if !skip_if(&value) => {
+                cache.store_value(self.key, value, tags);
+                Counters::bump(&cache.counters.refreshes);
+            }
+            Outcome::Error => {
+                Counters::bump(&cache.counters.load_errors);
+                tracing::warn!(cache = cache.config.name, "cache_refresh_failed");
+            }
+            Outcome::Value(_) | Outcome::Skip => {}
+        }
+    }
+}
+
+impl<K, V, S> RegisteredCache for MemoryCache<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: LocalStore<K, V>,
+{
+    fn name(&self) -> &'static str {
+        self.config.name
+    }
+
+    fn store(&self) -> &'static str {
+        if self.config.tti.is_some() {
+            "moka"
+        } else {
+            "memory"
+        }
+    }
+
+    fn stats(&self) -> CacheStats {
+        MemoryCache::stats(self)
+    }
+
+    fn invalidate_tag<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, u64> {
+        let dropped = self.invalidate_tag_now(tag);
+        Box::pin(std::future::ready(dropped))
+    }
+}

@@ -1,0 +1,187 @@
+//! The engine for caches with a time to idle: moka, whose idle expiry is native, with
+//! [`Flights`] as its single-flight mechanism.
+
+use super::config::Entry;
+use super::single_flight::{FlightGuard, Flights, Joined};
+use super::store::{Claim, LoadGuard, LocalStore};
+use super::CacheConfig;
+use event_listener::Listener;
+use moka::notification::RemovalCause;
+use std::borrow::Borrow;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The moka engine.
+pub struct MokaStore<K, V> {
+    engine: moka::sync::Cache<K, Entry<V>>,
+    flights: Flights<K>,
+}
+
+/// The load right: inserting fills the key, dropping the flight wakes the waiters.
+pub struct MokaGuard<'a, K: Hash + Eq, V> {
+    engine: &'a moka::sync::Cache<K, Entry<V>>,
+    flight: FlightGuard<'a, K>,
+}
+
+impl<K, V> LoadGuard<V> for MokaGuard<'_, K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn fill(self, entry: Entry<V>) {
+        self.engine.insert(self.flight.key().clone(), entry);
+    }
+}
+
+enum Step<'a, K: Hash + Eq, V> {
+    Done(Claim<V, MokaGuard<'a, K, V>>),
+    Wait(event_listener::EventListener),
+}
+
+impl<K, V> MokaStore<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn step<Q>(&self, key: &Q, now: u64) -> Step<'_, K, V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let previous = self.engine.get(key);
+        if let Some(entry) = previous.as_ref().filter(|e| e.is_fresh(now)) {
+            return Step::Done(Claim::Ready(entry.clone()));
+        }
+        match self.flights.join(key) {
+            Joined::Leader(flight) => {
+                // The previous leader may have filled the key between our get and join.
+                let previous = self.engine.get(key);
+                match previous {
+                    Some(entry) if entry.is_fresh(now) => Step::Done(Claim::Ready(entry)),
+                    previous => Step::Done(Claim::Load {
+                        guard: MokaGuard {
+                            engine: &self.engine,
+                            flight,
+                        },
+                        previous,
+                    }),
+                }
+            }
+            Joined::Waiter(listener) => Step::Wait(listener),
+        }
+    }
+}
+
+impl<K, V> LocalStore<K, V> for MokaStore<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    type Guard<'a> = MokaGuard<'a, K, V>;
+
+    fn build(config: &CacheConfig, evictions: Arc<AtomicU64>) -> Self {
+        let mut builder = moka::sync::Cache::builder()
+            .max_capacity(config.max_capacity.max(1))
+            .eviction_listener(move |_key, _value, cause| {
+                if matches!(cause, RemovalCause::Size | RemovalCause::Expired) {
+                    evictions.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        if let Some(tti) = config.tti {
+            builder = builder.time_to_idle(tti);
+        }
+        if let Some(ttl) = config.ttl {
+            builder = builder.time_to_live(ttl + config.stale_if_error.unwrap_or_default());
+        }
+        Self {
+            engine: builder.build(),
+            flights: Flights::default(),
+        }
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<Entry<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.engine.get(key)
+    }
+
+    fn claim<Q>(&self, key: &Q, now: u64) -> Claim<V, Self::Guard<'_>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        loop {
+            match self.step(key, now) {
+                Step::Done(claim) => return claim,
+                Step::Wait(listener) => listener.wait(),
+            }
+        }
+    }
+
+    fn claim_async<'a, Q>(
+        &'a self,
+        key: &Q,
+        now: u64,
+    ) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
+    {
+        async move {
+            loop {
+                match self.step(key, now) {
+                    Step::Done(claim) => return claim,
+                    Step::Wait(listener) => listener.await,
+                }
+            }
+        }
+    }
+
+    /// `refresh_ahead` is ttl-based and the macro refuses it together with `tti`, so a
+    /// moka entry never comes due.
+    fn claim_refresh<Q>(&self, _key: &Q, _now: u64) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        false
+    }
+
+    fn insert(&self, key: K, entry: Entry<V>) {
+        self.engine.insert(key, entry);
+    }
+
+    fn remove<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.engine.remove(key).is_some()
+    }
+
+    fn clear(&self) {
+        self.engine.invalidate_all();
+        self.engine.run_pending_tasks();
+    }
+
+    fn len(&self) -> u64 {
+        self.engine.run_pending_tasks();
+        self.engine.entry_count()
+    }
+
+    fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool) {
+        let dead: Vec<Arc<K>> = self
+            .engine
+            .iter()
+            .filter(|(k, e)| !keep(k, e))
+            .map(|(k, _)| k)
+            .collect();
+        for key in dead {
+            self.engine.invalidate(&*key);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The default engine: quick_cache (S3-FIFO, sharded) with its placeholder guards as the
+//! single-flight mechanism.
+
+use super::config::Entry;
+use super::store::{Claim, LoadGuard, LocalStore};
+use super::CacheConfig;
+use quick_cache::sync::{Cache, EntryAction, EntryResult, PlaceholderGuard};
+use quick_cache::{DefaultHashBuilder, Lifecycle, UnitWeighter};
+use std::borrow::Borrow;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Counts evictions.
+#[derive(Clone)]
+pub struct EvictionCounter(Arc<AtomicU64>);
+
+impl<K, V> Lifecycle<K, V> for EvictionCounter {
+    type RequestState = ();
+
+    fn on_evict(&self, _state: &mut (), _key: K, _val: V) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+type Engine<K, V> = Cache<K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter>;
+
+/// The quick_cache engine.
+pub struct QuickStore<K, V> {
+    engine: Engine<K, V>,
+}
+
+/// quick_cache's placeholder: waiters block on it until it is filled or dropped.
+pub struct QuickGuard<'a, K, V>(
+    PlaceholderGuard<'a, K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter>,
+);
+
+impl<K, V> LoadGuard<V> for QuickGuard<'_, K, V>
+where
+    K: Eq + Hash + Clone,
+    V: Clone,
+{
+    fn fill(self, entry: Entry<V>) {
+        // Err means the placeholder was displaced by a concurrent insert, which wins.
+        let _ = self.0.insert(entry);
+    }
+}
+
+type Outcome<'a, K, V> = EntryResult<
+    'a,
+    K,
+    Entry<V>,
+    UnitWeighter,
+    DefaultHashBuilder,
+    EvictionCounter,
+    Option<Entry<V>>,
+>;
+
+fn claim_from<K, V>(result: Outcome<'_, K, V>) -> Claim<V, QuickGuard<'_, K, V>> {
+    match result {
+        EntryResult::Retained(Some(entry)) => Claim::Ready(entry),
+        EntryResult::Replaced(guard, previous) => Claim::Load {
+            guard: QuickGuard(guard),
+            previous: Some(previous),
+        },
+        EntryResult::Vacant(guard) => Claim::Load {
+            guard: QuickGuard(guard),
+            previous: None,
+        },
+        // The callback never removes, and `claim` waits without a timeout.
+        EntryResult::Retained(None) | EntryResult::Removed(..) | EntryResult::Timeout => {
+            unreachable!("quick_cache entry() outcome excluded by the callback")
+        }
+    }
+}
+
+fn fresh_or_replace<V: Clone>(now: u64) -> impl FnOnce(&Entry<V>) -> EntryAction<Option<Entry<V>>> {
+    move |entry| {
+        if entry.is_fresh(now) {
+            EntryAction::Retain(Some(entry.clone()))
+        } else {
+            EntryAction::ReplaceWithGuard
+        }
+    }
+}
+
+impl<K, V> LocalStore<K, V> for QuickStore<K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    type Guard<'a> = QuickGuard<'a, K, V>;
+
+    fn build(config: &CacheConfig, evictions: Arc<AtomicU64>) -> Self {
+        let capacity = config.max_capacity.max(1);
+        let items = usize::try_from(capacity).unwrap_or(usize::MAX);
+        Self {
+            engine: Cache::with(
+                items,
+                capacity,
+                UnitWeighter,
+                DefaultHashBuilder::default(),
+                EvictionCounter(evictions),
+            ),
+        }
+    }
+
+    #[inline]
+    fn get<Q>(&self, key: &Q) -> Option<Entry<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.engine.get(key)
+    }
+
+    fn claim<Q>(&self, key: &Q, now: u64) -> Claim<V, Self::Guard<'_>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let decide = fresh_or_replace(now);
+        claim_from(self.engine.entry(key, None, |_, entry| decide(entry)))
+    }
+
+    fn claim_async<'a, Q>(
+        &'a self,
+        key: &Q,
+        now: u64,
+    ) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
+    {
+        async move {
+            let decide = fresh_or_replace(now);
+            claim_from(self.engine.entry_async(key, |_, entry| decide(entry)).await)
+        }
+    }
+
+    fn claim_refresh<Q>(&self, key: &Q, now: u64) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let claimed = self.engine.entry(key, Some(Duration::ZERO), |_, entry| {
+            if entry.refresh_at <= now && entry.is_fresh(now) {
+                entry.refresh_at = u64::MAX;
+                EntryAction::Retain(true)
+            } else {
+                EntryAction::Retain(false)
+            }
+        });
+        // Vacant: the entry vanished meanwhile; dropping the guard releases the key.
+        matches!(claimed, EntryResult::Retained(true))
+    }
+
+    fn insert(&self, key: K, entry: Entry<V>) {
+        self.engine.insert(key, entry);
+    }
+
+    fn remove<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.engine.remove(key).is_some()
+    }
+
+    fn clear(&self) {
+        self.engine.clear();
+    }
+
+    fn len(&self) -> u64 {
+        self.engine.len() as u64
+    }
+
+    fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool) {
+        self.engine.retain(|k, e| keep(k, e));
+    }
+}

@@ -1,0 +1,123 @@
+//! Cache statistics: striped counters on the hot path, a plain snapshot for users.
+
+use crossbeam_utils::CachePadded;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+const STRIPES: usize = 8;
+
+/// A counter split over cache lines so concurrent hits on different threads do not
+/// contend on one atomic.
+#[derive(Default)]
+pub(crate) struct StripedCounter {
+    stripes: [CachePadded<AtomicU64>; STRIPES],
+}
+
+thread_local! {
+    static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+fn stripe() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    STRIPE.with(|s| {
+        let mut i = s.get();
+        if i == usize::MAX {
+            i = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+            s.set(i);
+        }
+        i
+    })
+}
+
+impl StripedCounter {
+    #[inline]
+    pub fn incr(&self) {
+        self.stripes[stripe()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> u64 {
+        self.stripes.iter().map(|s| s.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// The counters of one cache.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub hits: StripedCounter,
+    pub misses: StripedCounter,
+    pub loads: AtomicU64,
+    pub load_errors: AtomicU64,
+    pub evictions: std::sync::Arc<AtomicU64>,
+    pub stale_served: AtomicU64,
+    pub refreshes: AtomicU64,
+    pub bypassed: AtomicU64,
+    pub invalidations: AtomicU64,
+}
+
+impl Counters {
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A snapshot of one cache's statistics (the seed's `cache_info()`, and more).
+///
+/// A caller that waited for another caller's load of the same key counts as a miss but
+/// not as a load: `loads` counts loader runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Calls answered from the cache.
+    pub hits: u64,
+    /// Calls that found no fresh entry (they loaded, or waited for a concurrent load).
+    pub misses: u64,
+    /// Loader runs (misses that ran the function, plus background refreshes).
+    pub loads: u64,
+    /// Loader runs that returned `Err` or panicked.
+    pub load_errors: u64,
+    /// Entries dropped to make room or because they expired.
+    pub evictions: u64,
+    /// Entries held now (expired ones included until they are swept or replaced).
+    pub entries: u64,
+    /// The most entries the cache holds.
+    pub capacity: u64,
+    /// Calls answered with an expired value because the loader failed (`stale_if_error`).
+    pub stale_served: u64,
+    /// Background refreshes that stored a new value (`refresh_ahead`).
+    pub refreshes: u64,
+    /// Calls that skipped the cache because `when` was false.
+    pub bypassed: u64,
+    /// Entries removed by `{fn}_invalidate`, tags or `clear`.
+    pub invalidations: u64,
+}
+
+impl CacheStats {
+    /// `hits / (hits + misses)`, 0 when there were no calls.
+    pub fn hit_ratio(&self) -> f64 {
+        let calls = self.hits + self.misses;
+        if calls == 0 {
+            0.0
+        } else {
+            self.hits as f64 / calls as f64
+        }
+    }
+}
+
+impl Counters {
+    pub fn snapshot(&self, entries: u64, capacity: u64) -> CacheStats {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        CacheStats {
+            hits: self.hits.get(),
+            misses: self.misses.get(),
+            loads: load(&self.loads),
+            load_errors: load(&self.load_errors),
+            evictions: load(&self.evictions),
+            entries,
+            capacity,
+            stale_served: load(&self.stale_served),
+            refreshes: load(&self.refreshes),
+            bypassed: load(&self.bypassed),
+            invalidations: load(&self.invalidations),
+        }
+    }
+}

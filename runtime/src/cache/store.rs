@@ -1,0 +1,86 @@
+//! The storage engines behind an in-memory cache, and the load-claim protocol they share.
+
+use super::config::Entry;
+use std::borrow::Borrow;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+/// What a miss gets from the store.
+pub enum Claim<V, G> {
+    /// A fresh entry: found under the store's lock, or loaded by a concurrent caller this
+    /// one waited for.
+    Ready(Entry<V>),
+    /// This caller loads; concurrent callers of the key wait until `guard` is filled or
+    /// dropped. `previous` is the expired entry this load replaces, if any.
+    Load {
+        guard: G,
+        previous: Option<Entry<V>>,
+    },
+}
+
+/// The right to fill one key after a miss. Dropping it unfilled wakes the waiters, and
+/// one of them loads in turn.
+pub trait LoadGuard<V> {
+    /// Stores the entry and wakes the waiters with it.
+    fn fill(self, entry: Entry<V>);
+}
+
+/// An engine that holds `(value, expiry)` entries in memory with single-flight misses.
+///
+/// Keys are looked up by any borrowed form `Q` (`str` for `String` keys, `[T]` for
+/// `Vec<T>`), so a hit never allocates.
+pub trait LocalStore<K, V>: Send + Sync + Sized + 'static {
+    /// The load right this engine hands out.
+    type Guard<'a>: LoadGuard<V> + Send
+    where
+        Self: 'a;
+
+    /// Builds the engine; it counts evictions into `evictions`.
+    fn build(config: &super::CacheConfig, evictions: Arc<AtomicU64>) -> Self;
+
+    /// The entry for `key`, fresh or not.
+    fn get<Q>(&self, key: &Q) -> Option<Entry<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized;
+
+    /// After a miss: a fresh entry, or the right to load (blocking while another thread
+    /// loads the key).
+    fn claim<Q>(&self, key: &Q, now: u64) -> Claim<V, Self::Guard<'_>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized;
+
+    /// [`LocalStore::claim`] for async callers: waits without blocking the thread.
+    fn claim_async<'a, Q>(
+        &'a self,
+        key: &Q,
+        now: u64,
+    ) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized;
+
+    /// Claims the background refresh of a due entry: true for exactly one caller per
+    /// entry.
+    fn claim_refresh<Q>(&self, key: &Q, now: u64) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized;
+
+    fn insert(&self, key: K, entry: Entry<V>);
+
+    fn remove<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized;
+
+    fn clear(&self);
+
+    fn len(&self) -> u64;
+
+    /// Keeps only the entries `keep` accepts.
+    fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool);
+}

@@ -1,0 +1,48 @@
+//! Which keys carry which tag, for `invalidate_tag`.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::{Mutex, PoisonError};
+
+/// Tag → keys of one cache.
+pub(crate) struct TagIndex<K> {
+    keys_by_tag: Mutex<HashMap<String, HashSet<K>>>,
+}
+
+impl<K: Hash + Eq + Clone> TagIndex<K> {
+    pub fn new() -> Self {
+        Self {
+            keys_by_tag: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashSet<K>>> {
+        self.keys_by_tag
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn add(&self, key: &K, tags: Vec<String>) {
+        let mut map = self.map();
+        for tag in tags {
+            map.entry(tag).or_default().insert(key.clone());
+        }
+    }
+
+    /// Forgets the tag and returns the keys it had.
+    pub fn take(&self, tag: &str) -> HashSet<K> {
+        self.map().remove(tag).unwrap_or_default()
+    }
+
+    /// Drops keys the cache no longer holds (evicted or expired), and empty tags.
+    pub fn prune(&self, still_held: impl Fn(&K) -> bool) {
+        self.map().retain(|_, keys| {
+            keys.retain(&still_held);
+            !keys.is_empty()
+        });
+    }
+
+    pub fn clear(&self) {
+        self.map().clear();
+    }
+}
