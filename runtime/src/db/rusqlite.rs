@@ -4,8 +4,8 @@
 //! [`instrument`] registers a `trace_v2` callback (`SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE`):
 //! - when a statement starts running: `sql_query_started`;
 //! - when it finishes: `sql_query_completed`, or `slow_sql_query` over
-//!   [`slow_threshold`](crate::db::slow_threshold), with SQLite's own measure of its run
-//!   time as `duration_ms`.
+//!   [`slow_threshold`](crate::db::slow_threshold), `duration_ms` measured from the start
+//!   hook to the profile hook.
 //!
 //! What the hooks cannot see, and how to get it:
 //! - **Failures.** SQLite calls the profile hook *before* it records a statement's error,
@@ -35,6 +35,7 @@ use rusqlite::trace::{TraceEvent, TraceEventCodes};
 use rusqlite::Connection;
 use std::cell::RefCell;
 use std::os::raw::c_int;
+use std::time::Instant;
 
 /// Logs every statement `conn` runs from now on (replacing any other `trace_v2` callback
 /// of this connection).
@@ -71,6 +72,7 @@ struct Last {
     text: String,
     operation: Option<String>,
     table: Option<String>,
+    start: Option<Instant>,
 }
 
 thread_local! {
@@ -89,33 +91,45 @@ fn on_trace(event: TraceEvent<'_>) {
                 return;
             }
             PENDING_ERROR.with(|p| p.borrow_mut().take());
-            if tracing::enabled!(target: db::TARGET, tracing::Level::DEBUG) {
-                with_fields(&stmt.sql(), db::emit_started);
+            if !db::any_enabled() {
+                return;
             }
+            let debug = tracing::enabled!(target: db::TARGET, tracing::Level::DEBUG);
+            with_fields(&stmt.sql(), Some(Instant::now()), |f, _| {
+                if debug {
+                    db::emit_started(f);
+                }
+            });
         }
-        TraceEvent::Profile(stmt, elapsed) => {
+        TraceEvent::Profile(stmt, sqlite_elapsed) => {
             let pending = PENDING_ERROR.with(|p| p.borrow_mut().take());
             if !db::any_enabled() {
                 return;
             }
             let slow = db::slow_threshold();
-            with_fields(&stmt.sql(), |f| match &pending {
-                Some((code, message)) => {
-                    let error_type = format!("{:?}", rusqlite::ffi::Error::new(*code).code);
-                    let failure = Failure {
-                        error_type: &error_type,
-                        error: message,
-                    };
-                    db::emit_finished(f, elapsed, slow, Some(&failure));
+            with_fields(&stmt.sql(), None, |f, start| {
+                // Our clock when the start was seen (SQLite's own is millisecond-grained).
+                let elapsed = start.map_or(sqlite_elapsed, |s| s.elapsed());
+                match &pending {
+                    Some((code, message)) => {
+                        let error_type = format!("{:?}", rusqlite::ffi::Error::new(*code).code);
+                        let failure = Failure {
+                            error_type: &error_type,
+                            error: message,
+                        };
+                        db::emit_finished(f, elapsed, slow, Some(&failure));
+                    }
+                    None => db::emit_finished(f, elapsed, slow, None),
                 }
-                None => db::emit_finished(f, elapsed, slow, None),
             });
         }
         _ => {}
     }
 }
 
-fn with_fields(raw: &str, emit: impl FnOnce(&Fields<'_>)) {
+/// Calls `emit` with the fields of `raw` (sanitised once per statement and thread) and the
+/// time its run started; `start` records that time.
+fn with_fields(raw: &str, start: Option<Instant>, emit: impl FnOnce(&Fields<'_>, Option<Instant>)) {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         if last.as_ref().map_or(true, |l| l.raw != raw) {
@@ -125,16 +139,21 @@ fn with_fields(raw: &str, emit: impl FnOnce(&Fields<'_>)) {
                 text: db::sanitize::sanitize_limited(raw, db::MAX_TEXT_CHARS),
                 operation,
                 table,
+                start: None,
             });
         }
-        if let Some(l) = last.as_ref() {
-            emit(&Fields {
+        if let Some(l) = last.as_mut() {
+            if start.is_some() {
+                l.start = start;
+            }
+            let fields = Fields {
                 system: "sqlite",
                 text: &l.text,
                 operation: l.operation.as_deref(),
                 table: l.table.as_deref(),
                 params: None,
-            });
+            };
+            emit(&fields, l.start);
         }
     });
 }
