@@ -396,3 +396,52 @@ fn a_panic_is_reported_as_failed() {
     assert!(result.is_err());
     assert_eq!(cap.one("sql_query_failed").get("error_type"), "panic");
 }
+
+mod reexport {
+    pub use memotrace as mt;
+}
+
+#[instrument_db(
+    system = "sqlite",
+    statement = "SELECT 1",
+    crate = "crate::reexport::mt"
+)]
+fn through_reexport(conn: &Connection) -> Option<i64> {
+    conn.query_row("SELECT 1", [], |r| r.get(0)).ok()
+}
+
+#[instrument_db(system = "sqlite", statement = "SELECT 2")]
+fn opaque(conn: &Connection) -> impl std::fmt::Display {
+    conn.query_row("SELECT 2", [], |r| r.get::<_, i64>(0))
+        .unwrap()
+}
+
+#[instrument_db(statement = "SELECT 3")]
+async fn no_system() -> Result<i64, std::io::Error> {
+    let three = async { 3 }.await;
+    if three != 3 {
+        return Err(std::io::Error::other("arithmetic"));
+    }
+    Ok(three)
+}
+
+#[test]
+fn crate_path_option_and_opaque_returns_and_default_system() {
+    let conn = db();
+    let (cap, (one, two, three)) = capture(Level::TRACE, || {
+        (
+            through_reexport(&conn),
+            opaque(&conn).to_string(),
+            block_on(no_system()).unwrap(),
+        )
+    });
+    assert_eq!((one, two.as_str(), three), (Some(1), "2", 3));
+    let done: Vec<_> = cap
+        .db_events()
+        .into_iter()
+        .filter(|e| e.message == "sql_query_completed")
+        .collect();
+    assert_eq!(done.len(), 3);
+    assert_eq!(done[0].get("db.query.text"), "SELECT ?");
+    assert_eq!(done[2].get("db.system.name"), "other_sql");
+}

@@ -1,7 +1,7 @@
 //! Infers the operation and table of a literal statement at compile time.
 //!
 //! A copy of the runtime's `runtime/src/db/infer.rs` (which infers them at run time for
-//! `statement = arg`); keep the two identical.
+//! `statement = arg`); keep the code of the two identical.
 
 /// The statement's operation (`SELECT`, `INSERT`, ...; the main statement of a `WITH`) and
 /// the table it works on, when they can be told.

@@ -1,10 +1,15 @@
 //! Infers `db.operation.name` and `db.collection.name` from a statement.
 //!
 //! The macro crate holds a copy of this file (`macros/src/instrument_db/infer.rs`) to do
-//! the same at compile time for literal statements; keep the two identical.
+//! the same at compile time for literal statements; keep the code of the two identical.
 
 /// The statement's operation (`SELECT`, `INSERT`, ...; the main statement of a `WITH`) and
 /// the table it works on, when they can be told.
+///
+/// ```
+/// let (op, table) = memotrace::db::infer("INSERT OR IGNORE INTO main.users (email) VALUES (?1)");
+/// assert_eq!((op.as_deref(), table.as_deref()), (Some("INSERT"), Some("main.users")));
+/// ```
 #[must_use]
 pub fn infer(statement: &str) -> (Option<String>, Option<String>) {
     let tokens = lex(statement);

@@ -22,6 +22,28 @@
 //! default, [`slow_threshold`] (1 s; set it with [`set_slow_threshold`] or the environment
 //! variable `MEMOTRACE_DB_SLOW_MS`).
 //!
+//! ```
+//! use memotrace::instrument_db;
+//!
+//! #[derive(Debug)]
+//! struct NotFound;
+//! impl std::fmt::Display for NotFound {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         f.write_str("no such user")
+//!     }
+//! }
+//!
+//! // Logged as `SELECT name FROM users WHERE id = ?1 AND is_active = ?`, operation
+//! // `SELECT`, table `users`, parameters `id=7`.
+//! #[instrument_db(system = "sqlite", statement = "SELECT name FROM users WHERE id = ?1 AND is_active = 1", params(id))]
+//! fn user_name(id: i64) -> Result<String, NotFound> {
+//!     if id == 7 { Ok("Ann".to_owned()) } else { Err(NotFound) }
+//! }
+//!
+//! assert_eq!(user_name(7).unwrap(), "Ann");
+//! assert!(user_name(8).is_err()); // `sql_query_failed`, `error_type` = the path of `NotFound`
+//! ```
+//!
 //! Adapters log every statement of a library without annotating each fn:
 //! [`rusqlite`](crate::db::rusqlite) (feature `rusqlite`) and
 //! [`sqlx`](crate::db::sqlx) (feature `sqlx`).
@@ -164,11 +186,12 @@ impl Params {
 }
 
 /// Whether any db event level is enabled: the one check made before doing anything.
+///
+/// `sql_query_failed` is the most severe event, so when ERROR is off for the target the
+/// others are too (level filters are ordered).
 #[inline]
 pub(crate) fn any_enabled() -> bool {
     tracing::enabled!(target: TARGET, Level::ERROR)
-        || tracing::enabled!(target: TARGET, Level::WARN)
-        || tracing::enabled!(target: TARGET, Level::DEBUG)
 }
 
 /// The fields every event carries.
@@ -287,7 +310,35 @@ impl Run {
             otel.status_code = Empty,
             "error.type" = Empty,
         );
-        let run = Self {
+        let fields = Fields {
+            system,
+            text: &text,
+            operation: operation.as_deref(),
+            table: table.as_deref(),
+            params: params.as_deref(),
+        };
+        if !span.is_disabled() {
+            span.record("db.query.text", fields.text);
+            if let Some(op) = fields.operation {
+                span.record("db.operation.name", op);
+            }
+            if let Some(table) = fields.table {
+                span.record("db.collection.name", table);
+            }
+            if let Some(params) = fields.params {
+                span.record("db.query.parameters", params);
+            }
+            let name = match (fields.operation, fields.table) {
+                (Some(op), Some(t)) => format!("{op} {t}"),
+                (Some(op), None) => op.to_owned(),
+                _ => system.to_owned(),
+            };
+            span.record("otel.name", name.as_str());
+        }
+        if tracing::enabled!(target: TARGET, Level::DEBUG) {
+            span.in_scope(|| emit_started(&fields));
+        }
+        Self {
             system,
             text,
             operation,
@@ -296,31 +347,6 @@ impl Run {
             slow,
             span,
             start: Instant::now(),
-        };
-        if !run.span.is_disabled() {
-            run.span.record("db.query.text", &*run.text);
-            if let Some(op) = &run.operation {
-                run.span.record("db.operation.name", &**op);
-            }
-            if let Some(table) = &run.table {
-                run.span.record("db.collection.name", &**table);
-            }
-            if let Some(params) = &run.params {
-                run.span.record("db.query.parameters", params.as_str());
-            }
-            let name = match (&run.operation, &run.table) {
-                (Some(op), Some(t)) => format!("{op} {t}"),
-                (Some(op), None) => op.to_string(),
-                _ => system.to_owned(),
-            };
-            run.span.record("otel.name", name.as_str());
-        }
-        if tracing::enabled!(target: TARGET, Level::DEBUG) {
-            run.span.in_scope(|| emit_started(&run.fields()));
-        }
-        Self {
-            start: Instant::now(),
-            ..run
         }
     }
 

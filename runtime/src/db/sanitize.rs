@@ -64,6 +64,12 @@ pub fn sanitize_limited(statement: &str, max_chars: usize) -> String {
 }
 
 /// Cuts `text` to at most `max_chars` characters, on a character boundary.
+///
+/// ```
+/// let mut s = String::from("héllo");
+/// memotrace::db::sanitize::truncate_chars(&mut s, 2);
+/// assert_eq!(s, "hé");
+/// ```
 pub fn truncate_chars(text: &mut String, max_chars: usize) {
     if text.len() <= max_chars {
         return;
