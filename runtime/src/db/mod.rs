@@ -140,8 +140,11 @@ pub fn slow_threshold() -> Duration {
 /// ```
 #[must_use]
 pub fn is_sensitive_param(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    SENSITIVE_PARAM_NAMES.iter().any(|s| lower.contains(s))
+    let name = name.as_bytes();
+    SENSITIVE_PARAM_NAMES.iter().any(|s| {
+        name.windows(s.len())
+            .any(|w| w.eq_ignore_ascii_case(s.as_bytes()))
+    })
 }
 
 /// Builds the `db.query.parameters` text: `id=7, email="a@b.c", password=***REDACTED***`,
@@ -223,14 +226,13 @@ pub(crate) struct Failure<'a> {
 }
 
 /// `sql_query_completed`, `slow_sql_query` or `sql_query_failed`.
-#[allow(clippy::cast_precision_loss)]
 pub(crate) fn emit_finished(
     f: &Fields<'_>,
     elapsed: Duration,
     slow: Duration,
     failure: Option<&Failure<'_>>,
 ) {
-    let duration_ms = elapsed.as_nanos() as f64 / 1e6;
+    let duration_ms = elapsed.as_secs_f64() * 1e3;
     if let Some(failure) = failure {
         tracing::event!(
             target: TARGET,
