@@ -11,7 +11,36 @@ mod log_performance;
 
 use proc_macro::TokenStream;
 
-/// Caches a function's results. See `memotrace::cached` for the arguments.
+/// Caches a function's results in memory: a drop-in `lru_cache` with ttl, tags,
+/// refresh-ahead, stale-if-error and single-flight.
+///
+/// ```ignore
+/// #[memotrace::cached(ttl = "10m", max_capacity = 1_000, tags = ["user:{id}"])]
+/// async fn get_user(id: u64) -> Result<User, DbError> { /* query */ }
+///
+/// get_user(7).await?;                 // loads, caches Ok only
+/// get_user(7).await?;                 // hit
+/// get_user_invalidate(7);             // drop one entry
+/// get_user_put(7, user);              // write-through
+/// get_user_uncached(7).await?;        // the body, without the cache
+/// get_user_cache().stats().hit_ratio();
+/// memotrace::cache::invalidate_tag("user:7").await;
+/// ```
+///
+/// Arguments, all optional:
+///
+/// - `ttl = "10m"` / `ttl = 600` — time to live (`ms`, `s`, `m`, `h`, `d`; integers are
+///   seconds); `tti = "5m"` — time to idle; `max_capacity = 10_000` (the default).
+/// - `key = "user:{id}"` (a template over argument names, `{self.field}` in methods) or
+///   `key = expr` (any `Display` value). Default: all arguments, borrowed ones owned.
+///   Methods need a `key`.
+/// - `tags = ["user:{id}"]`, `namespace = "users"`, `version = 2`, `name = "get_user"`.
+/// - `refresh_ahead = 0.8` (needs `ttl`), `stale_if_error = "1h"` (needs `ttl` and a
+///   `Result`), `cache_none = true` (for `Option`).
+/// - `when = expr` (false bypasses the cache), `unless = |value| expr` (true: do not store).
+/// - `crate = "path::to::memotrace"` for re-exporting crates.
+///
+/// Misuse is a compile error on the offending token that says what to write instead.
 #[proc_macro_attribute]
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     cached::expand(args.into(), item.into()).into()

@@ -307,3 +307,38 @@ fn registry_lists_every_used_cache_with_stats() {
     names.dedup();
     assert_eq!(names.len(), caches.len(), "each cache registered once");
 }
+
+static PUT_LOADS: AtomicUsize = AtomicUsize::new(0);
+
+#[memotrace::cached(key = "user:{id}", tags = ["user:{id}"])]
+fn user_name(id: u64) -> Result<String, String> {
+    PUT_LOADS.fetch_add(1, SeqCst);
+    Ok(format!("loaded {id}"))
+}
+
+#[tokio::test]
+async fn put_companion_writes_through_with_the_same_key_and_tags() {
+    user_name_put(5, "created 5".to_owned());
+    assert_eq!(user_name(5).unwrap(), "created 5", "the written value answers");
+    assert_eq!(PUT_LOADS.load(SeqCst), 0);
+    assert_eq!(user_name_cache().get("user:5").as_deref(), Some("created 5"));
+    assert_eq!(memotrace::cache::invalidate_tag("user:5").await, 1, "put entries carry their tags");
+    assert_eq!(user_name(5).unwrap(), "loaded 5");
+    assert_eq!(PUT_LOADS.load(SeqCst), 1);
+}
+
+mod reexport {
+    pub use memotrace as runtime;
+}
+
+#[memotrace::cached(crate = "crate::reexport::runtime", ttl = "1m")]
+fn through_reexport(x: u8) -> u8 {
+    x + 1
+}
+
+#[test]
+fn crate_argument_points_the_expansion_at_a_reexport() {
+    assert_eq!(through_reexport(1), 2);
+    assert_eq!(through_reexport(1), 2);
+    assert_eq!(through_reexport_cache().stats().hits, 1);
+}
