@@ -319,10 +319,21 @@ fn user_name(id: u64) -> Result<String, String> {
 #[tokio::test]
 async fn put_companion_writes_through_with_the_same_key_and_tags() {
     user_name_put(5, "created 5".to_owned());
-    assert_eq!(user_name(5).unwrap(), "created 5", "the written value answers");
+    assert_eq!(
+        user_name(5).unwrap(),
+        "created 5",
+        "the written value answers"
+    );
     assert_eq!(PUT_LOADS.load(SeqCst), 0);
-    assert_eq!(user_name_cache().get("user:5").as_deref(), Some("created 5"));
-    assert_eq!(memotrace::cache::invalidate_tag("user:5").await, 1, "put entries carry their tags");
+    assert_eq!(
+        user_name_cache().get("user:5").as_deref(),
+        Some("created 5")
+    );
+    assert_eq!(
+        memotrace::cache::invalidate_tag("user:5").await,
+        1,
+        "put entries carry their tags"
+    );
     assert_eq!(user_name(5).unwrap(), "loaded 5");
     assert_eq!(PUT_LOADS.load(SeqCst), 1);
 }
