@@ -17,6 +17,7 @@ fn config(batch_size: usize, flush_interval: Duration) -> WriteBehindConfig {
 }
 
 /// A sink that reports each batch it accepts, and fails its first `failures` calls.
+#[allow(clippy::type_complexity)]
 fn sink(
     failures: usize,
 ) -> (
