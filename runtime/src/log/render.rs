@@ -1,0 +1,449 @@
+//! Writes one event as a line: JSON (structlog-style, flattened), ECS JSON, or the
+//! pretty coloured console format. Redaction and "innermost wins" happen here, once, for
+//! every format.
+
+use super::{Format, Redactor, Value, REDACTED};
+use std::fmt::{self, Write as _};
+
+/// Static fields added to every line.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Statics {
+    pub service: Option<String>,
+    pub version: Option<String>,
+    pub environment: Option<String>,
+    pub thread: bool,
+    pub process: bool,
+}
+
+/// A borrowed field value on its way out.
+pub(crate) enum FieldRef<'v> {
+    Str(&'v str),
+    I64(i64),
+    U64(u64),
+    I128(i128),
+    U128(u128),
+    F64(f64),
+    Bool(bool),
+    Debug(&'v dyn fmt::Debug),
+    Error(&'v (dyn std::error::Error + 'static)),
+    Owned(&'v Value),
+}
+
+/// The ECS version the ECS format declares.
+pub const ECS_VERSION: &str = "8.11.0";
+
+/// One line being written.
+pub(crate) struct Line<'a, 'k> {
+    pub out: &'a mut String,
+    pub format: Format,
+    pub ansi: bool,
+    pub redactor: &'a Redactor,
+    written: Vec<&'k str>,
+    scratch: String,
+}
+
+const RESET: &str = "\x1b[0m";
+const DIM: &str = "\x1b[2m";
+const BOLD: &str = "\x1b[1m";
+const CYAN: &str = "\x1b[36m";
+const MAGENTA: &str = "\x1b[35m";
+
+impl<'a, 'k> Line<'a, 'k> {
+    pub fn new(out: &'a mut String, format: Format, ansi: bool, redactor: &'a Redactor) -> Self {
+        Self {
+            out,
+            format,
+            ansi: ansi && format == Format::Pretty,
+            redactor,
+            written: Vec::with_capacity(16),
+            scratch: String::new(),
+        }
+    }
+
+    /// Timestamp, level, logger; then the caller writes the message and the fields.
+    pub fn begin(&mut self, level: tracing::Level, target: &str) {
+        let now = std::time::SystemTime::now();
+        match self.format {
+            Format::Json | Format::Ecs => {
+                let ecs = self.format == Format::Ecs;
+                self.out.push_str(if ecs {
+                    "{\"@timestamp\":\""
+                } else {
+                    "{\"timestamp\":\""
+                });
+                super::timestamp::write_rfc3339(self.out, now);
+                self.out.push_str(if ecs {
+                    "\",\"log.level\":\""
+                } else {
+                    "\",\"level\":\""
+                });
+                self.out.push_str(level_name(level));
+                self.out.push_str(if ecs {
+                    "\",\"log.logger\":"
+                } else {
+                    "\",\"logger\":"
+                });
+                json_str(self.out, target);
+            }
+            Format::Pretty => {
+                if self.ansi {
+                    self.out.push_str(DIM);
+                }
+                super::timestamp::write_rfc3339(self.out, now);
+                if self.ansi {
+                    self.out.push_str(RESET);
+                }
+                self.out.push_str(" [");
+                if self.ansi {
+                    self.out.push_str(level_colour(level));
+                }
+                let _ = write!(self.out, "{:<9}", level_name(level));
+                if self.ansi {
+                    self.out.push_str(RESET);
+                }
+                self.out.push_str("] ");
+            }
+        }
+    }
+
+    /// The event's message (`event` / `message`).
+    pub fn message(&mut self, message: &dyn fmt::Display) {
+        match self.format {
+            Format::Json | Format::Ecs => {
+                self.out.push_str(if self.format == Format::Ecs {
+                    ",\"message\":\""
+                } else {
+                    ",\"event\":\""
+                });
+                let _ = write!(JsonEscape(self.out), "{message}");
+                self.out.push('"');
+            }
+            Format::Pretty => {
+                if self.ansi {
+                    self.out.push_str(BOLD);
+                }
+                let start = self.out.len();
+                let _ = write!(self.out, "{message}");
+                let width = self.out[start..].chars().count();
+                if self.ansi {
+                    self.out.push_str(RESET);
+                }
+                for _ in width..30 {
+                    self.out.push(' ');
+                }
+            }
+        }
+    }
+
+    /// Whether `key` was already written (an inner scope set it).
+    fn seen(&self, key: &str) -> bool {
+        self.written.contains(&key)
+    }
+
+    /// Writes `key = value` unless an inner scope already wrote `key`.
+    pub fn field(&mut self, key: &'k str, value: &FieldRef<'_>) {
+        if self.seen(key) {
+            return;
+        }
+        self.written.push(key);
+        let sensitive = self.redactor.is_sensitive(key);
+        if self.format == Format::Ecs {
+            match key {
+                "error_type" => return self.raw_field("error.type", value, sensitive),
+                "error" => {
+                    return self.raw_field("error.message", value, sensitive);
+                }
+                "duration_ms" => {
+                    self.raw_field(key, value, sensitive);
+                    if let FieldRef::F64(ms) = value {
+                        // ECS `event.duration` is in nanoseconds.
+                        #[allow(clippy::cast_possible_truncation)]
+                        let ns = (ms * 1_000_000.0).round() as i64;
+                        self.raw_field("event.duration", &FieldRef::I64(ns), false);
+                    }
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.raw_field(key, value, sensitive);
+    }
+
+    fn key(&mut self, key: &str) {
+        match self.format {
+            Format::Json | Format::Ecs => {
+                self.out.push(',');
+                json_str(self.out, key);
+                self.out.push(':');
+            }
+            Format::Pretty => {
+                self.out.push(' ');
+                if self.ansi {
+                    self.out.push_str(CYAN);
+                }
+                self.out.push_str(key);
+                if self.ansi {
+                    self.out.push_str(RESET);
+                }
+                self.out.push('=');
+                if self.ansi {
+                    self.out.push_str(MAGENTA);
+                }
+            }
+        }
+    }
+
+    fn end_value(&mut self) {
+        if self.ansi {
+            self.out.push_str(RESET);
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        if self.format == Format::Pretty {
+            self.out.push_str(s);
+        } else {
+            json_str(self.out, s);
+        }
+    }
+
+    fn raw_field(&mut self, key: &str, value: &FieldRef<'_>, sensitive: bool) {
+        self.key(key);
+        if sensitive {
+            self.text(REDACTED);
+            return self.end_value();
+        }
+        match value {
+            FieldRef::Str(s) => self.maybe_json(s),
+            FieldRef::I64(v) => {
+                let _ = write!(self.out, "{v}");
+            }
+            FieldRef::U64(v) => {
+                let _ = write!(self.out, "{v}");
+            }
+            FieldRef::I128(v) => {
+                let _ = write!(self.out, "{v}");
+            }
+            FieldRef::U128(v) => {
+                let _ = write!(self.out, "{v}");
+            }
+            FieldRef::F64(v) => self.float(*v),
+            FieldRef::Bool(v) => self.out.push_str(if *v { "true" } else { "false" }),
+            FieldRef::Debug(d) => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                scratch.clear();
+                let _ = write!(scratch, "{d:?}");
+                self.maybe_json(&scratch);
+                self.scratch = scratch;
+            }
+            FieldRef::Error(e) => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                scratch.clear();
+                let _ = write!(scratch, "{e}");
+                self.text(&scratch);
+                self.scratch = scratch;
+                self.end_value();
+                let sources: Vec<String> = std::iter::successors(e.source(), |s| s.source())
+                    .map(ToString::to_string)
+                    .collect();
+                if !sources.is_empty() {
+                    self.sources(key, &sources);
+                }
+                return;
+            }
+            FieldRef::Owned(v) => return self.owned(key, v),
+        }
+        self.end_value();
+    }
+
+    fn owned(&mut self, key: &str, value: &Value) {
+        match value {
+            Value::Str(s) => self.text(s),
+            Value::I64(v) => {
+                let _ = write!(self.out, "{v}");
+            }
+            Value::U64(v) => {
+                let _ = write!(self.out, "{v}");
+            }
+            Value::F64(v) => self.float(*v),
+            Value::Bool(v) => self.out.push_str(if *v { "true" } else { "false" }),
+            Value::Json(v) => {
+                let mut v = v.clone();
+                self.redactor.redact_json(&mut v);
+                self.out.push_str(&v.to_string());
+            }
+            Value::Error { message, sources } => {
+                self.text(message);
+                self.end_value();
+                if !sources.is_empty() {
+                    self.sources(key, sources);
+                }
+                return;
+            }
+            Value::Redacted => self.text(REDACTED),
+        }
+        self.end_value();
+    }
+
+    fn sources(&mut self, key: &str, sources: &[String]) {
+        let name = if self.format == Format::Ecs && key == "error.message" {
+            "error.sources".to_owned()
+        } else {
+            format!("{key}_sources")
+        };
+        self.key(&name);
+        if self.format == Format::Pretty {
+            self.out.push_str(&sources.join(": "));
+        } else {
+            self.out.push('[');
+            for (i, s) in sources.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(',');
+                }
+                json_str(self.out, s);
+            }
+            self.out.push(']');
+        }
+        self.end_value();
+    }
+
+    fn float(&mut self, v: f64) {
+        if v.is_finite() || self.format == Format::Pretty {
+            let _ = write!(self.out, "{v}");
+        } else {
+            self.out.push_str("null");
+        }
+    }
+
+    /// Text that is a JSON object or array is written as JSON, redacted inside.
+    fn maybe_json(&mut self, s: &str) {
+        if s.starts_with('{') || s.starts_with('[') {
+            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(s) {
+                self.redactor.redact_json(&mut v);
+                self.out.push_str(&v.to_string());
+                return;
+            }
+        }
+        self.text(s);
+    }
+
+    /// Static fields and the closing of the line.
+    pub fn finish(&mut self, statics: &'k Statics) {
+        if self.format == Format::Pretty {
+            self.out.push('\n');
+            return;
+        }
+        let ecs = self.format == Format::Ecs;
+        let names: [&'static str; 3] = if ecs {
+            ["service.name", "service.version", "service.environment"]
+        } else {
+            ["service", "version", "environment"]
+        };
+        for (name, value) in
+            names
+                .into_iter()
+                .zip([&statics.service, &statics.version, &statics.environment])
+        {
+            if let Some(v) = value {
+                self.field(name, &FieldRef::Str(v));
+            }
+        }
+        if statics.thread || ecs {
+            let thread = std::thread::current();
+            let name = thread
+                .name()
+                .map_or_else(|| format!("{:?}", thread.id()), str::to_owned);
+            self.field(
+                if ecs { "process.thread.name" } else { "thread" },
+                &FieldRef::Str(&name),
+            );
+        }
+        if statics.process || ecs {
+            self.field(
+                if ecs { "process.pid" } else { "process" },
+                &FieldRef::U64(u64::from(std::process::id())),
+            );
+        }
+        match self.format {
+            Format::Json => self.out.push_str("}\n"),
+            Format::Ecs => {
+                self.out.push_str(",\"ecs.version\":\"");
+                self.out.push_str(ECS_VERSION);
+                self.out.push_str("\"}\n");
+            }
+            Format::Pretty => self.out.push('\n'),
+        }
+    }
+
+    /// The logger name, in pretty output after the fields.
+    pub fn pretty_logger(&mut self, target: &str) {
+        if self.format == Format::Pretty {
+            if self.ansi {
+                self.out.push_str(DIM);
+            }
+            self.out.push_str(" [");
+            self.out.push_str(target);
+            self.out.push(']');
+            if self.ansi {
+                self.out.push_str(RESET);
+            }
+        }
+    }
+}
+
+fn level_name(level: tracing::Level) -> &'static str {
+    match level {
+        tracing::Level::TRACE => "trace",
+        tracing::Level::DEBUG => "debug",
+        tracing::Level::INFO => "info",
+        tracing::Level::WARN => "warning",
+        tracing::Level::ERROR => "error",
+    }
+}
+
+fn level_colour(level: tracing::Level) -> &'static str {
+    match level {
+        tracing::Level::TRACE => "\x1b[35m",
+        tracing::Level::DEBUG => "\x1b[34m",
+        tracing::Level::INFO => "\x1b[32m",
+        tracing::Level::WARN => "\x1b[33m",
+        tracing::Level::ERROR => "\x1b[31;1m",
+    }
+}
+
+/// Appends `s` as a quoted JSON string.
+pub(crate) fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let _ = JsonEscape(out).write_str(s);
+    out.push('"');
+}
+
+/// A `fmt::Write` that escapes what it is given for the inside of a JSON string.
+struct JsonEscape<'a>(&'a mut String);
+
+impl fmt::Write for JsonEscape<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let bytes = s.as_bytes();
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let esc: &str = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            self.0.push_str(&s[start..i]);
+            if esc.is_empty() {
+                let _ = write!(self.0, "\\u{b:04x}");
+            } else {
+                self.0.push_str(esc);
+            }
+            start = i + 1;
+        }
+        self.0.push_str(&s[start..]);
+        Ok(())
+    }
+}
