@@ -61,6 +61,15 @@ impl Capture {
             .expect("runtime")
     }
 
+    /// `rt.block_on(future)` with this subscriber on the calling thread too.
+    pub fn block_on<F: std::future::Future>(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        future: F,
+    ) -> F::Output {
+        self.run(|| rt.block_on(future))
+    }
+
     /// The raw output.
     pub fn text(&self) -> String {
         String::from_utf8(self.buf.lock().unwrap().clone()).expect("utf-8 output")
