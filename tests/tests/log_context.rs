@@ -46,7 +46,7 @@ fn nested_binds_add_override_and_unwind() {
         assert!(caught.is_err());
         tracing::info!("after_panic");
     });
-    drop(cap.run(|| tracing::info!("unbound")));
+    cap.run(|| tracing::info!("unbound"));
     let inner = cap.one("inner");
     assert_eq!(inner["user_id"], 2);
     assert_eq!(inner["request_id"], "r1");

@@ -51,7 +51,7 @@ fn main() {
     let handle = std::thread::Builder::new()
         .name("worker".into())
         .spawn(|| {
-            let none: Option<u8> = None;
+            let none: Option<u8> = std::hint::black_box(None);
             none.expect("the worker found nothing")
         })
         .unwrap();
