@@ -167,8 +167,7 @@ impl Config {
                 ),
                 SLOW => slow.set_parsed(
                     span,
-                    arg.value("\"250ms\"")
-                        .and_then(|v| duration::parse(v, SLOW)),
+                    arg.value("\"250ms\"").and_then(parse_slow),
                     &mut errors,
                 ),
                 FIELDS => fields.set_parsed(
@@ -209,6 +208,16 @@ fn parse_name(arg: &Arg) -> syn::Result<LitStr> {
         ));
     }
     Ok(lit.clone())
+}
+
+fn parse_slow(expr: &Expr) -> syn::Result<u64> {
+    match duration::parse(expr, SLOW)? {
+        0 => Err(syn::Error::new_spanned(
+            expr,
+            "`slow` must be above zero: write e.g. `slow = \"250ms\"`, or leave it out",
+        )),
+        ms => Ok(ms),
+    }
 }
 
 fn parse_list<T: Parse>(arg: &Arg, example: &str) -> syn::Result<Vec<T>> {
