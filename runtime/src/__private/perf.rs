@@ -96,6 +96,16 @@ impl<E: FnOnce(PerfReport<'_>)> PerfRun<E> {
     /// The call returned normally.
     #[inline]
     pub fn ok(mut self) {
+        if self.start.is_none() {
+            // Not timed: the completion event's level is off, and slow needs the clock.
+            self.emit = None;
+            return;
+        }
+        self.ok_timed();
+    }
+
+    #[inline(never)]
+    fn ok_timed(&mut self) {
         let (duration_ms, ns) = self.elapsed(false);
         let slow = self.slow_ns > 0 && ns > self.slow_ns;
         if let Some(emit) = self.emit.take() {
@@ -104,6 +114,7 @@ impl<E: FnOnce(PerfReport<'_>)> PerfRun<E> {
     }
 
     /// The call returned `Err(e)`.
+    #[inline(never)]
     pub fn err<T: ?Sized>(mut self, error: &T)
     where
         for<'x> &'x &'x ErrProbe<'x, T>: DescribeError,
@@ -122,7 +133,19 @@ impl<E: FnOnce(PerfReport<'_>)> PerfRun<E> {
 }
 
 impl<E: FnOnce(PerfReport<'_>)> Drop for PerfRun<E> {
+    #[inline]
     fn drop(&mut self) {
+        if self.emit.is_some() {
+            self.unfinished();
+        }
+    }
+}
+
+impl<E: FnOnce(PerfReport<'_>)> PerfRun<E> {
+    /// Dropped before `ok`/`err`: panic or cancellation.
+    #[cold]
+    #[inline(never)]
+    fn unfinished(&mut self) {
         if let Some(emit) = self.emit.take() {
             if std::thread::panicking() {
                 let (duration_ms, _) = self.elapsed(true);

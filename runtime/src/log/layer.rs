@@ -1,6 +1,6 @@
 //! The `tracing` layer that renders events with span fields and bound context.
 
-use super::render::{FieldRef, Line, Statics};
+use super::render::{Check, FieldRef, Line, Statics};
 use super::writer::LineSink;
 use super::{context, Format, Redactor, Value};
 use std::cell::RefCell;
@@ -130,7 +130,7 @@ impl FieldVisitor<'_, '_, '_> {
     fn put(&mut self, field: &Field, value: &FieldRef<'_>) {
         let name = field.name();
         if name != "message" && !name.starts_with("log.") {
-            self.0.field(name, value);
+            self.0.field_static(name, value);
         }
     }
 }
@@ -231,13 +231,17 @@ impl MemotraceLayer {
                 let ext = span.extensions();
                 if let Some(fields) = ext.get::<SpanFields>() {
                     for (k, v) in &fields.0 {
-                        line.field(k, &FieldRef::Owned(v));
+                        line.field_static(k, &FieldRef::Owned(v));
                     }
                 }
             }
         }
         for (k, v) in bound.fields() {
-            line.field(k, &FieldRef::Owned(v));
+            let check = match k {
+                std::borrow::Cow::Borrowed(name) => Check::Static(name),
+                std::borrow::Cow::Owned(_) => Check::Dynamic,
+            };
+            line.field(k, check, &FieldRef::Owned(v));
         }
         line.pretty_logger(meta.target());
         line.finish(&inner.statics);

@@ -1,6 +1,10 @@
 //! Redaction of sensitive fields: by name (case-insensitive substring) and by wrapper.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What a redacted value prints as, in every format.
 pub const REDACTED: &str = "***REDACTED***";
@@ -31,6 +35,40 @@ pub const DEFAULT_SENSITIVE: &[&str] = &[
 #[derive(Clone, Debug)]
 pub struct Redactor {
     fragments: Vec<Box<[u8]>>,
+    /// Identifies these rules in the per-thread cache of `'static` names.
+    id: u64,
+}
+
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// FxHash-style hasher for the (rules, pointer, length) cache keys.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
+type Cache = HashMap<(u64, usize, usize), bool, BuildHasherDefault<KeyHasher>>;
+
+thread_local! {
+    static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
 }
 
 impl Default for Redactor {
@@ -57,6 +95,7 @@ impl Redactor {
                 })
                 .filter(|f| !f.is_empty())
                 .collect(),
+            id: next_id(),
         }
     }
 
@@ -68,6 +107,7 @@ impl Redactor {
         S: AsRef<str>,
     {
         self.fragments.extend(Self::new(more).fragments);
+        self.id = next_id();
         self
     }
 
@@ -77,6 +117,28 @@ impl Redactor {
         self.fragments
             .iter()
             .any(|frag| contains_ignore_case(name, frag))
+    }
+
+    /// [`is_sensitive`](Redactor::is_sensitive) for a `'static` name (field names of
+    /// events and spans), remembered per thread so each name is scanned once.
+    pub fn is_sensitive_static(&self, name: &'static str) -> bool {
+        let key = (self.id, name.as_ptr() as usize, name.len());
+        CACHE
+            .try_with(|c| {
+                let mut cache = c.try_borrow_mut().ok()?;
+                if let Some(hit) = cache.get(&key) {
+                    return Some(*hit);
+                }
+                if cache.len() > 4096 {
+                    cache.clear();
+                }
+                let v = self.is_sensitive(name);
+                cache.insert(key, v);
+                Some(v)
+            })
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| self.is_sensitive(name))
     }
 
     /// Redacts sensitive keys anywhere inside a JSON value, in place.

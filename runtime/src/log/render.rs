@@ -38,8 +38,49 @@ pub(crate) struct Line<'a, 'k> {
     pub format: Format,
     pub ansi: bool,
     pub redactor: &'a Redactor,
-    written: Vec<&'k str>,
+    written: KeySet<'k>,
     scratch: String,
+}
+
+/// The keys written so far; the first 24 without allocating.
+struct KeySet<'k> {
+    inline: [&'k str; 24],
+    len: usize,
+    spill: Vec<&'k str>,
+}
+
+impl<'k> KeySet<'k> {
+    const fn new() -> Self {
+        Self {
+            inline: [""; 24],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.inline[..self.len].iter().any(|k| *k == key) || self.spill.iter().any(|k| *k == key)
+    }
+
+    fn push(&mut self, key: &'k str) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = key;
+            self.len += 1;
+        } else {
+            self.spill.push(key);
+        }
+    }
+}
+
+/// How a key is checked for redaction.
+#[derive(Clone, Copy)]
+pub(crate) enum Check {
+    /// A `'static` name: the check is cached per thread.
+    Static(&'static str),
+    /// Any other name: checked each time.
+    Dynamic,
+    /// Our own static fields: never redacted.
+    Never,
 }
 
 const RESET: &str = "\x1b[0m";
@@ -55,7 +96,7 @@ impl<'a, 'k> Line<'a, 'k> {
             format,
             ansi: ansi && format == Format::Pretty,
             redactor,
-            written: Vec::with_capacity(16),
+            written: KeySet::new(),
             scratch: String::new(),
         }
     }
@@ -135,18 +176,22 @@ impl<'a, 'k> Line<'a, 'k> {
         }
     }
 
-    /// Whether `key` was already written (an inner scope set it).
-    fn seen(&self, key: &str) -> bool {
-        self.written.contains(&key)
+    /// Writes the field of an event or a span (`'static` name).
+    pub fn field_static(&mut self, key: &'static str, value: &FieldRef<'_>) {
+        self.field(key, Check::Static(key), value);
     }
 
     /// Writes `key = value` unless an inner scope already wrote `key`.
-    pub fn field(&mut self, key: &'k str, value: &FieldRef<'_>) {
-        if self.seen(key) {
+    pub fn field(&mut self, key: &'k str, check: Check, value: &FieldRef<'_>) {
+        if self.written.contains(key) {
             return;
         }
         self.written.push(key);
-        let sensitive = self.redactor.is_sensitive(key);
+        let sensitive = match check {
+            Check::Static(k) => self.redactor.is_sensitive_static(k),
+            Check::Dynamic => self.redactor.is_sensitive(key),
+            Check::Never => false,
+        };
         if self.format == Format::Ecs {
             match key {
                 "error_type" => return self.raw_field("error.type", value, sensitive),
@@ -215,18 +260,10 @@ impl<'a, 'k> Line<'a, 'k> {
         }
         match value {
             FieldRef::Str(s) => self.maybe_json(s),
-            FieldRef::I64(v) => {
-                let _ = write!(self.out, "{v}");
-            }
-            FieldRef::U64(v) => {
-                let _ = write!(self.out, "{v}");
-            }
-            FieldRef::I128(v) => {
-                let _ = write!(self.out, "{v}");
-            }
-            FieldRef::U128(v) => {
-                let _ = write!(self.out, "{v}");
-            }
+            FieldRef::I64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            FieldRef::U64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            FieldRef::I128(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            FieldRef::U128(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
             FieldRef::F64(v) => self.float(*v),
             FieldRef::Bool(v) => self.out.push_str(if *v { "true" } else { "false" }),
             FieldRef::Debug(d) => {
@@ -259,12 +296,8 @@ impl<'a, 'k> Line<'a, 'k> {
     fn owned(&mut self, key: &str, value: &Value) {
         match value {
             Value::Str(s) => self.text(s),
-            Value::I64(v) => {
-                let _ = write!(self.out, "{v}");
-            }
-            Value::U64(v) => {
-                let _ = write!(self.out, "{v}");
-            }
+            Value::I64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            Value::U64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
             Value::F64(v) => self.float(*v),
             Value::Bool(v) => self.out.push_str(if *v { "true" } else { "false" }),
             Value::Json(v) => {
@@ -308,7 +341,9 @@ impl<'a, 'k> Line<'a, 'k> {
     }
 
     fn float(&mut self, v: f64) {
-        if v.is_finite() || self.format == Format::Pretty {
+        if v.is_finite() && self.format != Format::Pretty {
+            self.out.push_str(ryu::Buffer::new().format_finite(v));
+        } else if self.format == Format::Pretty {
             let _ = write!(self.out, "{v}");
         } else {
             self.out.push_str("null");
@@ -345,7 +380,7 @@ impl<'a, 'k> Line<'a, 'k> {
                 .zip([&statics.service, &statics.version, &statics.environment])
         {
             if let Some(v) = value {
-                self.field(name, &FieldRef::Str(v));
+                self.field(name, Check::Never, &FieldRef::Str(v));
             }
         }
         if statics.thread || ecs {
@@ -355,12 +390,14 @@ impl<'a, 'k> Line<'a, 'k> {
                 .map_or_else(|| format!("{:?}", thread.id()), str::to_owned);
             self.field(
                 if ecs { "process.thread.name" } else { "thread" },
+                Check::Never,
                 &FieldRef::Str(&name),
             );
         }
         if statics.process || ecs {
             self.field(
                 if ecs { "process.pid" } else { "process" },
+                Check::Never,
                 &FieldRef::U64(u64::from(std::process::id())),
             );
         }
