@@ -59,7 +59,7 @@ impl<'k> KeySet<'k> {
     }
 
     fn contains(&self, key: &str) -> bool {
-        self.inline[..self.len].iter().any(|k| *k == key) || self.spill.iter().any(|k| *k == key)
+        self.inline[..self.len].contains(&key) || self.spill.contains(&key)
     }
 
     fn push(&mut self, key: &'k str) {
