@@ -67,9 +67,11 @@ fn event_fields_win_over_bound_and_span_fields() {
         let _g2 = log::bind("only_bound", 1);
         let span = tracing::info_span!("outer", k = "outer_span", s = 1);
         let _e = span.enter();
-        let inner = tracing::info_span!("inner", k = "inner_span");
+        let inner = tracing::info_span!("inner", k = "inner_span", late = tracing::field::Empty);
         let _i = inner.enter();
         tracing::info!("span_wins");
+        inner.record("late", "recorded");
+        tracing::info!("after_record");
         tracing::info!(k = "event", "event_wins");
     });
     let a = cap.one("span_wins");
@@ -77,6 +79,8 @@ fn event_fields_win_over_bound_and_span_fields() {
     assert_eq!(a["s"], 1);
     assert_eq!(a["only_bound"], 1);
     assert_eq!(cap.one("event_wins")["k"], "event");
+    assert!(a.get("late").is_none());
+    assert_eq!(cap.one("after_record")["late"], "recorded");
 }
 
 async fn hop(n: u32) {

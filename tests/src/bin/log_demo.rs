@@ -23,6 +23,12 @@ fn charge(user_id: u32, amount: f64) -> Result<f64, PaymentError> {
     }
 }
 
+#[log_performance(name = "explode")]
+fn explode(code: u32) -> u32 {
+    assert!(code == 0, "bad code {code}");
+    code
+}
+
 fn main() {
     let guard = match log::init() {
         Ok(g) => g,
@@ -56,6 +62,7 @@ fn main() {
         })
         .unwrap();
     let _ = handle.join();
+    let _ = std::panic::catch_unwind(|| explode(3));
     tracing::error!(
         amount = 99.99,
         reason = "insufficient_funds",
