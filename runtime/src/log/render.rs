@@ -246,7 +246,12 @@ impl<'a, 'k> Line<'a, 'k> {
 
     fn text(&mut self, s: &str) {
         if self.format == Format::Pretty {
-            self.out.push_str(s);
+            // Quote values that would not read as one `key=value` token.
+            if s.is_empty() || s.contains(|c: char| c.is_whitespace() || c == '=' || c == '"') {
+                let _ = write!(self.out, "{s:?}");
+            } else {
+                self.out.push_str(s);
+            }
         } else {
             json_str(self.out, s);
         }
