@@ -1,9 +1,7 @@
 //! Redaction of sensitive fields: by name (case-insensitive substring) and by wrapper.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What a redacted value prints as, in every format.
@@ -44,31 +42,15 @@ fn next_id() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// FxHash-style hasher for the (rules, pointer, length) cache keys.
-#[derive(Default)]
-struct KeyHasher(u64);
+/// One slot of the per-thread cache of `'static` names: (rules id, address, length,
+/// sensitive).
+type Slot = (u64, usize, usize, bool);
 
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    fn write_usize(&mut self, x: usize) {
-        self.write_u64(x as u64);
-    }
-}
-
-type Cache = HashMap<(u64, usize, usize), bool, BuildHasherDefault<KeyHasher>>;
+const SLOTS: usize = 256;
 
 thread_local! {
-    static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
+    /// Direct-mapped: a name's slot is picked from its address; a clash just recomputes.
+    static CACHE: RefCell<[Slot; SLOTS]> = const { RefCell::new([(0, 0, 0, false); SLOTS]) };
 }
 
 impl Default for Redactor {
@@ -122,18 +104,17 @@ impl Redactor {
     /// [`is_sensitive`](Redactor::is_sensitive) for a `'static` name (field names of
     /// events and spans), remembered per thread so each name is scanned once.
     pub fn is_sensitive_static(&self, name: &'static str) -> bool {
-        let key = (self.id, name.as_ptr() as usize, name.len());
+        let addr = name.as_ptr() as usize;
+        let slot = (addr >> 3 ^ addr >> 11 ^ name.len()) % SLOTS;
         CACHE
             .try_with(|c| {
                 let mut cache = c.try_borrow_mut().ok()?;
-                if let Some(hit) = cache.get(&key) {
-                    return Some(*hit);
-                }
-                if cache.len() > 4096 {
-                    cache.clear();
+                let entry = &mut cache[slot];
+                if entry.0 == self.id && entry.1 == addr && entry.2 == name.len() {
+                    return Some(entry.3);
                 }
                 let v = self.is_sensitive(name);
-                cache.insert(key, v);
+                *entry = (self.id, addr, name.len(), v);
                 Some(v)
             })
             .ok()

@@ -466,8 +466,14 @@ struct JsonEscape<'a>(&'a mut String);
 impl fmt::Write for JsonEscape<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let bytes = s.as_bytes();
+        // Fast path: find the first byte that needs escaping, 8 bytes at a time.
+        let first = first_to_escape(bytes);
+        if first == bytes.len() {
+            self.0.push_str(s);
+            return Ok(());
+        }
         let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
+        for (i, &b) in bytes.iter().enumerate().skip(first) {
             let esc: &str = match b {
                 b'"' => "\\\"",
                 b'\\' => "\\\\",
@@ -487,5 +493,72 @@ impl fmt::Write for JsonEscape<'_> {
         }
         self.0.push_str(&s[start..]);
         Ok(())
+    }
+}
+
+/// The index of the first byte that is a control character, `"` or `\`, or the length.
+fn first_to_escape(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&bytes[i..i + 8]);
+        let w = u64::from_le_bytes(chunk);
+        // Bytes below 0x20: (w - 0x20..) & !w & 0x80.. flags them (exact for ASCII and
+        // conservative otherwise: a flagged chunk is rechecked byte by byte).
+        let low = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        let quote = has_zero(w ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(w ^ (ONES * u64::from(b'\\')));
+        if low | quote | backslash != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{first_to_escape, json_str};
+
+    #[test]
+    fn escapes_like_serde_json() {
+        for s in [
+            "",
+            "plain text that is long enough",
+            "a\"b",
+            "tab\there",
+            "new\nline",
+            "back\\slash",
+            "\u{1}x",
+            "ünïcödé €",
+            "0123456789abcdef\"",
+            "0123456789abcdef\u{1f}",
+        ] {
+            let mut out = String::new();
+            json_str(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn finds_the_first_byte_to_escape() {
+        assert_eq!(first_to_escape(b"abcdefghijklmnop"), 16);
+        assert_eq!(first_to_escape(b"abcdefghij\"klmnop"), 10);
+        assert_eq!(first_to_escape(b"abcdefgh\\"), 8);
+        assert_eq!(first_to_escape(b"\n"), 0);
+        assert_eq!(
+            first_to_escape("\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}x\n".as_bytes()),
+            11
+        );
     }
 }

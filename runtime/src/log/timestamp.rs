@@ -2,8 +2,42 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Appends `2026-11-26T05:44:18.123456Z` for `now` to `out`.
+thread_local! {
+    /// The last second formatted on this thread: `(secs, "2026-11-26T05:44:18.")`.
+    static LAST: std::cell::Cell<(u64, [u8; 20])> = const { std::cell::Cell::new((u64::MAX, [0; 20])) };
+}
+
+/// Appends `2026-11-26T05:44:18.123456Z` for `now` to `out`; the date part is reused
+/// while the second does not change.
 pub(crate) fn write_rfc3339(out: &mut String, now: SystemTime) {
+    let d = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let cached = LAST.try_with(|c| {
+        let (s, prefix) = c.get();
+        if s == secs {
+            prefix
+        } else {
+            let mut full = String::with_capacity(27);
+            format_full(&mut full, now);
+            let mut prefix = [0u8; 20];
+            prefix.copy_from_slice(&full.as_bytes()[..20]);
+            c.set((secs, prefix));
+            prefix
+        }
+    });
+    match cached {
+        Ok(prefix) => {
+            out.push_str(std::str::from_utf8(&prefix).unwrap_or("1970-01-01T00:00:00."));
+            let mut micros = [0u8; 7];
+            put(&mut micros[..6], u64::from(d.subsec_micros()));
+            micros[6] = b'Z';
+            out.push_str(std::str::from_utf8(&micros).unwrap_or("000000Z"));
+        }
+        Err(_) => format_full(out, now),
+    }
+}
+
+fn format_full(out: &mut String, now: SystemTime) {
     let d = now.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs();
     let micros = d.subsec_micros();
@@ -68,5 +102,12 @@ mod tests {
         s.clear();
         write_rfc3339(&mut s, UNIX_EPOCH + Duration::from_secs(4_102_444_800));
         assert_eq!(s, "2100-01-01T00:00:00.000000Z");
+        s.clear();
+        // Same second: the cached date part, new microseconds.
+        write_rfc3339(
+            &mut s,
+            UNIX_EPOCH + Duration::from_micros(4_102_444_800_000_042),
+        );
+        assert_eq!(s, "2100-01-01T00:00:00.000042Z");
     }
 }
