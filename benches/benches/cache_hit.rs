@@ -35,7 +35,12 @@ fn mt_str(name: &str) -> usize {
     name.len()
 }
 
-#[cached::macros::cached(max_size = 10_000, ttl_secs = 600, key = "String", convert = r#"{ name.to_owned() }"#)]
+#[cached::macros::cached(
+    max_size = 10_000,
+    ttl_secs = 600,
+    key = "String",
+    convert = r#"{ name.to_owned() }"#
+)]
 fn peer_str(name: &str) -> usize {
     name.len()
 }
@@ -66,7 +71,10 @@ fn sync_hits(c: &mut Criterion) {
         peer_sync(i);
     }
     let qc: quick_cache::sync::Cache<u64, u64> = quick_cache::sync::Cache::new(10_000);
-    let moka: moka::sync::Cache<u64, u64> = moka::sync::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(600)).build();
+    let moka: moka::sync::Cache<u64, u64> = moka::sync::Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(Duration::from_secs(600))
+        .build();
     for i in 0..KEYS {
         qc.insert(i, i * 2);
         moka.insert(i, i * 2);
@@ -124,7 +132,9 @@ fn sync_hits(c: &mut Criterion) {
 }
 
 fn async_hits(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async {
         for i in 0..KEYS {
             mt_async(i).await;
@@ -134,8 +144,12 @@ fn async_hits(c: &mut Criterion) {
     let mut g = c.benchmark_group("hit_async_u64");
     let i = AtomicU64::new(0);
     let next = || i.fetch_add(1, Ordering::Relaxed) % KEYS;
-    g.bench_function("memotrace", |b| b.to_async(&rt).iter(|| mt_async(black_box(next()))));
-    g.bench_function("cached", |b| b.to_async(&rt).iter(|| peer_async(black_box(next()))));
+    g.bench_function("memotrace", |b| {
+        b.to_async(&rt).iter(|| mt_async(black_box(next())))
+    });
+    g.bench_function("cached", |b| {
+        b.to_async(&rt).iter(|| peer_async(black_box(next())))
+    });
     g.finish();
 }
 
@@ -184,13 +198,20 @@ async fn peer_storm(key: u64) -> u64 {
 
 /// 1,000 tasks miss the same fresh key at once: time until all have the value.
 fn miss_storm(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     let mut g = c.benchmark_group("miss_storm_1000_tasks");
     g.sample_size(20);
     let memotrace_storms = Arc::new(AtomicU64::new(0));
     for (name, which) in [("memotrace", 0), ("cached_sync_writes_by_key", 1)] {
         // Each storm misses a fresh key; the two libraries use disjoint key ranges.
-        let key = if which == 0 { memotrace_storms.clone() } else { Arc::new(AtomicU64::new(1 << 40)) };
+        let key = if which == 0 {
+            memotrace_storms.clone()
+        } else {
+            Arc::new(AtomicU64::new(1 << 40))
+        };
         g.bench_with_input(BenchmarkId::from_parameter(name), &which, |b, &which| {
             b.to_async(&rt).iter_custom(|iters| {
                 let key = key.clone();
@@ -200,7 +221,15 @@ fn miss_storm(c: &mut Criterion) {
                         let k = key.fetch_add(1, Ordering::Relaxed);
                         let began = Instant::now();
                         let tasks: Vec<_> = (0..1_000)
-                            .map(|_| tokio::spawn(async move { if which == 0 { mt_storm(k).await } else { peer_storm(k).await } }))
+                            .map(|_| {
+                                tokio::spawn(async move {
+                                    if which == 0 {
+                                        mt_storm(k).await
+                                    } else {
+                                        peer_storm(k).await
+                                    }
+                                })
+                            })
                             .collect();
                         for t in tasks {
                             black_box(t.await.unwrap());

@@ -22,7 +22,10 @@ fn config_value(key: &str) -> Option<String> {
 fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
     let started = Instant::now();
     let value = f();
-    println!("{label:<32} {:>9.3} ms", started.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "{label:<32} {:>9.3} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
     value
 }
 
@@ -33,7 +36,9 @@ fn main() {
     timed("config_value(region) hit", || config_value("region"));
 
     user_permissions_invalidate(7);
-    timed("user_permissions(7)  after invalidate", || user_permissions(7));
+    timed("user_permissions(7)  after invalidate", || {
+        user_permissions(7)
+    });
 
     for cache in memotrace::cache::registry() {
         let s = cache.stats;

@@ -1,5 +1,7 @@
 //! Shared helpers for memotrace integration tests.
 
+pub mod capture;
+
 use std::time::{Duration, Instant};
 
 /// Waits until `condition` holds, checking every millisecond; panics after `timeout`

@@ -73,7 +73,8 @@ fn search(query: &Query, limit: usize, tag: &str) -> Vec<String> {
 #[test]
 fn slices_references_and_several_arguments_make_keys() {
     assert_eq!(sum(&[1, 2, 3]), 6);
-    assert_eq!(sum(&vec![1, 2, 3]), 6);
+    let owned: Vec<i64> = vec![1, 2, 3];
+    assert_eq!(sum(&owned), 6, "a Vec's slice finds the same entry");
     assert_eq!(sum(&[1, 2]), 3);
     assert_eq!(SUM_CALLS.load(SeqCst), 2);
 
@@ -115,13 +116,13 @@ static FIND_ALL_CALLS: AtomicUsize = AtomicUsize::new(0);
 #[memotrace::cached]
 fn find(id: u32) -> Option<String> {
     FIND_CALLS.fetch_add(1, SeqCst);
-    (id % 2 == 0).then(|| format!("user {id}"))
+    id.is_multiple_of(2).then(|| format!("user {id}"))
 }
 
 #[memotrace::cached(cache_none = true)]
 fn find_all(id: u32) -> Option<String> {
     FIND_ALL_CALLS.fetch_add(1, SeqCst);
-    (id % 2 == 0).then(|| format!("user {id}"))
+    id.is_multiple_of(2).then(|| format!("user {id}"))
 }
 
 #[test]
@@ -305,4 +306,50 @@ fn registry_lists_every_used_cache_with_stats() {
     assert_eq!(names, sorted);
     names.dedup();
     assert_eq!(names.len(), caches.len(), "each cache registered once");
+}
+
+static PUT_LOADS: AtomicUsize = AtomicUsize::new(0);
+
+#[memotrace::cached(key = "user:{id}", tags = ["user:{id}"])]
+fn user_name(id: u64) -> Result<String, String> {
+    PUT_LOADS.fetch_add(1, SeqCst);
+    Ok(format!("loaded {id}"))
+}
+
+#[tokio::test]
+async fn put_companion_writes_through_with_the_same_key_and_tags() {
+    user_name_put(5, "created 5".to_owned());
+    assert_eq!(
+        user_name(5).unwrap(),
+        "created 5",
+        "the written value answers"
+    );
+    assert_eq!(PUT_LOADS.load(SeqCst), 0);
+    assert_eq!(
+        user_name_cache().get("user:5").as_deref(),
+        Some("created 5")
+    );
+    assert_eq!(
+        memotrace::cache::invalidate_tag("user:5").await,
+        1,
+        "put entries carry their tags"
+    );
+    assert_eq!(user_name(5).unwrap(), "loaded 5");
+    assert_eq!(PUT_LOADS.load(SeqCst), 1);
+}
+
+mod reexport {
+    pub use memotrace as runtime;
+}
+
+#[memotrace::cached(crate = "crate::reexport::runtime", ttl = "1m")]
+fn through_reexport(x: u8) -> u8 {
+    x + 1
+}
+
+#[test]
+fn crate_argument_points_the_expansion_at_a_reexport() {
+    assert_eq!(through_reexport(1), 2);
+    assert_eq!(through_reexport(1), 2);
+    assert_eq!(through_reexport_cache().stats().hits, 1);
 }

@@ -5,6 +5,29 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
+/// Runs `n` tasks that start `call` at the same moment; their results in order.
+async fn all_at_once<T, Fut>(n: usize, call: fn() -> Fut) -> Vec<T>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                call().await
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
 static ASYNC_LOADS: AtomicUsize = AtomicUsize::new(0);
 
 #[memotrace::cached]
@@ -16,19 +39,8 @@ async fn slow_async(id: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_tasks_run_the_loader_once() {
-    let barrier = Arc::new(tokio::sync::Barrier::new(1_000));
-    let tasks: Vec<_> = (0..1_000)
-        .map(|_| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                barrier.wait().await;
-                slow_async(21).await
-            })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap(), 42);
-    }
+    let results = all_at_once(1_000, || slow_async(21)).await;
+    assert!(results.iter().all(|v| *v == 42));
     assert_eq!(ASYNC_LOADS.load(SeqCst), 1);
     let stats = slow_async_cache().stats();
     assert_eq!(stats.loads, 1);
@@ -115,23 +127,9 @@ async fn fails_first(id: u64) -> Result<u64, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_err_is_returned_to_its_caller_and_waiters_retry() {
-    let barrier = Arc::new(tokio::sync::Barrier::new(100));
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                barrier.wait().await;
-                fails_first(3).await
-            })
-        })
-        .collect();
-    let mut errors = 0;
-    for task in tasks {
-        match task.await.unwrap() {
-            Ok(v) => assert_eq!(v, 3),
-            Err(_) => errors += 1,
-        }
-    }
+    let results = all_at_once(100, || fails_first(3)).await;
+    let errors = results.iter().filter(|r| r.is_err()).count();
+    assert!(results.iter().flatten().all(|v| *v == 3));
     assert_eq!(errors, 1);
     assert_eq!(ERR_LOADS.load(SeqCst), 2);
 }

@@ -47,7 +47,8 @@ impl<'a> Expansion<'a> {
         let uncached = self.uncached();
         let cache_fn = self.cache_fn();
         let invalidate = self.invalidate_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate }
+        let put = self.put_fn();
+        quote! { #wrapper #uncached #cache_fn #invalidate #put }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -372,12 +373,21 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    fn invalidate_fn(&self) -> TokenStream {
+    /// A companion that takes the wrapper's arguments (and `&self` when the key reads
+    /// it), binds the key as the call does, then runs `body` with `cache` in scope.
+    fn keyed_companion(
+        &self,
+        suffix: &str,
+        doc: &str,
+        extra: &TokenStream,
+        ret: &TokenStream,
+        body: &TokenStream,
+    ) -> TokenStream {
         let vis = &self.model.item.vis;
-        let ident = self.ident("invalidate");
+        let ident = self.ident(suffix);
         let prefix = self.prefix();
         let cache_fn = self.ident("cache");
-        let (bind_key, key_ref) = self.key_binding();
+        let (bind_key, _) = self.key_binding();
         let receiver = self.key_reads_self().then(|| quote!(&self,));
         let inputs = self
             .plain_inputs()
@@ -385,19 +395,54 @@ impl<'a> Expansion<'a> {
             .filter(|i| matches!(i, FnArg::Typed(_)));
         let generics = &self.model.item.sig.generics;
         let (_, lints, _) = split_attrs(&self.model.item.attrs);
-        let doc = format!(
-            "Drops the cached result of `{}` for these arguments; true when there was one.",
-            self.model.name()
-        );
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
             #(#lints)*
-            #vis fn #ident #generics(#receiver #(#inputs),*) -> bool {
+            #vis fn #ident #generics(#receiver #(#inputs,)* #extra) #ret {
+                let __mt_cache = #prefix #cache_fn();
                 #bind_key
-                #prefix #cache_fn().invalidate(#key_ref)
+                #body
             }
         }
+    }
+
+    fn invalidate_fn(&self) -> TokenStream {
+        let (_, key_ref) = self.key_binding();
+        let doc = format!(
+            "Drops the cached result of `{}` for these arguments; true when there was one.",
+            self.model.name()
+        );
+        self.keyed_companion(
+            "invalidate",
+            &doc,
+            &TokenStream::new(),
+            &quote!(-> bool),
+            &quote!(__mt_cache.invalidate(#key_ref)),
+        )
+    }
+
+    /// `{fn}_put(args.., value)`: write-through, storing `value` as the result of the call
+    /// with these arguments (with the cache's ttl and tags).
+    fn put_fn(&self) -> TokenStream {
+        let rt = &self.rt;
+        let (_, key_ref) = self.key_binding();
+        let kind = self.kind();
+        let ret = self.model.return_type();
+        let value = if self.model.arg("value").is_some() {
+            format_ident!("__mt_value")
+        } else {
+            format_ident!("value")
+        };
+        let tags = self.tags();
+        let doc = format!(
+            "Stores `{value}` as the cached result of `{}` for these arguments (write-through).",
+            self.model.name()
+        );
+        let extra = quote!(#value: #rt::__private::ValueOf<#kind, #ret>);
+        let body =
+            quote!(__mt_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
+        self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
     }
 
     fn key_reads_self(&self) -> bool {

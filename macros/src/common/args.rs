@@ -150,6 +150,10 @@ impl<T> Setting<T> {
         self.value.as_ref().map(|(v, _)| v)
     }
 
+    pub fn into_inner(self) -> Option<T> {
+        self.value.map(|(v, _)| v)
+    }
+
     pub fn span(&self) -> Option<Span> {
         self.value.as_ref().map(|(_, s)| *s)
     }

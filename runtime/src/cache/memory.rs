@@ -231,7 +231,7 @@ where
 
     /// Drops every entry.
     pub fn clear(&self) {
-        let held = self.store.len();
+        let held = self.store.entry_count();
         self.store.clear();
         if let Some(tags) = &self.tags {
             tags.clear();
@@ -244,7 +244,7 @@ where
     /// The cache's statistics now.
     pub fn stats(&self) -> CacheStats {
         self.counters
-            .snapshot(self.store.len(), self.config.max_capacity)
+            .snapshot(self.store.entry_count(), self.config.max_capacity)
     }
 
     /// The settings the cache was built with.

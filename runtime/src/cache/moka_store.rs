@@ -8,7 +8,6 @@ use super::CacheConfig;
 use event_listener::Listener;
 use moka::notification::RemovalCause;
 use std::borrow::Borrow;
-use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -122,21 +121,15 @@ where
         }
     }
 
-    fn claim_async<'a, Q>(
-        &'a self,
-        key: &Q,
-        now: u64,
-    ) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    async fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> Claim<V, Self::Guard<'a>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
     {
-        async move {
-            loop {
-                match self.step(key, now) {
-                    Step::Done(claim) => return claim,
-                    Step::Wait(listener) => listener.await,
-                }
+        loop {
+            match self.step(key, now) {
+                Step::Done(claim) => return claim,
+                Step::Wait(listener) => listener.await,
             }
         }
     }
@@ -168,7 +161,7 @@ where
         self.engine.run_pending_tasks();
     }
 
-    fn len(&self) -> u64 {
+    fn entry_count(&self) -> u64 {
         self.engine.run_pending_tasks();
         self.engine.entry_count()
     }

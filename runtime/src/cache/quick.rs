@@ -7,7 +7,6 @@ use super::CacheConfig;
 use quick_cache::sync::{Cache, EntryAction, EntryResult, PlaceholderGuard};
 use quick_cache::{DefaultHashBuilder, Lifecycle, UnitWeighter};
 use std::borrow::Borrow;
-use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -125,19 +124,13 @@ where
         claim_from(self.engine.entry(key, None, |_, entry| decide(entry)))
     }
 
-    fn claim_async<'a, Q>(
-        &'a self,
-        key: &Q,
-        now: u64,
-    ) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    async fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> Claim<V, Self::Guard<'a>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
     {
-        async move {
-            let decide = fresh_or_replace(now);
-            claim_from(self.engine.entry_async(key, |_, entry| decide(entry)).await)
-        }
+        let decide = fresh_or_replace(now);
+        claim_from(self.engine.entry_async(key, |_, entry| decide(entry)).await)
     }
 
     fn claim_refresh<Q>(&self, key: &Q, now: u64) -> bool
@@ -173,7 +166,7 @@ where
         self.engine.clear();
     }
 
-    fn len(&self) -> u64 {
+    fn entry_count(&self) -> u64 {
         self.engine.len() as u64
     }
 

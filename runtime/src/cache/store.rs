@@ -79,7 +79,7 @@ pub trait LocalStore<K, V>: Send + Sync + Sized + 'static {
 
     fn clear(&self);
 
-    fn len(&self) -> u64;
+    fn entry_count(&self) -> u64;
 
     /// Keeps only the entries `keep` accepts.
     fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool);
