@@ -11,7 +11,7 @@
 //! | `sql_query_failed` | error | `duration_ms`, `error_type`, `error` |
 //!
 //! with the OpenTelemetry field names `db.system.name`, `db.query.text` (literals masked by
-//! [`sanitize`], cut to [`MAX_TEXT_CHARS`]), `db.operation.name`, `db.collection.name` and
+//! [`sanitize()`](fn@sanitize), cut to [`MAX_TEXT_CHARS`]), `db.operation.name`, `db.collection.name` and
 //! `db.query.parameters` (only the parameters named in `params(..)`, cut to
 //! [`MAX_PARAMS_CHARS`], sensitive names redacted). The macro also opens an info-level
 //! `db.query` span carrying the same fields (plus `otel.name`, `otel.kind = "client"`, and on
@@ -45,8 +45,8 @@
 //! ```
 //!
 //! Adapters log every statement of a library without annotating each fn:
-//! [`rusqlite`](crate::db::rusqlite) (feature `rusqlite`) and
-//! [`sqlx`](crate::db::sqlx) (feature `sqlx`).
+//! `memotrace::db::rusqlite` (feature `rusqlite`) and
+//! `memotrace::db::sqlx` (feature `sqlx`).
 
 use std::borrow::Cow;
 use std::fmt::{Debug, Display, Write as _};
