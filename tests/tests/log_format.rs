@@ -268,3 +268,40 @@ impl std::io::Write for SharedVec {
         Ok(())
     }
 }
+
+#[test]
+fn layer_composes_with_a_user_registry() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&out);
+    let (layer, _guard) = Builder::new()
+        .ignore_env()
+        .format(Format::Json)
+        .filter("warn")
+        .writer(move || SharedVec(std::sync::Arc::clone(&sink)))
+        .blocking()
+        .layer();
+    let counted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let subscriber = tracing_subscriber::registry()
+        .with(layer)
+        .with(Counter(std::sync::Arc::clone(&counted)));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!("other_layers_see_this");
+        tracing::warn!(secret = "s", "both_see_this");
+    });
+    let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "the filter applies to memotrace's layer only: {text}"
+    );
+    assert!(text.contains("\"secret\":\"***REDACTED***\""));
+    assert_eq!(counted.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Counter {
+    fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
