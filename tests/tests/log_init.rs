@@ -148,6 +148,10 @@ fn development_is_pretty_at_debug() {
     assert!(r.stdout.contains("password=***REDACTED***"), "{}", r.stdout);
     assert!(!r.stdout.contains("hunter2"));
     assert!(!r.stdout.contains('\x1b'));
+    // Without NO_COLOR, a pipe is still not a terminal: no colour codes either.
+    let piped = run(&[]);
+    assert!(piped.stdout.contains("debug_message"));
+    assert!(!piped.stdout.contains('\x1b'), "{}", piped.stdout);
 }
 
 #[test]

@@ -341,7 +341,8 @@ impl Builder {
         self
     }
 
-    /// Colours in the pretty format (default: on unless `NO_COLOR` is set).
+    /// Colours in the pretty format (default: on when writing to stdout and stdout is a
+    /// terminal, unless `NO_COLOR` is set).
     #[must_use]
     pub fn ansi(mut self, on: bool) -> Self {
         self.ansi = Some(on);
@@ -409,9 +410,13 @@ impl Builder {
                 )),
             }
         }
-        let ansi = self
-            .ansi
-            .unwrap_or_else(|| std::env::var_os("NO_COLOR").is_none());
+        let ansi = self.ansi.unwrap_or_else(|| {
+            use std::io::IsTerminal as _;
+            // Colour the terminal only: not files, pipes or custom writers.
+            std::env::var_os("NO_COLOR").is_none()
+                && self.sink.is_none()
+                && std::io::stdout().is_terminal()
+        });
         let service = self
             .service
             .clone()
