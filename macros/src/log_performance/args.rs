@@ -1,8 +1,8 @@
 //! Parsing `#[log_performance(name = "..", level = "info", slow = "250ms",
 //! fields(limit, user.id = expr), skip(password), crate = "..")]`.
 
-use crate::common::args::{crate_path, lit_str, unknown, Arg};
 use crate::common::args::Setting;
+use crate::common::args::{crate_path, lit_str, unknown, Arg};
 use crate::common::{duration, ArgList, Errors, FnModel};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
