@@ -109,7 +109,11 @@ fn log_performance_above_cached_times_loads_and_reports_failures() {
     assert_eq!(cap.block_on(&rt, stock_perf_outer(3)), Ok(3));
     assert_eq!(cap.block_on(&rt, stock_perf_outer(3)), Ok(3));
     assert!(cap.block_on(&rt, stock_perf_outer(0)).is_err());
-    assert_eq!(cap.events("operation_completed").len(), 1, "the hit is not timed");
+    assert_eq!(
+        cap.events("operation_completed").len(),
+        1,
+        "the hit is not timed"
+    );
     let failed = cap.one("operation_failed");
     assert_eq!(failed["operation"], "load_stock");
     assert_eq!(failed["error"], "no stock");
