@@ -189,15 +189,18 @@ fn filter_applies() {
     assert_eq!(events[0]["event"], "shown");
 }
 
-/// A writer that blocks until the test lets it go.
-struct Gate(
-    std::sync::mpsc::Receiver<()>,
-    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-);
+/// A writer that says when a write starts, then blocks until the test lets it go.
+struct Gate {
+    entered: std::sync::mpsc::Sender<()>,
+    open: std::sync::mpsc::Receiver<()>,
+    out: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
 impl std::io::Write for Gate {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        let _ = self.0.recv();
-        self.1.lock().unwrap().extend_from_slice(b);
+        let _ = self.entered.send(());
+        let _ = self.open.recv();
+        self.out.lock().unwrap().extend_from_slice(b);
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -207,21 +210,28 @@ impl std::io::Write for Gate {
 
 #[test]
 fn non_blocking_writer_counts_and_reports_dropped_lines() {
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel();
     let (open_tx, open_rx) = std::sync::mpsc::channel();
     let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (writer, guard) = NonBlocking::new(Gate(open_rx, std::sync::Arc::clone(&out)), 4);
-    // The worker takes the first line and blocks in `write`; 4 more fill the queue;
-    // the rest must be dropped without blocking this thread.
-    for i in 0..50 {
+    let gate = Gate {
+        entered: entered_tx,
+        open: open_rx,
+        out: std::sync::Arc::clone(&out),
+    };
+    let (writer, guard) = NonBlocking::new(gate, 4);
+    // Line 0 reaches the sink, which blocks: the worker is stuck in `write`.
+    writer.write_line(b"{\"n\":0}\n");
+    entered_rx.recv().unwrap();
+    // 4 lines fit in the queue; the other 45 are dropped, without blocking this thread.
+    for i in 1..50 {
         writer.write_line(format!("{{\"n\":{i}}}\n").as_bytes());
     }
-    let dropped = writer.dropped_lines();
-    assert!(dropped >= 40, "dropped {dropped}");
+    assert_eq!(writer.dropped_lines(), 45);
     for _ in 0..100 {
         let _ = open_tx.send(());
     }
     guard.flush();
-    drop(open_tx);
+    assert_eq!(guard.dropped_lines(), 45);
     let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
     let lines: Vec<Value> = text
         .lines()
@@ -231,11 +241,10 @@ fn non_blocking_writer_counts_and_reports_dropped_lines() {
         .iter()
         .find(|l| l["event"] == "log_lines_dropped")
         .expect("a dropped-lines report");
-    assert_eq!(report["dropped_total"], dropped);
-    assert_eq!(
-        lines.iter().filter(|l| l.get("n").is_some()).count() as u64,
-        50 - dropped
-    );
+    assert_eq!(report["dropped"], 45);
+    assert_eq!(report["dropped_total"], 45);
+    let kept: Vec<u64> = lines.iter().filter_map(|l| l["n"].as_u64()).collect();
+    assert_eq!(kept, [0, 1, 2, 3, 4]);
 }
 
 #[test]
@@ -266,5 +275,42 @@ impl std::io::Write for SharedVec {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[test]
+fn layer_composes_with_a_user_registry() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&out);
+    let (layer, _guard) = Builder::new()
+        .ignore_env()
+        .format(Format::Json)
+        .filter("warn")
+        .writer(move || SharedVec(std::sync::Arc::clone(&sink)))
+        .blocking()
+        .layer();
+    let counted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let subscriber = tracing_subscriber::registry()
+        .with(layer)
+        .with(Counter(std::sync::Arc::clone(&counted)));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!("other_layers_see_this");
+        tracing::warn!(secret = "s", "both_see_this");
+    });
+    let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "the filter applies to memotrace's layer only: {text}"
+    );
+    assert!(text.contains("\"secret\":\"***REDACTED***\""));
+    assert_eq!(counted.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Counter {
+    fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }

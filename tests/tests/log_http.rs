@@ -129,3 +129,30 @@ fn service_errors_are_request_failed() {
     assert_eq!(failed["path"], "/pay");
     assert_eq!(failed["level"], "error");
 }
+
+#[test]
+fn forwarded_client_ip_only_when_trusted() {
+    use tower_layer::Layer as _;
+    use tower_service::Service as _;
+    let cap = Capture::json();
+    let rt = cap.runtime();
+    for trust in [false, true] {
+        let mut svc = RequestContextLayer::new()
+            .trust_forwarded_headers(trust)
+            .layer(Failing);
+        let req = axum::http::Request::builder()
+            .uri("/x")
+            .header("x-forwarded-for", "203.0.113.7, 10.0.0.1")
+            .body(())
+            .unwrap();
+        let _ = cap.block_on(&rt, svc.call(req));
+    }
+    let failed = cap.events("request_failed");
+    assert_eq!(failed.len(), 2);
+    assert!(
+        failed[0].get("client_ip").is_none(),
+        "untrusted header ignored: {}",
+        failed[0]
+    );
+    assert_eq!(failed[1]["client_ip"], "203.0.113.7");
+}

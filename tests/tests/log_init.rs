@@ -148,6 +148,10 @@ fn development_is_pretty_at_debug() {
     assert!(r.stdout.contains("password=***REDACTED***"), "{}", r.stdout);
     assert!(!r.stdout.contains("hunter2"));
     assert!(!r.stdout.contains('\x1b'));
+    // Without NO_COLOR, a pipe is still not a terminal: no colour codes either.
+    let piped = run(&[]);
+    assert!(piped.stdout.contains("debug_message"));
+    assert!(!piped.stdout.contains('\x1b'), "{}", piped.stdout);
 }
 
 #[test]
@@ -183,4 +187,33 @@ fn bad_values_fall_back_with_one_warning_naming_them() {
         .collect();
     assert_eq!(w.len(), 1);
     assert!(w[0]["problem"].as_str().unwrap().contains("\"xml\""));
+}
+
+#[test]
+fn metrics_switch_from_the_environment() {
+    let r = run(&[("APP_ENV", "production"), ("MEMOTRACE_METRICS", "on")]);
+    let lines = json_lines(&r.stdout);
+    let failed = lines
+        .iter()
+        .find(|l| l["event"] == "operation_failed" && l["operation"] == "charge")
+        .unwrap();
+    assert!(
+        failed["duration_ms"].is_number(),
+        "metrics on: the call is timed: {failed}"
+    );
+    let table = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("charge"))
+        .expect("charge in the snapshot");
+    let cols: Vec<&str> = table.split_whitespace().collect();
+    assert_eq!(cols[1], "2", "count: {table}");
+    assert_eq!(cols[2], "1", "errors: {table}");
+
+    let off = run(&[("APP_ENV", "production")]);
+    assert!(
+        !off.stderr.lines().any(|l| l.starts_with("charge")),
+        "{}",
+        off.stderr
+    );
 }

@@ -101,3 +101,20 @@ fn no_subscriber_still_runs() {
 }
 
 fn _assert_value(_: Value) {}
+
+#[test]
+fn a_target_filter_disables_timing_precisely() {
+    // The global max level is trace, but this module is at warn: `find` (info) is not
+    // timed, so its failure event carries no duration — a level-only check would have
+    // read the clock.
+    let cap = Capture::with(|b| {
+        b.format(memotrace::log::Format::Json)
+            .filter("trace,log_performance_events=warn")
+    });
+    assert!(cap.run(|| find(0, "acme")).is_err());
+    let line = cap.one("operation_failed");
+    assert!(line.get("duration_ms").is_none(), "{line}");
+    assert_eq!(line["error"], "user 0 not found");
+    assert!(cap.run(|| find(1, "acme")).is_ok());
+    assert!(cap.events("operation_completed").is_empty());
+}

@@ -1,8 +1,8 @@
 //! Parsing `#[log_performance(name = "..", level = "info", slow = "250ms",
 //! fields(limit, user.id = expr), skip(password), crate = "..")]`.
 
-use crate::common::args::{crate_path, lit_str, unknown, Arg};
 use crate::common::args::Setting;
+use crate::common::args::{crate_path, lit_str, unknown, Arg};
 use crate::common::{duration, ArgList, Errors, FnModel};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -256,7 +256,12 @@ fn check(fields: &[FieldSpec], skip: &[Ident], model: Option<&FnModel>, errors: 
         } else if model.arg(&root.to_string()).is_none() {
             errors.push(
                 root.span(),
-                format!("`{root}` in `fields(..)` is not an argument of this fn; {}; to log another value write `{} = expr`", model.arg_names(), field.text),
+                format!(
+                    "`{root}` in `fields(..)` is not an argument of this fn; {}{}; to log another value write `{} = expr`",
+                    did_you_mean(model, &root.to_string()),
+                    model.arg_names(),
+                    field.text
+                ),
             );
         } else if skip.iter().any(|s| s == root) {
             errors.push(root.span(), format!("`{root}` is in `skip(..)`, so it cannot be logged in `fields(..)`: remove it from one of them"));
@@ -268,11 +273,39 @@ fn check(fields: &[FieldSpec], skip: &[Ident], model: Option<&FnModel>, errors: 
                 errors.push(
                     ident.span(),
                     format!(
-                        "`{ident}` in `skip(..)` is not an argument of this fn; {}",
+                        "`{ident}` in `skip(..)` is not an argument of this fn; {}{}",
+                        did_you_mean(model, &ident.to_string()),
                         model.arg_names()
                     ),
                 );
             }
         }
     }
+}
+
+/// `did you mean `limit`? ` when an argument name is close to `name`.
+fn did_you_mean(model: &FnModel, name: &str) -> String {
+    model
+        .args
+        .iter()
+        .filter_map(|a| a.ident.as_ref())
+        .map(|i| (edit_distance(name, &i.to_string()), i))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map_or_else(String::new, |(_, i)| format!("did you mean `{i}`? "))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }

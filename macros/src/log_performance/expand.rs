@@ -1,5 +1,5 @@
 //! Tokens out: the function with its body wrapped in a timed run whose events are
-//! emitted from call sites in the user's crate (so `RUST_LOG` targets and `enabled!`
+//! emitted from call sites in the user's crate (so `RUST_LOG` targets and interest
 //! checks are the user's module's).
 
 use super::args::{Config, Level};
@@ -45,9 +45,16 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         local("mt_e"),
     );
 
-    let warn_check =
-        (config.slow_ms.is_some() && config.level != Level::Warn && config.level != Level::Error)
-            .then(|| quote!(|| #tr::enabled!(#tr::Level::WARN)));
+    // The site's level: the least verbose level an event of a successful call can have.
+    // A `slow` threshold can raise it to warn, and filters are thresholds, so the call is
+    // timed when that level is on.
+    let site_level = if config.slow_ms.is_some()
+        && matches!(config.level, Level::Trace | Level::Debug | Level::Info)
+    {
+        Level::Warn.ident()
+    } else {
+        level.clone()
+    };
 
     let mut captures = Vec::new();
     let mut event_fields = Vec::new();
@@ -69,7 +76,7 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         event_fields.push(quote!(#fname = #var,));
     }
     let capture_flag = (!captures.is_empty())
-        .then(|| quote!(let #capture: bool = #active || #tr::enabled!(#tr::Level::ERROR);));
+        .then(|| quote!(let #capture: bool = #active || #pv::perf_errors_on();));
 
     let f = quote!(#(#event_fields)*);
     let emit = quote! {
@@ -120,13 +127,20 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
 
     let span = model.name().span();
     let prologue = quote_spanned! {span=>
-        static #site: #pv::PerfSite = #pv::PerfSite::new(#name);
+        static #site: #pv::PerfSite = #pv::PerfSite::new(
+            #name,
+            #tr::Level::#site_level,
+            ::core::module_path!(),
+            ::core::file!(),
+            ::core::line!(),
+            &#site,
+        );
     };
     quote! {
         #(#attrs)*
         #vis #sig {
             #prologue
-            let #active: bool = #pv::perf_metrics_on() || #tr::enabled!(#tr::Level::#level) #warn_check;
+            let #active: bool = #pv::perf_metrics_on() || #site.enabled();
             #capture_flag
             #(#captures)*
             let #run = #pv::PerfRun::start(&#site, #active, #slow_ms, #emit);

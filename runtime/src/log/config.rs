@@ -143,7 +143,8 @@ impl LogGuard {
 /// Configures logging from the environment and installs it as the global subscriber.
 ///
 /// `APP_ENV` (development | staging | production) picks the defaults, `RUST_LOG`
-/// overrides the filter, `MEMOTRACE_LOG_FORMAT` (pretty | json | ecs) forces the format.
+/// overrides the filter, `MEMOTRACE_LOG_FORMAT` (pretty | json | ecs) forces the format,
+/// `MEMOTRACE_METRICS` (on | off) switches operation metrics.
 /// A bad value falls back to the default with one warning naming it. Also installs the
 /// panic hook. Calling it twice returns [`InitError::AlreadyInitialized`].
 ///
@@ -341,14 +342,16 @@ impl Builder {
         self
     }
 
-    /// Colours in the pretty format (default: on unless `NO_COLOR` is set).
+    /// Colours in the pretty format (default: on when writing to stdout and stdout is a
+    /// terminal, unless `NO_COLOR` is set).
     #[must_use]
     pub fn ansi(mut self, on: bool) -> Self {
         self.ansi = Some(on);
         self
     }
 
-    /// Turns operation metrics ([`crate::perf`]) on or off when this config is applied.
+    /// Turns operation metrics ([`crate::perf`]) on or off when this config is applied
+    /// (`MEMOTRACE_METRICS=on|off` overrides it).
     #[must_use]
     pub fn metrics(mut self, on: bool) -> Self {
         self.metrics = Some(on);
@@ -409,9 +412,13 @@ impl Builder {
                 )),
             }
         }
-        let ansi = self
-            .ansi
-            .unwrap_or_else(|| std::env::var_os("NO_COLOR").is_none());
+        let ansi = self.ansi.unwrap_or_else(|| {
+            use std::io::IsTerminal as _;
+            // Colour the terminal only: not files, pipes or custom writers.
+            std::env::var_os("NO_COLOR").is_none()
+                && self.sink.is_none()
+                && std::io::stdout().is_terminal()
+        });
         let service = self
             .service
             .clone()
@@ -434,7 +441,17 @@ impl Builder {
                 (target, None)
             }
         };
-        if let Some(on) = self.metrics {
+        let mut metrics = self.metrics;
+        if let Some(v) = var("MEMOTRACE_METRICS") {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "on" | "yes" => metrics = Some(true),
+                "0" | "false" | "off" | "no" => metrics = Some(false),
+                _ => warnings.push(format!(
+                    "MEMOTRACE_METRICS={v:?} is not one of on, off; ignoring it"
+                )),
+            }
+        }
+        if let Some(on) = metrics {
             crate::perf::set_enabled(on);
         }
         let layer = MemotraceLayer::new(Inner {

@@ -105,7 +105,10 @@ impl Redactor {
     /// events and spans), remembered per thread so each name is scanned once.
     pub fn is_sensitive_static(&self, name: &'static str) -> bool {
         let addr = name.as_ptr() as usize;
-        let slot = (addr >> 3 ^ addr >> 11 ^ name.len()) % SLOTS;
+        // Fibonacci hashing of the address: neighbouring literals land far apart.
+        let mixed =
+            (addr ^ name.len().rotate_left(48)).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize);
+        let slot = mixed >> (usize::BITS - SLOTS.trailing_zeros());
         CACHE
             .try_with(|c| {
                 let mut cache = c.try_borrow_mut().ok()?;
@@ -207,5 +210,48 @@ impl<T> fmt::Debug for Redacted<T> {
 impl<T> fmt::Display for Redacted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Redactor;
+
+    #[test]
+    fn cached_static_checks_agree_and_are_per_rules() {
+        const NAMES: &[&str] = &[
+            "operation",
+            "duration_ms",
+            "success",
+            "password",
+            "user_token",
+            "request_id",
+            "Authorization",
+            "ssn",
+            "message",
+            "service",
+            "api_key",
+            "secret_sauce",
+            "credit_card_number",
+            "user_id",
+        ];
+        let default = Redactor::default();
+        let custom = Redactor::new(["user"]);
+        for _ in 0..3 {
+            for name in NAMES {
+                assert_eq!(
+                    default.is_sensitive_static(name),
+                    default.is_sensitive(name),
+                    "{name}"
+                );
+                assert_eq!(
+                    custom.is_sensitive_static(name),
+                    custom.is_sensitive(name),
+                    "{name}"
+                );
+            }
+        }
+        assert!(custom.is_sensitive_static("user_id") && !default.is_sensitive_static("user_id"));
+        assert!(default.is_sensitive_static("password") && !custom.is_sensitive_static("password"));
     }
 }

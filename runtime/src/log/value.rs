@@ -32,7 +32,9 @@ pub enum Value {
     Json(serde_json::Value),
     /// An error: its message and the messages of its sources, outermost first.
     Error {
+        /// The error's `Display`.
         message: String,
+        /// The `Display` of each `source()`, outermost first.
         sources: Vec<String>,
     },
     /// A value that is never printed.

@@ -159,12 +159,12 @@ impl std::fmt::Debug for WriterGuard {
 }
 
 impl WriterGuard {
-    /// Waits (up to a second) until every line queued so far is written and flushed.
+    /// Waits (up to five seconds) until every line queued so far is written and flushed.
     pub fn flush(&self) {
         if let Some(tx) = &self.tx {
             let (ack_tx, ack_rx) = mpsc::sync_channel(1);
             if tx.send(Msg::Flush(ack_tx)).is_ok() {
-                let _ = ack_rx.recv_timeout(Duration::from_secs(1));
+                let _ = ack_rx.recv_timeout(Duration::from_secs(5));
             }
         }
     }

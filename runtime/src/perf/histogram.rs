@@ -33,7 +33,6 @@ fn upper(i: usize) -> u64 {
 
 #[repr(align(128))]
 struct Shard {
-    count: AtomicU64,
     errors: AtomicU64,
     sum_ns: AtomicU64,
     max_ns: AtomicU64,
@@ -43,7 +42,6 @@ struct Shard {
 impl Shard {
     fn new() -> Self {
         Self {
-            count: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             sum_ns: AtomicU64::new(0),
             max_ns: AtomicU64::new(0),
@@ -93,12 +91,13 @@ impl Histogram {
     pub fn record(&self, ns: u64, error: bool) {
         let hint = SHARD_HINT.try_with(|h| *h).unwrap_or(0);
         let shard = &self.shards[hint & (self.shards.len() - 1)];
-        shard.count.fetch_add(1, Ordering::Relaxed);
         if error {
             shard.errors.fetch_add(1, Ordering::Relaxed);
         }
         shard.sum_ns.fetch_add(ns, Ordering::Relaxed);
-        shard.max_ns.fetch_max(ns, Ordering::Relaxed);
+        if ns > shard.max_ns.load(Ordering::Relaxed) {
+            shard.max_ns.fetch_max(ns, Ordering::Relaxed);
+        }
         shard.buckets[index(ns)].fetch_add(1, Ordering::Relaxed);
     }
 
@@ -141,7 +140,6 @@ impl Histogram {
 
     pub fn reset(&self) {
         for s in &*self.shards {
-            s.count.store(0, Ordering::Relaxed);
             s.errors.store(0, Ordering::Relaxed);
             s.sum_ns.store(0, Ordering::Relaxed);
             s.max_ns.store(0, Ordering::Relaxed);

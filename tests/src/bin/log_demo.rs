@@ -69,4 +69,5 @@ fn main() {
         "payment_failed"
     );
     eprintln!("dropped lines: {}", guard.dropped_lines());
+    eprint!("{}", memotrace::perf::snapshot());
 }
