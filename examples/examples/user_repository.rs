@@ -4,7 +4,7 @@
 //! statements without annotations.
 //!
 //! Run it with `cargo run -p memotrace-examples --example user_repository`
-//! (`RUST_LOG=memotrace=info` shows only slow and failed statements).
+//! (`APP_ENV=production` shows only slow and failed statements, as JSON).
 
 use memotrace::{cached, instrument_db};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -197,13 +197,11 @@ impl UserService {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug")),
-        )
-        .with_target(false)
-        .init();
+    // Development defaults: pretty console at debug; `APP_ENV=production` gives JSON at warn
+    // (only slow and failed statements), `RUST_LOG` overrides the filter.
+    let _log = memotrace::log::Builder::new()
+        .service("user-repository")
+        .init()?;
 
     let service = UserService {
         repo: UserRepository::in_memory()?,

@@ -140,6 +140,14 @@ const CASES: &[(&str, &str, &str)] = &[
         "UPDATE t SET a = TRUE, b = NULL",
     ),
     ("empty", "", ""),
+    ("leading and trailing space", "  SELECT 1  ", "SELECT ?"),
+    (
+        "comment without spaces",
+        "SELECT a/*c*/FROM t",
+        "SELECT a FROM t",
+    ),
+    ("line comment mid", "SELECT a--c\nFROM t", "SELECT a FROM t"),
+    ("only a comment", "-- nothing", ""),
 ];
 
 #[test]

@@ -52,7 +52,7 @@ impl DbSite {
 
 /// One call of an annotated fn.
 pub struct DbCall {
-    run: Option<Run>,
+    run: Option<Box<Run>>,
 }
 
 impl DbCall {
@@ -68,7 +68,7 @@ impl DbCall {
             return Self { run: None };
         }
         Self {
-            run: Some(begin(site, statement, params_text(params))),
+            run: Some(Box::new(begin(site, statement, params_text(params)))),
         }
     }
 
@@ -115,16 +115,23 @@ impl DbCall {
 }
 
 impl Drop for DbCall {
+    #[inline]
     fn drop(&mut self) {
         if let Some(run) = self.run.take() {
-            if std::thread::panicking() {
-                run.end(Some(&Failure {
-                    error_type: "panic",
-                    error: &"the fn panicked",
-                }));
-            }
-            // Otherwise an async fn was dropped before it finished: no end event.
+            end_dropped(&run);
         }
+    }
+}
+
+/// A call dropped before `finish`: a panic unwinding through the fn is a failure; an async
+/// fn dropped before it finished (cancelled) gets no end event.
+#[cold]
+fn end_dropped(run: &Run) {
+    if std::thread::panicking() {
+        run.end(Some(&Failure {
+            error_type: "panic",
+            error: &"the fn panicked",
+        }));
     }
 }
 

@@ -11,7 +11,7 @@
 //! | `sql_query_failed` | error | `duration_ms`, `error_type`, `error` |
 //!
 //! with the OpenTelemetry field names `db.system.name`, `db.query.text` (literals masked by
-//! [`sanitize`], cut to [`MAX_TEXT_CHARS`]), `db.operation.name`, `db.collection.name` and
+//! [`sanitize()`](fn@sanitize), cut to [`MAX_TEXT_CHARS`]), `db.operation.name`, `db.collection.name` and
 //! `db.query.parameters` (only the parameters named in `params(..)`, cut to
 //! [`MAX_PARAMS_CHARS`], sensitive names redacted). The macro also opens an info-level
 //! `db.query` span carrying the same fields (plus `otel.name`, `otel.kind = "client"`, and on
@@ -45,12 +45,13 @@
 //! ```
 //!
 //! Adapters log every statement of a library without annotating each fn:
-//! [`rusqlite`](crate::db::rusqlite) (feature `rusqlite`) and
-//! [`sqlx`](crate::db::sqlx) (feature `sqlx`).
+//! `memotrace::db::rusqlite` (feature `rusqlite`) and
+//! `memotrace::db::sqlx` (feature `sqlx`).
 
 use std::borrow::Cow;
 use std::fmt::{Debug, Display, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tracing::field::Empty;
 use tracing::{Level, Span};
@@ -75,22 +76,16 @@ pub const MAX_TEXT_CHARS: usize = 500;
 /// `db.query.parameters` is cut to this many characters.
 pub const MAX_PARAMS_CHARS: usize = 200;
 
-/// What a redacted parameter value prints.
-pub const REDACTED: &str = "***REDACTED***";
+/// What a redacted parameter value prints (the logging runtime's marker).
+pub use crate::log::REDACTED;
 
-/// Parameter names containing one of these (case-insensitive) are printed as [`REDACTED`],
-/// like the logging runtime's field redaction.
-pub const SENSITIVE_PARAM_NAMES: &[&str] = &[
-    "password",
-    "passwd",
-    "token",
-    "api_key",
-    "apikey",
-    "secret",
-    "authorization",
-    "credit_card",
-    "ssn",
-];
+/// The rules parameter names are checked against: the logging runtime's default
+/// [`Redactor`](crate::log::Redactor) (`password`, `token`, `api_key`, `secret`,
+/// `authorization`, `credit_card`, `ssn`), plus `passwd` and `apikey`.
+fn param_redactor() -> &'static crate::log::Redactor {
+    static REDACTOR: OnceLock<crate::log::Redactor> = OnceLock::new();
+    REDACTOR.get_or_init(|| crate::log::Redactor::default().with(["passwd", "apikey"]))
+}
 
 const UNSET: u64 = u64::MAX;
 static SLOW_MS: AtomicU64 = AtomicU64::new(UNSET);
@@ -132,7 +127,8 @@ pub fn slow_threshold() -> Duration {
     Duration::from_millis(SLOW_MS.load(Ordering::Relaxed))
 }
 
-/// Whether a parameter called `name` is printed as [`REDACTED`].
+/// Whether a parameter called `name` is printed as [`REDACTED`]: its name contains, in any
+/// case, one of the logging runtime's sensitive fragments (or `passwd`, `apikey`).
 ///
 /// ```
 /// assert!(memotrace::db::is_sensitive_param("hashed_password"));
@@ -140,8 +136,7 @@ pub fn slow_threshold() -> Duration {
 /// ```
 #[must_use]
 pub fn is_sensitive_param(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    SENSITIVE_PARAM_NAMES.iter().any(|s| lower.contains(s))
+    param_redactor().is_sensitive(name)
 }
 
 /// Builds the `db.query.parameters` text: `id=7, email="a@b.c", password=***REDACTED***`,
@@ -223,14 +218,13 @@ pub(crate) struct Failure<'a> {
 }
 
 /// `sql_query_completed`, `slow_sql_query` or `sql_query_failed`.
-#[allow(clippy::cast_precision_loss)]
 pub(crate) fn emit_finished(
     f: &Fields<'_>,
     elapsed: Duration,
     slow: Duration,
     failure: Option<&Failure<'_>>,
 ) {
-    let duration_ms = elapsed.as_nanos() as f64 / 1e6;
+    let duration_ms = elapsed.as_secs_f64() * 1e3;
     if let Some(failure) = failure {
         tracing::event!(
             target: TARGET,

@@ -93,34 +93,56 @@ pub fn sanitize_into(
     let b = s.as_bytes();
     let n = b.len();
     let mut i = 0;
+    // Input kept as it is is copied in runs: `b[run..i]` is pending.
+    let mut run = 0;
     let mut pending_space = false;
     // The last token was the keyword `IN`: a following `(` may start a literal list.
     let mut after_in = false;
+    // Flushes the pending run, then writes `replacement`, and restarts the run at `next`.
+    macro_rules! replace {
+        ($replacement:expr, $next:expr) => {{
+            out.push_str(&s[run..i]);
+            out.push_str($replacement);
+            i = $next;
+            run = i;
+        }};
+    }
     while i < n {
-        if out.len() >= max_bytes {
+        if out.len() + (i - run) >= max_bytes {
+            out.push_str(&s[run..i]);
             return Ok(());
         }
         let c = b[i];
         if is_space(c) {
-            i += 1;
+            // One plain space between tokens is kept in the run; anything else collapses.
+            if c == b' ' && i > 0 && !pending_space && i + 1 < n && !is_space(b[i + 1]) {
+                i += 1;
+                continue;
+            }
+            out.push_str(&s[run..i]);
             while i < n && is_space(b[i]) {
                 i += 1;
             }
+            run = i;
             pending_space = true;
             continue;
         }
         if c == b'-' && i + 1 < n && b[i + 1] == b'-' {
+            out.push_str(&s[run..i]);
             i = memchr_nl(b, i + 2);
+            run = i;
             pending_space = true;
             continue;
         }
         if c == b'/' && i + 1 < n && b[i + 1] == b'*' {
+            out.push_str(&s[run..i]);
             i = block_comment_end(b, i)?;
+            run = i;
             pending_space = true;
             continue;
         }
         if pending_space {
-            if !out.is_empty() {
+            if !out.is_empty() && !out.ends_with(' ') {
                 out.push(' ');
             }
             pending_space = false;
@@ -129,55 +151,37 @@ pub fn sanitize_into(
         after_in = false;
         match c {
             b'\'' => {
-                i = string_end(b, i, false)?;
-                out.push('?');
+                let end = string_end(b, i, false)?;
+                replace!("?", end);
             }
-            b'"' | b'`' => {
-                let end = quoted_ident_end(b, i, c)?;
-                out.push_str(&s[i..end]);
-                i = end;
-            }
+            b'"' | b'`' => i = quoted_ident_end(b, i, c)?,
             b'0'..=b'9' => {
-                i = number_end(b, i);
-                out.push('?');
+                let end = number_end(b, i);
+                replace!("?", end);
             }
-            b'.' if i + 1 < n
-                && b[i + 1].is_ascii_digit()
-                && !out.as_bytes().last().is_some_and(|&l| is_ident(l)) =>
-            {
-                i = number_end(b, i);
-                out.push('?');
+            b'.' if i + 1 < n && b[i + 1].is_ascii_digit() && !(i > 0 && is_ident(b[i - 1])) => {
+                let end = number_end(b, i);
+                replace!("?", end);
             }
             b'$' => {
                 if let Some(end) = dollar_quote_end(b, i)? {
-                    i = end;
-                    out.push('?');
+                    replace!("?", end);
                 } else {
                     // `$1` or `$name`: a placeholder, kept.
-                    let end = word_end(b, i + 1);
-                    out.push_str(&s[i..end]);
-                    i = end;
+                    i = word_end(b, i + 1);
                 }
             }
             b'?' => {
-                let mut end = i + 1;
-                while end < n && b[end].is_ascii_digit() {
-                    end += 1;
+                i += 1;
+                while i < n && b[i].is_ascii_digit() {
+                    i += 1;
                 }
-                out.push_str(&s[i..end]);
-                i = end;
             }
-            b':' | b'@' if i + 1 < n && is_ident_start(b[i + 1]) => {
-                let end = word_end(b, i + 1);
-                out.push_str(&s[i..end]);
-                i = end;
-            }
+            b':' | b'@' if i + 1 < n && is_ident_start(b[i + 1]) => i = word_end(b, i + 1),
             b'(' if was_after_in => {
                 if let Some(end) = literal_list_end(b, i + 1) {
-                    out.push_str("(?)");
-                    i = end;
+                    replace!("(?)", end);
                 } else {
-                    out.push('(');
                     i += 1;
                 }
             }
@@ -187,22 +191,21 @@ pub fn sanitize_into(
                     && b[i + 1] == b'\''
                     && matches!(c, b'x' | b'X' | b'n' | b'N' | b'b' | b'B' | b'e' | b'E')
                 {
-                    i = string_end(b, i + 1, matches!(c, b'e' | b'E'))?;
-                    out.push('?');
+                    let end = string_end(b, i + 1, matches!(c, b'e' | b'E'))?;
+                    replace!("?", end);
                     continue;
                 }
                 let end = word_end(b, i);
-                let word = &s[i..end];
-                after_in = word.eq_ignore_ascii_case("in");
-                out.push_str(word);
+                after_in = end - i == 2 && b[i..end].eq_ignore_ascii_case(b"in");
                 i = end;
             }
-            _ => {
-                // ASCII punctuation (bytes >= 0x80 are identifier characters).
-                out.push(c as char);
-                i += 1;
-            }
+            // ASCII punctuation (bytes >= 0x80 are identifier characters).
+            _ => i += 1,
         }
+    }
+    out.push_str(&s[run..i]);
+    if out.ends_with(' ') {
+        out.pop();
     }
     Ok(())
 }
