@@ -1,7 +1,6 @@
 //! Parses and validates `#[instrument_db(...)]` into a typed [`Config`]; every value keeps
 //! its span and every mistake is collected.
 
-use super::infer::infer;
 use crate::common::args::{self, unknown, Arg, Setting};
 use crate::common::signature::ArgForm;
 use crate::common::{duration, ArgList, Errors, FnModel};
@@ -99,14 +98,8 @@ pub fn parse(tokens: TokenStream, model: &FnModel, errors: &mut Errors) -> Optio
         );
     }
     let statement = statement.get().cloned()?;
-    let (mut operation, mut table) = (operation.get().cloned(), table.get().cloned());
-    if let Statement::Literal(lit) = &statement {
-        if operation.is_none() || table.is_none() {
-            let (op, t) = infer(&lit.value());
-            operation = operation.or(op);
-            table = table.or(t);
-        }
-    }
+    // Not given: inferred from the statement by the runtime, once per call site.
+    let (operation, table) = (operation.get().cloned(), table.get().cloned());
     Some(Config {
         system: system
             .get()

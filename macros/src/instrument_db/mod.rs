@@ -2,7 +2,6 @@
 
 mod args;
 mod expand;
-mod infer;
 
 use crate::common::errors::with_original;
 use crate::common::{Errors, FnModel};

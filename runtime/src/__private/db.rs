@@ -19,7 +19,15 @@ pub struct DbSite {
     table: Option<&'static str>,
     /// 0: the global default.
     slow_ms: u64,
-    sanitized: OnceLock<Box<str>>,
+    /// The literal statement, sanitised and with its operation and table inferred once,
+    /// at the site's first logged call.
+    prepared: OnceLock<Prepared>,
+}
+
+struct Prepared {
+    text: Box<str>,
+    operation: Option<Box<str>>,
+    table: Option<Box<str>>,
 }
 
 impl DbSite {
@@ -37,7 +45,7 @@ impl DbSite {
             operation,
             table,
             slow_ms,
-            sanitized: OnceLock::new(),
+            prepared: OnceLock::new(),
         }
     }
 
@@ -157,10 +165,25 @@ fn begin(site: &'static DbSite, statement: Option<&str>, params: Option<String>)
             (Cow::Owned(text), operation, table)
         }
         (None, stmt) => {
-            let text: &'static str = site.sanitized.get_or_init(|| {
-                db::sanitize::sanitize_limited(stmt.unwrap_or(""), db::MAX_TEXT_CHARS).into()
+            let prepared = site.prepared.get_or_init(|| {
+                let stmt = stmt.unwrap_or("");
+                let (operation, table) = if site.operation.is_none() || site.table.is_none() {
+                    db::infer(stmt)
+                } else {
+                    (None, None)
+                };
+                Prepared {
+                    text: db::sanitize::sanitize_limited(stmt, db::MAX_TEXT_CHARS).into(),
+                    operation: operation.map(Into::into),
+                    table: table.map(Into::into),
+                }
             });
-            (Cow::Borrowed(text), op(site.operation), op(site.table))
+            let inferred = |o: &'static Option<Box<str>>| o.as_deref().map(Cow::Borrowed);
+            (
+                Cow::Borrowed(&*prepared.text),
+                op(site.operation).or_else(|| inferred(&prepared.operation)),
+                op(site.table).or_else(|| inferred(&prepared.table)),
+            )
         }
     };
     Run::begin(site.system, text, operation, table, params, site.slow())

@@ -1,7 +1,7 @@
 //! Infers `db.operation.name` and `db.collection.name` from a statement.
 //!
-//! The macro crate holds a copy of this file (`macros/src/instrument_db/infer.rs`) to do
-//! the same at compile time for literal statements; keep the code of the two identical.
+//! `#[instrument_db]` calls it once per call site for a literal statement, and per call
+//! for `statement = arg`.
 
 /// The statement's operation (`SELECT`, `INSERT`, ...; the main statement of a `WITH`) and
 /// the table it works on, when they can be told.
