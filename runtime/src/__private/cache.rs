@@ -1,8 +1,8 @@
 //! Items the `#[cached]` expansions reach for.
 
 pub use crate::cache::{
-    CacheConfig, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore, ReturnKind, SomeOnly,
-    ValueOf,
+    CacheConfig, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore, ReturnKind,
+    SomeOnly, ValueOf,
 };
 pub use std::sync::LazyLock;
 pub use std::time::Duration;
@@ -18,3 +18,6 @@ pub fn store_all<V>(_: &V) -> bool {
 pub fn no_tags() -> Vec<String> {
     Vec::new()
 }
+
+#[cfg(feature = "redis")]
+pub use crate::cache::redis::{RedisCache, RedisLookup, TieredCache, TieredLookup};
