@@ -1,7 +1,6 @@
 //! The in-memory cache behind `#[cached]`: lookups, single-flight loads, refresh-ahead,
 //! stale-if-error, tags and statistics over a [`LocalStore`] engine.
 
-use super::background;
 use super::clock;
 use super::config::{CacheConfig, Entry, Timing};
 use super::outcome::{Outcome, ReturnKind};
@@ -10,6 +9,7 @@ use super::registry::{self, BoxFuture, RegisteredCache};
 use super::stats::{CacheStats, Counters};
 use super::store::{Claim, LoadGuard, LocalStore};
 use super::tags::TagIndex;
+use super::background;
 use std::borrow::Borrow;
 use std::future::Future;
 use std::hash::Hash;
@@ -157,13 +157,7 @@ where
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         if self.store.claim_refresh(key, now) {
-            Lookup::Refresh(
-                value,
-                Refresh {
-                    cache: self,
-                    key: key.to_owned(),
-                },
-            )
+            Lookup::Refresh(value, Refresh { cache: self, key: key.to_owned() })
         } else {
             Lookup::Hit(value)
         }
@@ -194,10 +188,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.store
-            .get(key)
-            .filter(|e| e.is_fresh(clock::now_ms()))
-            .map(|e| e.value)
+        self.store.get(key).filter(|e| e.is_fresh(clock::now_ms())).map(|e| e.value)
     }
 
     /// Stores `value` for `key` now (write-through), with the cache's ttl and `tags`.
@@ -221,11 +212,7 @@ where
     /// Drops every entry carrying `tag` in this cache; returns how many.
     pub fn invalidate_tag_now(&self, tag: &str) -> u64 {
         let Some(tags) = &self.tags else { return 0 };
-        let dropped = tags
-            .take(tag)
-            .iter()
-            .filter(|key| self.invalidate(*key))
-            .count();
+        let dropped = tags.take(tag).iter().filter(|key| self.invalidate(*key)).count();
         dropped as u64
     }
 
@@ -236,15 +223,12 @@ where
         if let Some(tags) = &self.tags {
             tags.clear();
         }
-        self.counters
-            .invalidations
-            .fetch_add(held, Ordering::Relaxed);
+        self.counters.invalidations.fetch_add(held, Ordering::Relaxed);
     }
 
     /// The cache's statistics now.
     pub fn stats(&self) -> CacheStats {
-        self.counters
-            .snapshot(self.store.len(), self.config.max_capacity)
+        self.counters.snapshot(self.store.len(), self.config.max_capacity)
     }
 
     /// The settings the cache was built with.
@@ -272,12 +256,7 @@ where
         let Some(ttl) = self.timing.ttl else { return };
         let due = self.next_sweep.load(Ordering::Relaxed);
         let interval = (ttl + self.timing.stale_for).clamp(1_000, 60_000);
-        if now < due
-            || self
-                .next_sweep
-                .compare_exchange(due, now + interval, Ordering::Relaxed, Ordering::Relaxed)
-                .is_err()
-        {
+        if now < due || self.next_sweep.compare_exchange(due, now + interval, Ordering::Relaxed, Ordering::Relaxed).is_err() {
             return;
         }
         self.store.retain(|_, entry| now < entry.stale_until);
@@ -295,13 +274,7 @@ where
 {
     /// Stores what the loader returned (unless `skip_if` says not to) and hands it back.
     /// A failure answers with the expired value instead while `stale_if_error` allows.
-    pub fn complete<A, R>(
-        mut self,
-        kind: A,
-        returned: R,
-        skip_if: impl FnOnce(&V) -> bool,
-        tags: Vec<String>,
-    ) -> R
+    pub fn complete<A, R>(mut self, kind: A, returned: R, skip_if: impl FnOnce(&V) -> bool, tags: Vec<String>) -> R
     where
         A: ReturnKind<R, Value = V>,
     {

@@ -60,13 +60,7 @@ where
                 let previous = self.engine.get(key);
                 match previous {
                     Some(entry) if entry.is_fresh(now) => Step::Done(Claim::Ready(entry)),
-                    previous => Step::Done(Claim::Load {
-                        guard: MokaGuard {
-                            engine: &self.engine,
-                            flight,
-                        },
-                        previous,
-                    }),
+                    previous => Step::Done(Claim::Load { guard: MokaGuard { engine: &self.engine, flight }, previous }),
                 }
             }
             Joined::Waiter(listener) => Step::Wait(listener),
@@ -95,10 +89,7 @@ where
         if let Some(ttl) = config.ttl {
             builder = builder.time_to_live(ttl + config.stale_if_error.unwrap_or_default());
         }
-        Self {
-            engine: builder.build(),
-            flights: Flights::default(),
-        }
+        Self { engine: builder.build(), flights: Flights::default() }
     }
 
     fn get<Q>(&self, key: &Q) -> Option<Entry<V>>
@@ -122,11 +113,7 @@ where
         }
     }
 
-    fn claim_async<'a, Q>(
-        &'a self,
-        key: &Q,
-        now: u64,
-    ) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
@@ -174,12 +161,7 @@ where
     }
 
     fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool) {
-        let dead: Vec<Arc<K>> = self
-            .engine
-            .iter()
-            .filter(|(k, e)| !keep(k, e))
-            .map(|(k, _)| k)
-            .collect();
+        let dead: Vec<Arc<K>> = self.engine.iter().filter(|(k, e)| !keep(k, e)).map(|(k, _)| k).collect();
         for key in dead {
             self.engine.invalidate(&*key);
         }

@@ -33,9 +33,7 @@ pub struct QuickStore<K, V> {
 }
 
 /// quick_cache's placeholder: waiters block on it until it is filled or dropped.
-pub struct QuickGuard<'a, K, V>(
-    PlaceholderGuard<'a, K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter>,
-);
+pub struct QuickGuard<'a, K, V>(PlaceholderGuard<'a, K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter>);
 
 impl<K, V> LoadGuard<V> for QuickGuard<'_, K, V>
 where
@@ -48,27 +46,13 @@ where
     }
 }
 
-type Outcome<'a, K, V> = EntryResult<
-    'a,
-    K,
-    Entry<V>,
-    UnitWeighter,
-    DefaultHashBuilder,
-    EvictionCounter,
-    Option<Entry<V>>,
->;
+type Outcome<'a, K, V> = EntryResult<'a, K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter, Option<Entry<V>>>;
 
 fn claim_from<K, V>(result: Outcome<'_, K, V>) -> Claim<V, QuickGuard<'_, K, V>> {
     match result {
         EntryResult::Retained(Some(entry)) => Claim::Ready(entry),
-        EntryResult::Replaced(guard, previous) => Claim::Load {
-            guard: QuickGuard(guard),
-            previous: Some(previous),
-        },
-        EntryResult::Vacant(guard) => Claim::Load {
-            guard: QuickGuard(guard),
-            previous: None,
-        },
+        EntryResult::Replaced(guard, previous) => Claim::Load { guard: QuickGuard(guard), previous: Some(previous) },
+        EntryResult::Vacant(guard) => Claim::Load { guard: QuickGuard(guard), previous: None },
         // The callback never removes, and `claim` waits without a timeout.
         EntryResult::Retained(None) | EntryResult::Removed(..) | EntryResult::Timeout => {
             unreachable!("quick_cache entry() outcome excluded by the callback")
@@ -97,13 +81,7 @@ where
         let capacity = config.max_capacity.max(1);
         let items = usize::try_from(capacity).unwrap_or(usize::MAX);
         Self {
-            engine: Cache::with(
-                items,
-                capacity,
-                UnitWeighter,
-                DefaultHashBuilder::default(),
-                EvictionCounter(evictions),
-            ),
+            engine: Cache::with(items, capacity, UnitWeighter, DefaultHashBuilder::default(), EvictionCounter(evictions)),
         }
     }
 
@@ -125,11 +103,7 @@ where
         claim_from(self.engine.entry(key, None, |_, entry| decide(entry)))
     }
 
-    fn claim_async<'a, Q>(
-        &'a self,
-        key: &Q,
-        now: u64,
-    ) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
