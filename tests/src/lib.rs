@@ -1,1 +1,3 @@
 //! Shared helpers for memotrace integration tests.
+
+pub mod redis_harness;

@@ -81,7 +81,7 @@ pub(crate) fn spawn_on_backend(task: impl Future<Output = ()> + Send + 'static) 
 enum Target {
     Single(ConnectionManager),
     Cluster {
-        client: ClusterClient,
+        client: Box<ClusterClient>,
         conn: RwLock<Option<ClusterConnection>>,
         connecting: tokio::sync::Mutex<()>,
     },
@@ -140,7 +140,7 @@ impl RedisBackend {
                 .retries(u32::try_from(config.retries).unwrap_or(u32::MAX))
                 .build()?;
             Target::Cluster {
-                client,
+                client: Box::new(client),
                 conn: RwLock::new(None),
                 connecting: tokio::sync::Mutex::new(()),
             }
@@ -205,7 +205,7 @@ impl RedisBackend {
                 {
                     return Ok(Conn::Cluster(c.clone()));
                 }
-                let client = client.clone();
+                let client = ClusterClient::clone(client);
                 let made = tokio::time::timeout(
                     timeout,
                     on_backend_runtime(async move { client.get_async_connection().await }),
@@ -255,7 +255,7 @@ impl RedisBackend {
         if !self.is_cluster() {
             return Ok(Vec::new());
         }
-        let slots: Vec<Value> = self.query(&redis::cmd("CLUSTER").arg("SLOTS")).await?;
+        let slots: Vec<Value> = self.query(redis::cmd("CLUSTER").arg("SLOTS")).await?;
         let mut primaries = Vec::new();
         for range in slots {
             let Value::Array(parts) = range else { continue };

@@ -6,7 +6,8 @@
 //! does not know the tags of entries it took from L2). A process ignores its own
 //! messages. On a cluster, `PUBLISH` reaches every node, so the subscriber listens on any
 //! one of them (rotating through the configured nodes when one fails). After a
-//! reconnection every tiered L1 is cleared, since messages may have been missed.
+//! reconnection every tiered L1 is cleared, since messages may have been missed; while
+//! Redis is unreachable L1 keeps serving (nobody can invalidate through Redis then).
 
 use super::connection::{spawn_on_backend, RedisBackend};
 use futures_util::StreamExt;
@@ -167,9 +168,10 @@ async fn subscribe_forever(backend: RedisBackend) {
                         dispatch(bus, &backend.inner.instance, &payload);
                     }
                 }
+                // Messages may be lost from here until we are back: L1 is cleared on
+                // reconnection. While Redis is unreachable nobody can invalidate through
+                // it, so L1 keeps serving (bounded by its ttl).
                 bus.ready.send_replace(false);
-                // Messages may be lost from here until we are back.
-                drop_every_l1(bus);
             }
             Ok(Err(error)) => tracing::debug!(%error, "memotrace_pubsub_connect_failed"),
             Err(_) => tracing::debug!("memotrace_pubsub_connect_timed_out"),
