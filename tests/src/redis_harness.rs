@@ -59,7 +59,6 @@ impl RedisServer {
     pub fn start_with(port: u16, extra: &[&str]) -> Self {
         let dir =
             std::env::temp_dir().join(format!("memotrace-redis-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
         let mut server = Self {
             port,
             extra: extra.iter().map(|s| (*s).to_owned()).collect(),
@@ -72,6 +71,7 @@ impl RedisServer {
     }
 
     fn spawn(&mut self) {
+        std::fs::create_dir_all(&self.dir).expect("temp dir");
         let mut args: Vec<String> = vec![
             "--port".into(),
             self.port.to_string(),
@@ -93,7 +93,8 @@ impl RedisServer {
         // process dies the pipe closes, `read` returns, and redis is killed.
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(r#"redis-server "$@" & p=$!; echo $p; read _; kill -9 $p 2>/dev/null"#)
+            .arg(r#"redis-server "$@" & p=$!; echo $p; read _; kill -9 $p 2>/dev/null; wait $p; rm -rf "$MT_REDIS_DIR""#)
+            .env("MT_REDIS_DIR", &self.dir)
             .arg("sh")
             .args(&args)
             .stdin(Stdio::piped())

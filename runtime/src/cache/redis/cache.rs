@@ -93,6 +93,8 @@ pub struct RedisLoad<V: 'static, C: Codec = JsonCodec> {
     guard: Option<FlightGuard<'static, String>>,
     lock_token: Option<String>,
     previous: Option<(Stamp, V)>,
+    /// False when Redis did not answer the lookup: the value is not written back.
+    write: bool,
 }
 
 /// The claimed background refresh of one due entry.
@@ -206,15 +208,23 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
 
     /// `GET` + decode; failures are recorded and read as absent.
     async fn read(&self, full: &str) -> Option<(Stamp, V)> {
+        self.read_checked(full).await.0
+    }
+
+    /// `GET` + decode, and whether Redis failed to answer (then the caller loads without
+    /// the lock and without writing: one bounded wait per call while Redis is down or
+    /// stalled, not three).
+    async fn read_checked(&self, full: &str) -> (Option<(Stamp, V)>, bool) {
         match self
             .backend()
             .query::<Option<Vec<u8>>>(redis::cmd("GET").arg(full))
             .await
         {
-            Ok(bytes) => self.decode(full, bytes?.as_slice()),
+            Ok(Some(bytes)) => (self.decode(full, &bytes), false),
+            Ok(None) => (None, false),
             Err(e) => {
                 self.record("get", &e);
-                None
+                (None, true)
             }
         }
     }
@@ -234,7 +244,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     pub async fn lookup_async(&'static self, key: &str) -> RedisLookup<V, C> {
         let full = self.keys().entry(key);
         let now = unix_ms();
-        let found = self.read(&full).await;
+        let (found, failed) = self.read_checked(&full).await;
         if let Some((stamp, value)) = found.as_ref().filter(|(s, _)| s.is_fresh(now)) {
             self.counters.hits.incr();
             if stamp.refresh <= now {
@@ -256,10 +266,15 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         }
         self.counters.misses.incr();
         let previous = found.filter(|(s, _)| now < s.stale_until);
-        self.claim(full, previous).await
+        self.claim(full, previous, failed).await
     }
 
-    async fn claim(&'static self, full: String, previous: Option<(Stamp, V)>) -> RedisLookup<V, C> {
+    async fn claim(
+        &'static self,
+        full: String,
+        previous: Option<(Stamp, V)>,
+        mut degraded: bool,
+    ) -> RedisLookup<V, C> {
         loop {
             let guard = match self.flights.join(full.as_str()) {
                 Joined::Leader(guard) => guard,
@@ -269,16 +284,25 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                     if let Some(value) = self.take_handoff(&full, now) {
                         return RedisLookup::Hit(value);
                     }
-                    if let Some((_, value)) = self
-                        .read(&full)
-                        .await
-                        .filter(|(s, _)| s.is_fresh(unix_ms()))
-                    {
+                    let (found, failed) = self.read_checked(&full).await;
+                    if let Some((_, value)) = found.filter(|(s, _)| s.is_fresh(unix_ms())) {
                         return RedisLookup::Hit(value);
                     }
+                    degraded = failed;
                     continue;
                 }
             };
+            if degraded {
+                Counters::bump(&self.counters.loads);
+                return RedisLookup::Load(RedisLoad {
+                    cache: self,
+                    key: full,
+                    guard: Some(guard),
+                    lock_token: None,
+                    previous,
+                    write: false,
+                });
+            }
             return self.lead(full, guard, previous).await;
         }
     }
@@ -294,7 +318,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         let lock_key = keys::lock_key(&full);
         let ttl = self.lock_ttl();
         let token = lock::token();
-        let load = |guard, token: Option<String>, previous| {
+        let load = |guard, token: Option<String>, previous, write| {
             Counters::bump(&self.counters.loads);
             RedisLookup::Load(RedisLoad {
                 cache: self,
@@ -302,14 +326,15 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                 guard: Some(guard),
                 lock_token: token,
                 previous,
+                write,
             })
         };
         match lock::try_acquire(backend, &lock_key, &token, ttl).await {
-            Ok(true) => return load(guard, Some(token), previous),
+            Ok(true) => return load(guard, Some(token), previous, true),
             Ok(false) => {}
             Err(e) => {
                 self.record("lock", &e);
-                return load(guard, None, previous);
+                return load(guard, None, previous, false);
             }
         }
         let mut backoff = Backoff::until(Instant::now() + ttl);
@@ -317,13 +342,13 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
             if !backoff.wait().await {
                 self.fail.lock_timeout();
                 tracing::warn!(cache = self.config.name, key = %full, "cache_lock_wait_timed_out");
-                return load(guard, None, previous);
+                return load(guard, None, previous, true);
             }
             let (bytes, held) = match lock::poll(backend, &full, &lock_key).await {
                 Ok(polled) => polled,
                 Err(e) => {
                     self.record("lock_poll", &e);
-                    return load(guard, None, previous);
+                    return load(guard, None, previous, false);
                 }
             };
             let now = unix_ms();
@@ -336,11 +361,11 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
             }
             if !held {
                 match lock::try_acquire(backend, &lock_key, &token, ttl).await {
-                    Ok(true) => return load(guard, Some(token), previous),
+                    Ok(true) => return load(guard, Some(token), previous, true),
                     Ok(false) => {}
                     Err(e) => {
                         self.record("lock", &e);
-                        return load(guard, None, previous);
+                        return load(guard, None, previous, false);
                     }
                 }
             }
@@ -597,9 +622,11 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
             Outcome::Value(value) if !skip_if(&value) => {
                 let now = unix_ms();
                 let stamp = cache.stamp(now);
-                cache
-                    .write(&self.key, stamp, &value, &tags, token.as_deref())
-                    .await;
+                if self.write {
+                    cache
+                        .write(&self.key, stamp, &value, &tags, token.as_deref())
+                        .await;
+                }
                 cache.put_handoff(&self.key, stamp, value.clone(), now);
                 (returned, Some(value))
             }
