@@ -8,8 +8,10 @@ pub const REDIS_URL_ENV: &str = "MEMOTRACE_REDIS_URL";
 
 /// Where the Redis backend connects and how long it waits.
 ///
-/// Every Redis call is bounded: a call that takes longer than [`RedisConfig::op_timeout`]
-/// (connecting included) counts as a store error and the cache treats it as a miss.
+/// Every Redis call is bounded: on a standalone server by `response_timeout` (plus
+/// `connect_timeout` when it has to connect, and the same again for its single retry
+/// after finding its connection broken); on a cluster by `op_timeout`. A call that runs
+/// out of time counts as a store error and the cache treats it as a miss.
 ///
 /// ```
 /// use memotrace::cache::redis::RedisConfig;
@@ -39,9 +41,10 @@ pub struct RedisConfig {
     pub connect_timeout: Duration,
     /// Bound on one server response.
     pub response_timeout: Duration,
-    /// Bound on one whole call as the cache sees it (reconnects and retries included).
+    /// Bound on one whole cluster call (redirections and retries included), and on one
+    /// attempt to connect to a cluster.
     pub op_timeout: Duration,
-    /// Reconnect attempts inside one call.
+    /// Cluster client retries inside one call.
     pub retries: usize,
     /// Default distributed-lock lifetime (`lock_timeout`) for caches that set none.
     pub lock_timeout: Duration,
@@ -131,14 +134,14 @@ impl RedisConfig {
         self
     }
 
-    /// Sets the whole-call bound.
+    /// Sets the whole-call bound of cluster calls.
     #[must_use]
     pub fn op_timeout(mut self, timeout: Duration) -> Self {
         self.op_timeout = timeout;
         self
     }
 
-    /// Sets the reconnect attempts inside one call.
+    /// Sets the cluster client's retries inside one call.
     #[must_use]
     pub fn retries(mut self, retries: usize) -> Self {
         self.retries = retries;

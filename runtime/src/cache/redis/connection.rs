@@ -1,26 +1,34 @@
-//! Connections: a standalone `ConnectionManager` (reconnects by itself) or a cluster
-//! connection, both with bounded connect/response timeouts and retries, created on a
-//! small dedicated runtime (`memotrace-redis` thread) so they outlive the runtime of
-//! whoever used them first. Every call is additionally bounded by
-//! [`RedisConfig::op_timeout`].
+//! Connections: one multiplexed connection to a standalone server (commands from every
+//! task are pipelined on it), or a cluster connection; bounded connect/response timeouts
+//! everywhere.
+//!
+//! The standalone connection is made lazily by the first call, on the caller's tokio
+//! runtime, so a hit costs what a raw GET on a multiplexed connection costs there. When
+//! it breaks (server restarted, or the runtime that drove it shut down), the failed call
+//! drops it and retries once on a fresh one; while the server refuses connections, new
+//! attempts are spaced by a short back-off (up to 250 ms) and calls in between fail at
+//! once instead of each waiting for a connect timeout. The cluster connection and the
+//! pub/sub subscriber live on a small dedicated runtime (`memotrace-redis` thread) that
+//! lasts as long as the process.
 
 use super::config::RedisConfig;
 use super::fail_open::{StoreError, StoreResult};
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+use redis::AsyncConnectionConfig;
 use redis::{Cmd, FromRedisValue, Pipeline, RedisFuture, Value};
 use std::future::Future;
-use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 /// A connection handle, cheap to clone; commands sent through clones are pipelined on
 /// one multiplexed connection (per node for a cluster).
 #[derive(Clone)]
 pub enum Conn {
     /// A standalone server.
-    Single(ConnectionManager),
+    Single(MultiplexedConnection),
     /// A Redis Cluster.
     Cluster(ClusterConnection),
 }
@@ -79,7 +87,17 @@ pub(crate) fn spawn_on_backend(task: impl Future<Output = ()> + Send + 'static) 
 }
 
 enum Target {
-    Single(ConnectionManager),
+    Single {
+        client: redis::Client,
+        config: AsyncConnectionConfig,
+        /// The connection and its generation (bumped at each reconnection).
+        conn: RwLock<Option<(u64, MultiplexedConnection)>>,
+        connecting: tokio::sync::Mutex<()>,
+        generation: AtomicU64,
+        /// Unix ms before which no new connection is attempted; and the current back-off.
+        retry_at: AtomicU64,
+        backoff_ms: AtomicU64,
+    },
     Cluster {
         client: Box<ClusterClient>,
         conn: RwLock<Option<ClusterConnection>>,
@@ -145,17 +163,18 @@ impl RedisBackend {
                 connecting: tokio::sync::Mutex::new(()),
             }
         } else {
-            let manager_config = ConnectionManagerConfig::new()
+            let conn_config = AsyncConnectionConfig::new()
                 .set_connection_timeout(Some(config.connect_timeout))
-                .set_response_timeout(Some(config.response_timeout))
-                .set_number_of_retries(config.retries)
-                .set_min_delay(Duration::from_millis(10))
-                .set_max_delay(Duration::from_millis(100));
-            let _entered = runtime().enter();
-            Target::Single(ConnectionManager::new_lazy_with_config(
-                client.clone(),
-                manager_config,
-            )?)
+                .set_response_timeout(Some(config.response_timeout));
+            Target::Single {
+                client: client.clone(),
+                config: conn_config,
+                conn: RwLock::new(None),
+                connecting: tokio::sync::Mutex::new(()),
+                generation: AtomicU64::new(0),
+                retry_at: AtomicU64::new(0),
+                backoff_ms: AtomicU64::new(0),
+            }
         };
         Ok(Self {
             inner: Arc::new(BackendInner {
@@ -181,7 +200,7 @@ impl RedisBackend {
     /// timeouts).
     pub async fn conn(&self) -> StoreResult<Conn> {
         match &self.inner.target {
-            Target::Single(manager) => Ok(Conn::Single(manager.clone())),
+            Target::Single { .. } => self.single().await.map(|(_, c)| Conn::Single(c)),
             Target::Cluster {
                 client,
                 conn,
@@ -221,27 +240,108 @@ impl RedisBackend {
         }
     }
 
-    /// Runs `op` on a connection, bounded by `op_timeout`; a dropped connection is retried
-    /// once (the manager reconnects in between).
+    /// The standalone connection with its generation, connecting when there is none.
+    async fn single(&self) -> StoreResult<(u64, MultiplexedConnection)> {
+        let Target::Single {
+            client,
+            config,
+            conn,
+            connecting,
+            generation,
+            retry_at,
+            backoff_ms,
+        } = &self.inner.target
+        else {
+            unreachable!("single() on a cluster backend")
+        };
+        let current = || conn.read().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(c) = current() {
+            return Ok(c);
+        }
+        let unavailable = || {
+            StoreError::Redis(redis::RedisError::from(std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "redis unreachable; reconnecting after a back-off",
+            )))
+        };
+        if super::codec::unix_ms() < retry_at.load(Ordering::Relaxed) {
+            return Err(unavailable());
+        }
+        let bound = self.inner.config.connect_timeout + self.inner.config.response_timeout;
+        let _one = tokio::time::timeout(bound, connecting.lock())
+            .await
+            .map_err(|_| StoreError::Timeout(bound))?;
+        if let Some(c) = current() {
+            return Ok(c);
+        }
+        if super::codec::unix_ms() < retry_at.load(Ordering::Relaxed) {
+            return Err(unavailable());
+        }
+        let made = tokio::time::timeout(
+            bound,
+            client.get_multiplexed_async_connection_with_config(config),
+        )
+        .await;
+        match made {
+            Ok(Ok(c)) => {
+                let made = (generation.fetch_add(1, Ordering::Relaxed) + 1, c);
+                *conn.write().unwrap_or_else(PoisonError::into_inner) = Some(made.clone());
+                backoff_ms.store(0, Ordering::Relaxed);
+                retry_at.store(0, Ordering::Relaxed);
+                Ok(made)
+            }
+            failed => {
+                let backoff = (backoff_ms.load(Ordering::Relaxed) * 2).clamp(10, 250);
+                backoff_ms.store(backoff, Ordering::Relaxed);
+                retry_at.store(super::codec::unix_ms() + backoff, Ordering::Relaxed);
+                match failed {
+                    Ok(Err(e)) => Err(e.into()),
+                    _ => Err(StoreError::Timeout(bound)),
+                }
+            }
+        }
+    }
+
+    /// Forgets the standalone connection of generation `gen` (broken).
+    fn drop_single(&self, gen: u64) {
+        if let Target::Single { conn, .. } = &self.inner.target {
+            let mut slot = conn.write().unwrap_or_else(PoisonError::into_inner);
+            if slot.as_ref().is_some_and(|(g, _)| *g == gen) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// Runs `op` on a connection. Bounded: standalone, by the response timeout (plus
+    /// the connect timeout when it has to connect; a call whose connection turned out
+    /// broken is retried once on a fresh one); cluster, by `op_timeout`.
     pub async fn run<T, F, Fut>(&self, op: F) -> StoreResult<T>
     where
         F: Fn(Conn) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        let timeout = self.inner.config.op_timeout;
-        let attempt = async {
+        if self.is_cluster() {
+            // Bounded by the cluster client's own overall response timeout (`op_timeout`).
             let conn = self.conn().await?;
-            match op(conn).await {
-                Err(e) if e.is_connection_dropped() || e.is_io_error() => {
-                    let conn = self.conn().await?;
-                    op(conn).await.map_err(StoreError::from)
-                }
-                other => other.map_err(StoreError::from),
+            return op(conn).await.map_err(StoreError::from);
+        }
+        // Bounded by the connection's response timeout; no extra timer on the hot path.
+        let (gen, conn) = self.single().await?;
+        match op(Conn::Single(conn)).await {
+            // A timeout says the server is slow, not that the connection is broken:
+            // reconnecting would only wait again.
+            Err(e)
+                if !e.is_timeout()
+                    && (e.is_connection_dropped()
+                        || e.is_io_error()
+                        || e.is_unrecoverable_error()) =>
+            {
+                self.drop_single(gen);
+                let (_, conn) = self.single().await?;
+                op(Conn::Single(conn)).await.map_err(StoreError::from)
             }
-        };
-        tokio::time::timeout(timeout, attempt)
-            .await
-            .unwrap_or(Err(StoreError::Timeout(timeout)))
+            other => other.map_err(StoreError::from),
+        }
     }
 
     /// Sends one command (bounded, retried once on a dropped connection).

@@ -15,17 +15,19 @@
 //! the entry's slot).
 //!
 //! # Failure behaviour (fail-open)
-//! Every call is bounded ([`RedisConfig::op_timeout`], default 500 ms; connect and
-//! response 250 ms each). Redis down, killed mid-call, restarting, slow, or an entry that
-//! does not decode: the lookup is a miss and the loader runs; a failed write is dropped;
+//! Every call is bounded (connect and response timeouts 250 ms each by default; cluster
+//! calls by [`RedisConfig::op_timeout`], 500 ms). Redis down, killed mid-call,
+//! restarting, slow, or an entry that does not decode: the lookup is a miss and the
+//! loader runs, without taking the lock or writing back when Redis did not answer (so a
+//! call waits for Redis once, not three times); a failed write is dropped;
 //! the counters `store_errors` / `decode_errors` of [`CacheStats`](crate::cache::CacheStats)
 //! go up and one warning per cache per `warn_interval` (10 s) is logged
 //! (`cache_store_failed_open`, with the number suppressed). Nothing panics, no waiter
 //! hangs: lock waiters give up after `lock_timeout` and compute themselves. The
-//! connection reconnects by itself.
+//! connection reconnects by itself (see [`RedisBackend`]); while the server refuses
+//! connections, calls fail at once between reconnection attempts (back-off up to 250 ms).
 //!
-//! Connections are driven by one `memotrace-redis` thread; calls need a tokio runtime with
-//! time enabled (`#[tokio::main]`'s default).
+//! Calls need a tokio runtime with time enabled (`#[tokio::main]`'s default).
 
 mod cache;
 mod client;
