@@ -86,6 +86,8 @@ pub(crate) fn spawn_on_backend(task: impl Future<Output = ()> + Send + 'static) 
     drop(runtime().spawn(task));
 }
 
+// One per backend: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Target {
     Single {
         client: redis::Client,
