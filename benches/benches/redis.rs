@@ -287,6 +287,19 @@ fn throughput(c: &mut Criterion, s: &'static Setup) {
         &mut g,
     );
     run(
+        "raw GET + serde_json decode, one shared connection (same as memotrace's)",
+        |s| {
+            Box::pin(async move {
+                let mut conn = s.backend.conn().await.unwrap();
+                for _ in 0..PER_TASK {
+                    let bytes = raw_get(&mut conn, "bench:plain").await.unwrap();
+                    black_box(serde_json::from_slice::<User>(&bytes).unwrap());
+                }
+            })
+        },
+        &mut g,
+    );
+    run(
         "raw GET, one shared multiplexed connection on the bench runtime",
         |s| {
             Box::pin(async move {
@@ -319,8 +332,112 @@ fn throughput(c: &mut Criterion, s: &'static Setup) {
     g.finish();
 }
 
+/// Paired, interleaved rounds (A B A B ...) on one machine at one time: the ratio of
+/// medians is robust to load from other processes, which a sequential criterion run of
+/// A then B is not on a shared 2-core box.
+fn paired(s: &'static Setup) {
+    const ROUNDS: usize = 15;
+    const SEQ: usize = 2_000;
+    fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    }
+    let seq = |which: u8| {
+        s.rt.block_on(async move {
+            let mut conn = s.backend.conn().await.unwrap();
+            let mut own = s.own.clone();
+            let t = Instant::now();
+            for _ in 0..SEQ {
+                match which {
+                    0 => drop(black_box(match s.cache.lookup_async("123").await {
+                        RedisLookup::Hit(u) => u,
+                        _ => unreachable!(),
+                    })),
+                    1 => drop(black_box(raw_get(&mut conn, &s.key).await)),
+                    2 => drop(black_box(raw_get(&mut own, &s.key).await)),
+                    _ => drop(black_box(
+                        cached::ConcurrentCachedAsync::async_cache_get(
+                            &s.cached,
+                            &"123".to_string(),
+                        )
+                        .await
+                        .unwrap(),
+                    )),
+                }
+            }
+            t.elapsed().as_secs_f64() * 1e6 / SEQ as f64
+        })
+    };
+    let par = |which: u8| {
+        s.rt.block_on(async move {
+            let t = Instant::now();
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    tokio::spawn(async move {
+                        let mut conn = s.backend.conn().await.unwrap();
+                        let mut own = s.own.clone();
+                        for _ in 0..PER_TASK {
+                            match which {
+                                0 => drop(black_box(match s.cache.lookup_async("123").await {
+                                    RedisLookup::Hit(u) => u,
+                                    _ => unreachable!(),
+                                })),
+                                1 => drop(black_box(raw_get(&mut conn, &s.key).await)),
+                                2 => drop(black_box(raw_get(&mut own, &s.key).await)),
+                                _ => drop(black_box(
+                                    cached::ConcurrentCachedAsync::async_cache_get(
+                                        &s.cached,
+                                        &"123".to_string(),
+                                    )
+                                    .await
+                                    .unwrap(),
+                                )),
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            (TASKS * PER_TASK) as f64 / t.elapsed().as_secs_f64()
+        })
+    };
+    let names = [
+        "memotrace RedisCache hit",
+        "raw GET (same conn)",
+        "raw GET (own multiplexed conn)",
+        "cached AsyncRedisCache",
+    ];
+    let mut lat = vec![Vec::new(); 4];
+    let mut thr = vec![Vec::new(); 4];
+    for _ in 0..ROUNDS {
+        for w in 0..4u8 {
+            lat[w as usize].push(seq(w));
+            thr[w as usize].push(par(w));
+        }
+    }
+    let lat: Vec<f64> = lat.into_iter().map(median).collect();
+    let thr: Vec<f64> = thr.into_iter().map(median).collect();
+    println!("paired medians over {ROUNDS} interleaved rounds (multi-thread runtime, 2 workers):");
+    for i in 0..4 {
+        println!(
+            "  {:<32} latency {:>7.1} µs ({:.2}× raw same conn)   50-task throughput {:>7.0}k/s ({:.2}× raw same conn, {:.2}× raw own conn)",
+            names[i],
+            lat[i],
+            lat[i] / lat[1],
+            thr[i] / 1e3,
+            thr[i] / thr[1],
+            thr[i] / thr[2],
+        );
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let s: &'static Setup = Box::leak(Box::new(setup()));
+    if std::env::var_os("MEMOTRACE_BENCH_SKIP_PAIRED").is_none() {
+        paired(s);
+    }
     hit_latency(c, s);
     throughput(c, s);
     s._server.stop();
