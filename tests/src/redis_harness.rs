@@ -149,8 +149,11 @@ impl RedisServer {
             let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
         }
         if let Some((mut child, stdin)) = self.watchdog.take() {
-            drop(stdin);
+            // Stop the watchdog before closing its pipe, so it does not delete the data
+            // dir (a restarted cluster node needs its nodes.conf).
+            let _ = child.kill();
             let _ = child.wait();
+            drop(stdin);
         }
         let deadline = Instant::now() + Duration::from_secs(5);
         while ping(self.port) && Instant::now() < deadline {
