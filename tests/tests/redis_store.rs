@@ -400,3 +400,67 @@ fn cache_outlives_the_runtime_that_first_used_it() {
     let s = c.stats();
     assert_eq!((s.loads, s.hits), (1, 2), "{s:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiered_tags_clear_and_refresh() {
+    let server = shared_server();
+    let b = backend(server, "t-tiered");
+    let c: &'static TieredCache<u64> = TieredCache::with_backend(
+        CacheConfig::new("tiered_tags")
+            .tagged()
+            .ttl(Duration::from_millis(400))
+            .refresh_ahead(0.5),
+        b,
+    )
+    .register();
+    for i in 0..6u64 {
+        let tags = vec![format!("team:{}", i % 2)];
+        assert_eq!(
+            through_tiered(c, &i.to_string(), tags, move || async move { i }).await,
+            i
+        );
+    }
+    assert_eq!(c.l1().stats().entries, 6);
+    // Through the registry: L2 entries with the tag go, L1 is cleared whole.
+    assert_eq!(memotrace::cache::invalidate_tag("team:0").await, 3);
+    assert_eq!(c.l1().stats().entries, 0);
+    for i in 0..6u64 {
+        assert_eq!(c.get(&i.to_string()).await.is_some(), i % 2 == 1, "{i}");
+    }
+    c.clear().await;
+    assert_eq!(c.get("1").await, None);
+    assert_eq!(server.cli(&["EXISTS", &c.l2().redis_key("1")]), "0");
+
+    // Refresh-ahead acts on L2: with L1 expired, a due L2 hit refreshes both tiers.
+    let l1_short: &'static TieredCache<u64> = TieredCache::with_options(
+        CacheConfig::new("tiered_refresh")
+            .ttl(Duration::from_millis(400))
+            .refresh_ahead(0.5),
+        Some(backend(server, "t-tiered")),
+        Some(Duration::from_millis(100)),
+    )
+    .register();
+    assert_eq!(
+        through_tiered(l1_short, "k", vec![], || async { 1 }).await,
+        1
+    );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(
+        through_tiered(l1_short, "k", vec![], || async { 2 }).await,
+        1
+    );
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while l1_short.stats().refreshes < 1 {
+        assert!(Instant::now() < deadline, "no refresh");
+        tokio::task::yield_now().await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while l1_short.l1().get("k") != Some(2) {
+        assert!(Instant::now() < deadline, "L1 not refreshed");
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        through_tiered(l1_short, "k", vec![], || async { 3 }).await,
+        2
+    );
+}
