@@ -110,3 +110,51 @@ async fn distributed_get_or_compute_on_the_cluster() {
         0
     );
 }
+
+/// Two backends are two "processes" to the invalidation channel (each has its own
+/// instance id): on a cluster, `PUBLISH` through any node reaches the subscriber of the
+/// other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiered_invalidation_is_broadcast_on_the_cluster() {
+    use memotrace::cache::redis::TieredCache;
+    use memotrace_tests::redis_harness::through_tiered;
+    let config = || CacheConfig::new("cluster_tiered").ttl(Duration::from_secs(60));
+    let a: &'static TieredCache<String> =
+        TieredCache::with_backend(config(), backend("t-pubsub")).register();
+    let b: &'static TieredCache<String> =
+        TieredCache::with_backend(config(), backend("t-pubsub")).register();
+    assert!(
+        a.subscribed(Duration::from_secs(5)).await && b.subscribed(Duration::from_secs(5)).await
+    );
+    for i in 0..10 {
+        let key = format!("k{i}");
+        assert_eq!(
+            through_tiered(a, &key, vec![], || async { "v1".to_string() }).await,
+            "v1"
+        );
+        // a's write is broadcast too, and may reach b after b filled its L1 from L2
+        // (then b drops it and reads L2 again): call until b holds v1.
+        let t = std::time::Instant::now();
+        loop {
+            let got = through_tiered(b, &key, vec![], || async { "other".to_string() }).await;
+            assert_eq!(got, "v1");
+            if b.l1().get(&key).as_deref() == Some("v1") {
+                break;
+            }
+            assert!(t.elapsed() < Duration::from_secs(2));
+        }
+        assert!(a.invalidate(&key).await);
+        let t = std::time::Instant::now();
+        while b.l1().get(&key).is_some() {
+            assert!(
+                t.elapsed() < Duration::from_secs(2),
+                "b kept its L1 copy of {key}"
+            );
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            through_tiered(b, &key, vec![], || async { "v2".to_string() }).await,
+            "v2"
+        );
+    }
+}

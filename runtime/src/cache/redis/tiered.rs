@@ -12,6 +12,7 @@ use crate::cache::quick::QuickStore;
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::stats::CacheStats;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 type L1<V> = MemoryCache<String, V, QuickStore<String, V>>;
@@ -46,6 +47,9 @@ type L1<V> = MemoryCache<String, V, QuickStore<String, V>>;
 pub struct TieredCache<V: RedisValue, C: Codec = JsonCodec> {
     l1: L1<V>,
     l2: RedisCache<V, C>,
+    /// Bumped by every invalidation received from another process: a value read from L2
+    /// before a message arrived is not put in L1 after it (it may be the old one).
+    epoch: AtomicU64,
 }
 
 /// What a tiered lookup found.
@@ -106,6 +110,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         Self {
             l1: MemoryCache::new(l1_config),
             l2,
+            epoch: AtomicU64::new(0),
         }
     }
 
@@ -149,12 +154,19 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
             Lookup::Load(load) => load,
         };
         // The L1 load right is also the in-process single-flight over L2.
-        match self.l2.lookup_async(key).await {
-            RedisLookup::Hit(v) => {
-                TieredLookup::Hit(l1.complete(Plain, v, crate::__private::store_all, Vec::new()))
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let fill = |l1: Load<String, V, QuickStore<String, V>>, v: V| {
+            if self.epoch.load(Ordering::Acquire) == epoch {
+                l1.complete(Plain, v, crate::__private::store_all, Vec::new())
+            } else {
+                // Invalidated meanwhile: answer, but do not keep a maybe-old value.
+                v
             }
+        };
+        match self.l2.lookup_async(key).await {
+            RedisLookup::Hit(v) => TieredLookup::Hit(fill(l1, v)),
             RedisLookup::Refresh(v, l2) => {
-                let v = l1.complete(Plain, v, crate::__private::store_all, Vec::new());
+                let v = fill(l1, v);
                 TieredLookup::Refresh(
                     v,
                     TieredRefresh {
@@ -310,10 +322,12 @@ impl<V: RedisValue, C: Codec> L1Listener for TieredCache<V, C> {
     }
 
     fn drop_key(&self, args: &str) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         self.l1.invalidate(args);
     }
 
     fn drop_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         self.l1.clear();
     }
 }
