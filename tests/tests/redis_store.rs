@@ -464,3 +464,55 @@ async fn tiered_tags_clear_and_refresh() {
         2
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn msgpack_codec_round_trips() {
+    use memotrace::cache::redis::MsgPackCodec;
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct User {
+        id: u64,
+        name: String,
+    }
+    let server = shared_server();
+    let c: &'static RedisCache<User, MsgPackCodec> =
+        RedisCache::with_backend(CacheConfig::new("msgpack"), backend(server, "t-msgpack"))
+            .register();
+    let ada = || User {
+        id: 1,
+        name: "Ada".into(),
+    };
+    assert_eq!(through_codec(c, "1", ada).await, ada());
+    assert_eq!(
+        through_codec(c, "1", || User {
+            id: 2,
+            name: "x".into()
+        })
+        .await,
+        ada()
+    );
+    assert_eq!(c.stats().hits, 1);
+    let json: &'static RedisCache<User> =
+        RedisCache::with_backend(CacheConfig::new("msgpack"), backend(server, "t-msgpack"))
+            .register();
+    // The same key read with the JSON codec does not decode: a miss, never a panic.
+    assert_eq!(json.get("1").await, None);
+    assert_eq!(json.stats().decode_errors, 1);
+}
+
+async fn through_codec<V, C>(
+    cache: &'static RedisCache<V, C>,
+    key: &str,
+    load: impl FnOnce() -> V,
+) -> V
+where
+    V: memotrace::cache::redis::RedisValue,
+    C: memotrace::cache::redis::Codec,
+{
+    match cache.lookup_async(key).await {
+        RedisLookup::Hit(v) | RedisLookup::Refresh(v, _) => v,
+        RedisLookup::Load(l) => {
+            l.complete(memotrace::cache::Plain, load(), |_| false, vec![])
+                .await
+        }
+    }
+}

@@ -42,6 +42,34 @@ impl Codec for JsonCodec {
     }
 }
 
+/// MessagePack (feature `redis-msgpack`): compact binary values, struct fields by name
+/// so adding optional fields stays compatible.
+///
+/// ```
+/// # #[cfg(feature = "redis-msgpack")] {
+/// use memotrace::cache::redis::{Codec, MsgPackCodec};
+///
+/// let mut bytes = Vec::new();
+/// MsgPackCodec.encode(&(7u8, "hi"), &mut bytes).unwrap();
+/// let back: (u8, String) = MsgPackCodec.decode(&bytes).unwrap();
+/// assert_eq!(back, (7, "hi".to_string()));
+/// # }
+/// ```
+#[cfg(feature = "redis-msgpack")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MsgPackCodec;
+
+#[cfg(feature = "redis-msgpack")]
+impl Codec for MsgPackCodec {
+    fn encode<V: Serialize>(&self, value: &V, out: &mut Vec<u8>) -> Result<(), String> {
+        rmp_serde::encode::write_named(out, value).map_err(|e| e.to_string())
+    }
+
+    fn decode<V: DeserializeOwned>(&self, bytes: &[u8]) -> Result<V, String> {
+        rmp_serde::from_slice(bytes).map_err(|e| e.to_string())
+    }
+}
+
 /// Wall-clock milliseconds since the Unix epoch: entries are shared between processes, so
 /// their times cannot come from a process-local clock.
 pub fn unix_ms() -> u64 {

@@ -43,6 +43,8 @@ mod tiered;
 
 pub use cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
 pub use client::RedisClient;
+#[cfg(feature = "redis-msgpack")]
+pub use codec::MsgPackCodec;
 pub use codec::{decode_entry, encode_entry, unix_ms, Codec, JsonCodec, Stamp};
 pub use config::{RedisConfig, REDIS_URL_ENV};
 pub use connection::{default_backend, set_default_backend, Conn, RedisBackend};
