@@ -71,6 +71,9 @@ pub struct RedisCache<V, C: Codec = JsonCodec> {
     pub(crate) fail: FailOpen,
     flights: Flights<String>,
     refreshing: Flights<String>,
+    /// Keys another process is refreshing: no new attempt before the time (Unix ms), so
+    /// a hot due key does not send one `SET NX` per hit.
+    refresh_elsewhere: Mutex<HashMap<String, u64>>,
     handoff: Mutex<HashMap<String, (Stamp, V, u64)>>,
 }
 
@@ -144,6 +147,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
             fail: FailOpen::default(),
             flights: Flights::default(),
             refreshing: Flights::default(),
+            refresh_elsewhere: Mutex::new(HashMap::new()),
             handoff: Mutex::new(HashMap::new()),
         }
     }
@@ -245,25 +249,23 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         let full = self.keys().entry(key);
         let now = unix_ms();
         let (found, failed) = self.read_checked(&full).await;
-        if let Some((stamp, value)) = found.as_ref().filter(|(s, _)| s.is_fresh(now)) {
-            self.counters.hits.incr();
-            if stamp.refresh <= now {
-                if let Joined::Leader(guard) = self.refreshing.join(full.as_str()) {
-                    return RedisLookup::Refresh(
-                        value.clone(),
-                        RedisRefresh {
+        let found = match found {
+            Some((stamp, value)) if stamp.is_fresh(now) => {
+                self.counters.hits.incr();
+                if stamp.refresh <= now && !self.refreshed_elsewhere(&full, now) {
+                    if let Joined::Leader(guard) = self.refreshing.join(full.as_str()) {
+                        let refresh = RedisRefresh {
                             cache: self,
                             key: full,
                             _guard: guard,
-                        },
-                    );
+                        };
+                        return RedisLookup::Refresh(value, refresh);
+                    }
                 }
+                return RedisLookup::Hit(value);
             }
-            let Some((_, value)) = found else {
-                unreachable!()
-            };
-            return RedisLookup::Hit(value);
-        }
+            other => other,
+        };
         self.counters.misses.incr();
         let previous = found.filter(|(s, _)| now < s.stale_until);
         self.claim(full, previous, failed).await
@@ -370,6 +372,29 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                 }
             }
         }
+    }
+
+    fn refreshed_elsewhere(&self, full: &str, now: u64) -> bool {
+        let map = self
+            .refresh_elsewhere
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        map.get(full).is_some_and(|until| now < *until)
+    }
+
+    fn note_refresh_elsewhere(&self, full: &str) {
+        let now = unix_ms();
+        let wait = u64::try_from(self.lock_ttl().as_millis())
+            .unwrap_or(u64::MAX)
+            .min(1_000);
+        let mut map = self
+            .refresh_elsewhere
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= 1_024 {
+            map.retain(|_, until| now < *until);
+        }
+        map.insert(full.to_owned(), now + wait);
     }
 
     fn put_handoff(&self, full: &str, stamp: Stamp, value: V, now: u64) {
@@ -719,7 +744,10 @@ impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
         let token = lock::token();
         match lock::try_acquire(backend, &lock, &token, cache.lock_ttl()).await {
             Ok(true) => {}
-            Ok(false) => return None,
+            Ok(false) => {
+                cache.note_refresh_elsewhere(&self.key);
+                return None;
+            }
             Err(e) => {
                 cache.record("refresh_lock", &e);
                 return None;
