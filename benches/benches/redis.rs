@@ -332,6 +332,19 @@ fn throughput(c: &mut Criterion, s: &'static Setup) {
     g.finish();
 }
 
+/// CPU time (ns) of every thread of this process so far, from `/proc/self/task/*/schedstat`
+/// (Linux); 0 elsewhere. Unlike wall time it does not count waiting for the CPU, so it
+/// stays comparable when other processes load the machine.
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
 /// Paired, interleaved rounds (A B A B ...) on one machine at one time: the ratio of
 /// medians is robust to load from other processes, which a sequential criterion run of
 /// A then B is not on a shared 2-core box.
@@ -347,6 +360,7 @@ fn paired(s: &'static Setup) {
             let mut conn = s.backend.conn().await.unwrap();
             let mut own = s.own.clone();
             let t = Instant::now();
+            let cpu = process_cpu_ns();
             for _ in 0..SEQ {
                 match which {
                     0 => drop(black_box(match s.cache.lookup_async("123").await {
@@ -365,12 +379,14 @@ fn paired(s: &'static Setup) {
                     )),
                 }
             }
-            t.elapsed().as_secs_f64() * 1e6 / SEQ as f64
+            let wall = t.elapsed().as_secs_f64() * 1e6 / SEQ as f64;
+            (wall, (process_cpu_ns() - cpu) as f64 / 1e3 / SEQ as f64)
         })
     };
     let par = |which: u8| {
         s.rt.block_on(async move {
             let t = Instant::now();
+            let cpu = process_cpu_ns();
             let tasks: Vec<_> = (0..TASKS)
                 .map(|_| {
                     tokio::spawn(async move {
@@ -400,7 +416,11 @@ fn paired(s: &'static Setup) {
             for t in tasks {
                 t.await.unwrap();
             }
-            (TASKS * PER_TASK) as f64 / t.elapsed().as_secs_f64()
+            let n = (TASKS * PER_TASK) as f64;
+            (
+                n / t.elapsed().as_secs_f64(),
+                (process_cpu_ns() - cpu) as f64 / 1e3 / n,
+            )
         })
     };
     let names = [
@@ -409,16 +429,26 @@ fn paired(s: &'static Setup) {
         "raw GET (own multiplexed conn)",
         "cached AsyncRedisCache",
     ];
-    let mut lat = vec![Vec::new(); 4];
-    let mut thr = vec![Vec::new(); 4];
+    let (mut lat, mut lat_cpu, mut thr, mut thr_cpu) = (
+        vec![Vec::new(); 4],
+        vec![Vec::new(); 4],
+        vec![Vec::new(); 4],
+        vec![Vec::new(); 4],
+    );
     for _ in 0..ROUNDS {
         for w in 0..4u8 {
-            lat[w as usize].push(seq(w));
-            thr[w as usize].push(par(w));
+            let (wall, cpu) = seq(w);
+            lat[w as usize].push(wall);
+            lat_cpu[w as usize].push(cpu);
+            let (ops, cpu) = par(w);
+            thr[w as usize].push(ops);
+            thr_cpu[w as usize].push(cpu);
         }
     }
     let lat: Vec<f64> = lat.into_iter().map(median).collect();
+    let lat_cpu: Vec<f64> = lat_cpu.into_iter().map(median).collect();
     let thr: Vec<f64> = thr.into_iter().map(median).collect();
+    let thr_cpu: Vec<f64> = thr_cpu.into_iter().map(median).collect();
     println!("paired medians over {ROUNDS} interleaved rounds (multi-thread runtime, 2 workers):");
     for i in 0..4 {
         println!(
@@ -429,6 +459,17 @@ fn paired(s: &'static Setup) {
             thr[i] / 1e3,
             thr[i] / thr[1],
             thr[i] / thr[2],
+        );
+    }
+    println!("client CPU per hit (all threads of this process; the server's CPU not counted):");
+    for i in 0..4 {
+        println!(
+            "  {:<32} sequential {:>5.2} µs ({:.2}× raw same conn)   50 tasks {:>5.2} µs ({:.2}× raw same conn)",
+            names[i],
+            lat_cpu[i],
+            lat_cpu[i] / lat_cpu[1],
+            thr_cpu[i],
+            thr_cpu[i] / thr_cpu[1],
         );
     }
 }
