@@ -18,9 +18,7 @@ fn join(a: &str, b: u32) -> Result<String, String> {
     Ok(format!("{a}{b}"))
 }
 
-struct Repo {
-    tenant: u32,
-}
+struct Repo { tenant: u32 }
 
 impl Repo {
     #[memotrace::cached(key = "{self.tenant}:{id}")]
@@ -36,9 +34,7 @@ fn smoke() {
     assert_eq!(CALLS.load(Ordering::SeqCst), 1);
     assert_eq!(greet("a"), "hello a");
     assert_eq!(join("a", 1).unwrap(), "a1");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let repo = Repo { tenant: 3 };
     assert_eq!(rt.block_on(repo.find(4)).as_deref(), Some("3:4"));
     assert!(repo.find_invalidate(4));

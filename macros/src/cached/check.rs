@@ -18,10 +18,7 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     }
     if let (Some(true), Some(span)) = (args.cache_none.get(), args.cache_none.span()) {
         if !matches!(model.output, Output::Option(_)) {
-            errors.push(
-                span,
-                "`cache_none` applies to fns returning `Option`; remove it",
-            );
+            errors.push(span, "`cache_none` applies to fns returning `Option`; remove it");
         }
     }
 }
@@ -68,8 +65,7 @@ fn check_time_policy(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
 
 fn check_signature(model: &FnModel, errors: &mut Errors) {
     let sig = &model.item.sig;
-    let type_params =
-        sig.generics.type_params().next().is_some() || sig.generics.const_params().next().is_some();
+    let type_params = sig.generics.type_params().next().is_some() || sig.generics.const_params().next().is_some();
     if type_params {
         errors.push_spanned(
             &sig.generics,

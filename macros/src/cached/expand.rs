@@ -28,18 +28,9 @@ impl<'a> Expansion<'a> {
             .args
             .iter()
             .enumerate()
-            .map(|(i, a)| {
-                a.ident
-                    .clone()
-                    .unwrap_or_else(|| format_ident!("__mt_arg{}", i))
-            })
+            .map(|(i, a)| a.ident.clone().unwrap_or_else(|| format_ident!("__mt_arg{}", i)))
             .collect();
-        Self {
-            args,
-            model,
-            rt: runtime_path(args.krate.get().cloned()),
-            names,
-        }
+        Self { args, model, rt: runtime_path(args.krate.get().cloned()), names }
     }
 
     fn tokens(&self) -> TokenStream {
@@ -101,11 +92,7 @@ impl<'a> Expansion<'a> {
         let kind = self.kind();
         let ret = self.model.return_type();
         let value = quote!(#rt::__private::ValueOf<#kind, #ret>);
-        let store = if self.args.tti.get().is_some() {
-            quote!(MokaStore)
-        } else {
-            quote!(QuickStore)
-        };
+        let store = if self.args.tti.get().is_some() { quote!(MokaStore) } else { quote!(QuickStore) };
         quote!(#rt::__private::MemoryCache<#key, #value, #rt::__private::#store<#key, #value>>)
     }
 
@@ -115,10 +102,7 @@ impl<'a> Expansion<'a> {
         match self.args.key.get() {
             Some(KeySpec::Template(t)) => {
                 let render = t.render();
-                (
-                    quote!(let __mt_key: ::std::string::String = #render;),
-                    quote!(::std::string::String::as_str(&__mt_key)),
-                )
+                (quote!(let __mt_key: ::std::string::String = #render;), quote!(::std::string::String::as_str(&__mt_key)))
             }
             Some(KeySpec::Expr(e)) => (
                 quote!(let __mt_key: ::std::string::String = ::std::string::ToString::to_string(&(#e));),
@@ -154,10 +138,7 @@ impl<'a> Expansion<'a> {
 
     fn unless(&self) -> TokenStream {
         let rt = &self.rt;
-        self.args.unless.get().map_or_else(
-            || quote!(#rt::__private::store_all),
-            ToTokens::to_token_stream,
-        )
+        self.args.unless.get().map_or_else(|| quote!(#rt::__private::store_all), ToTokens::to_token_stream)
     }
 
     fn call_uncached(&self) -> TokenStream {
@@ -274,13 +255,7 @@ impl<'a> Expansion<'a> {
                 FnArg::Typed(pt) => {
                     let mut pt = pt.clone();
                     let ident = names.next().expect("one name per typed argument").clone();
-                    pt.pat = Box::new(Pat::Ident(PatIdent {
-                        attrs: Vec::new(),
-                        by_ref: None,
-                        mutability: None,
-                        ident,
-                        subpat: None,
-                    }));
+                    pt.pat = Box::new(Pat::Ident(PatIdent { attrs: Vec::new(), by_ref: None, mutability: None, ident, subpat: None }));
                     FnArg::Typed(pt)
                 }
             })
@@ -341,11 +316,7 @@ impl<'a> Expansion<'a> {
         let refresh = a.refresh_ahead.get().map(|r| quote!(.refresh_ahead(#r)));
         let namespace = a.namespace.get().map(|n| quote!(.namespace(#n)));
         let version = a.version.get().map(|v| quote!(.version(#v)));
-        let tagged = a
-            .tags
-            .get()
-            .is_some_and(|t| !t.is_empty())
-            .then(|| quote!(.tagged()));
+        let tagged = a.tags.get().is_some_and(|t| !t.is_empty()).then(|| quote!(.tagged()));
         quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged)
     }
 
@@ -356,10 +327,7 @@ impl<'a> Expansion<'a> {
         let ty = self.cache_type();
         let config = self.config();
         let (_, lints, _) = split_attrs(&self.model.item.attrs);
-        let doc = format!(
-            "The cache of `{}`: its statistics, and `clear()`.",
-            self.model.name()
-        );
+        let doc = format!("The cache of `{}`: its statistics, and `clear()`.", self.model.name());
         quote! {
             #[doc = #doc]
             #[must_use]
@@ -379,16 +347,10 @@ impl<'a> Expansion<'a> {
         let cache_fn = self.ident("cache");
         let (bind_key, key_ref) = self.key_binding();
         let receiver = self.key_reads_self().then(|| quote!(&self,));
-        let inputs = self
-            .plain_inputs()
-            .into_iter()
-            .filter(|i| matches!(i, FnArg::Typed(_)));
+        let inputs = self.plain_inputs().into_iter().filter(|i| matches!(i, FnArg::Typed(_)));
         let generics = &self.model.item.sig.generics;
         let (_, lints, _) = split_attrs(&self.model.item.attrs);
-        let doc = format!(
-            "Drops the cached result of `{}` for these arguments; true when there was one.",
-            self.model.name()
-        );
+        let doc = format!("Drops the cached result of `{}` for these arguments; true when there was one.", self.model.name());
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
@@ -428,19 +390,7 @@ fn split_attrs(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>, Vec<&A
         let path = attr.path();
         if path.is_ident("doc") {
             docs.push(attr);
-        } else if [
-            "allow",
-            "warn",
-            "deny",
-            "expect",
-            "forbid",
-            "cfg",
-            "cfg_attr",
-            "deprecated",
-        ]
-        .iter()
-        .any(|n| path.is_ident(n))
-        {
+        } else if ["allow", "warn", "deny", "expect", "forbid", "cfg", "cfg_attr", "deprecated"].iter().any(|n| path.is_ident(n)) {
             lints.push(attr);
         } else {
             others.push(attr);

@@ -63,9 +63,7 @@ impl FnModel {
                 FnArg::Receiver(r) => receiver = Some(r.clone()),
                 FnArg::Typed(pt) => {
                     let ident = match &*pt.pat {
-                        Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                            Some(pi.ident.clone())
-                        }
+                        Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => Some(pi.ident.clone()),
                         _ => None,
                     };
                     args.push(ArgModel {
@@ -78,12 +76,7 @@ impl FnModel {
             }
         }
         let output = Output::of(&item.sig.output);
-        Ok(Self {
-            item,
-            receiver,
-            args,
-            output,
-        })
+        Ok(Self { item, receiver, args, output })
     }
 
     pub fn name(&self) -> &Ident {
@@ -96,19 +89,13 @@ impl FnModel {
 
     /// The argument called `name`.
     pub fn arg(&self, name: &str) -> Option<&ArgModel> {
-        self.args
-            .iter()
-            .find(|a| a.ident.as_ref().is_some_and(|i| i == name))
+        self.args.iter().find(|a| a.ident.as_ref().is_some_and(|i| i == name))
     }
 
     /// Names of the arguments, for "expected one of" messages.
     pub fn arg_names(&self) -> String {
-        let names: Vec<String> = self
-            .args
-            .iter()
-            .filter_map(|a| a.ident.as_ref())
-            .map(|i| format!("`{i}`"))
-            .collect();
+        let names: Vec<String> =
+            self.args.iter().filter_map(|a| a.ident.as_ref()).map(|i| format!("`{i}`")).collect();
         if names.is_empty() {
             "the function has no named arguments".to_owned()
         } else {
@@ -215,9 +202,5 @@ pub fn borrows(ty: &Type) -> Option<Span> {
 }
 
 fn first_span(tokens: &TokenStream) -> Span {
-    tokens
-        .clone()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |t| t.span())
+    tokens.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span())
 }
