@@ -5,7 +5,7 @@
 //! ```sh
 //! redis-server --port 6379 --save "" --appendonly no &
 //! MEMOTRACE_REDIS_URL=redis://127.0.0.1:6379 \
-//!     cargo run -p memotrace-examples --features redis --example user_cache_service
+//!     cargo run -p memotrace-examples --features redis --example tiered_user_cache
 //! ```
 
 use memotrace::cache::redis::{RedisBackend, RedisConfig, TieredCache, TieredLookup};
