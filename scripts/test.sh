@@ -16,3 +16,6 @@ echo "==> redis-server: $(redis-server --version | head -1)"
 
 echo "==> cargo test --workspace --all-features"
 cargo test --workspace --all-features "$@"
+
+echo "==> cargo clippy --workspace --all-targets --all-features -- -D warnings (proves lint-clean expansions)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings

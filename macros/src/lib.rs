@@ -11,19 +11,102 @@ mod log_performance;
 
 use proc_macro::TokenStream;
 
-/// Caches a function's results. See `memotrace::cached` for the arguments.
+/// Caches a function's results in memory: a drop-in `lru_cache` with ttl, tags,
+/// refresh-ahead, stale-if-error and single-flight.
+///
+/// ```ignore
+/// #[memotrace::cached(ttl = "10m", max_capacity = 1_000, tags = ["user:{id}"])]
+/// async fn get_user(id: u64) -> Result<User, DbError> { /* query */ }
+///
+/// get_user(7).await?;                 // loads, caches Ok only
+/// get_user(7).await?;                 // hit
+/// get_user_invalidate(7);             // drop one entry
+/// get_user_put(7, user);              // write-through
+/// get_user_uncached(7).await?;        // the body, without the cache
+/// get_user_cache().stats().hit_ratio();
+/// memotrace::cache::invalidate_tag("user:7").await;
+/// ```
+///
+/// Arguments, all optional:
+///
+/// - `ttl = "10m"` / `ttl = 600` — time to live (`ms`, `s`, `m`, `h`, `d`; integers are
+///   seconds); `tti = "5m"` — time to idle; `max_capacity = 10_000` (the default).
+/// - `key = "user:{id}"` (a template over argument names, `{self.field}` in methods) or
+///   `key = expr` (any `Display` value). Default: all arguments, borrowed ones owned.
+///   Methods need a `key`.
+/// - `tags = ["user:{id}"]`, `namespace = "users"`, `version = 2`, `name = "get_user"`.
+/// - `refresh_ahead = 0.8` (needs `ttl`), `stale_if_error = "1h"` (needs `ttl` and a
+///   `Result`), `cache_none = true` (for `Option`).
+/// - `when = expr` (false bypasses the cache), `unless = |value| expr` (true: do not store).
+/// - `crate = "path::to::memotrace"` for re-exporting crates.
+///
+/// Misuse is a compile error on the offending token that says what to write instead.
 #[proc_macro_attribute]
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     cached::expand(args.into(), item.into()).into()
 }
 
-/// Times a function and emits one event when it ends. See `memotrace::log_performance`.
+/// Times a sync or async fn (free fn or method) and emits one `tracing` event when it
+/// ends; with metrics on (`memotrace::perf::set_enabled(true)`) also records the call in
+/// `memotrace::perf::snapshot()`.
+///
+/// Arguments (all optional):
+///
+/// | argument | meaning |
+/// |---|---|
+/// | `name = "fetch_users"` | the `operation` field and the metrics name (default: the fn name) |
+/// | `level = "info"` | level of `operation_completed`: trace, debug (default), info, warn, error |
+/// | `slow = "250ms"` | over it, `operation_completed` is a warning with `slow = true` |
+/// | `fields(limit, user.id, n = expr)` | extra fields: an argument, a field path of one, or `name = expr` (evaluated at the start of the call) |
+/// | `skip(password)` | arguments that must never be logged: naming them in `fields` is a compile error |
+/// | `crate = "my::memotrace"` | the runtime's path, for re-exporting crates |
+///
+/// Events (target: the fn's module):
+/// - `operation_completed` (`operation`, `duration_ms` f64, `success = true`);
+/// - `operation_failed` at error when the fn returns `Err(e)`: `success = false`,
+///   `error_type` (the error's type name without its path), `error` (its `Display`, else
+///   `Debug`); on a panic `error_type = "panic"` (and `error` = the panic message when the
+///   memotrace panic hook is installed), then the panic continues;
+/// - `operation_cancelled` at warn when an async fn's future is dropped before it ends.
+///
+/// No clock is read when the completion level is off and metrics are off (failures are
+/// still logged, without `duration_ms`).
+///
+/// ```rust,ignore
+/// use memotrace::log_performance;
+///
+/// #[log_performance(level = "info", slow = "250ms", fields(limit))]
+/// async fn fetch_users(db: &Db, limit: u32) -> Result<Vec<User>, DbError> {
+///     db.query("SELECT ...").limit(limit).all().await
+/// }
+/// // {"event":"operation_completed","operation":"fetch_users","duration_ms":3.2,"success":true,"limit":10,...}
+/// ```
 #[proc_macro_attribute]
 pub fn log_performance(args: TokenStream, item: TokenStream) -> TokenStream {
     log_performance::expand(args.into(), item.into()).into()
 }
 
-/// Logs the database statement a function runs. See `memotrace::instrument_db`.
+/// Logs the database statement a function runs: `sql_query_started`, then
+/// `sql_query_completed`, `slow_sql_query` or `sql_query_failed`, inside a `db.query` span,
+/// with OpenTelemetry field names (see `memotrace::db` for the events and fields).
+///
+/// On a sync or async fn, free or a method, that runs one statement:
+///
+/// ```ignore
+/// #[memotrace::instrument_db(
+///     system = "sqlite",                                    // db.system.name (default "other_sql")
+///     statement = "SELECT * FROM users WHERE id = ?1",      // or `statement = sql`, a &str/String argument
+///     operation = "SELECT", table = "users",                // inferred from a literal statement when absent
+///     slow = "250ms",                                       // default: memotrace::db::slow_threshold() (1 s)
+///     params(id),                                           // logged as `id=7`; sensitive names redacted
+///     crate = "memotrace",                                  // path to the runtime, for re-exporting crates
+/// )]
+/// fn find_user(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<User>> { .. }
+/// ```
+///
+/// A fn returning `Result` ends with `sql_query_failed` on `Err` (`error_type` = the error's
+/// type name, `error` = its `Display`); a panic ends with `error_type = "panic"`. Nothing is
+/// measured or formatted when no db event level is enabled.
 #[proc_macro_attribute]
 pub fn instrument_db(args: TokenStream, item: TokenStream) -> TokenStream {
     instrument_db::expand(args.into(), item.into()).into()

@@ -1,3 +1,21 @@
 //! Shared helpers for memotrace integration tests.
 
+pub mod capture;
+
+use std::time::{Duration, Instant};
+
+/// Waits until `condition` holds, checking every millisecond; panics after `timeout`
+/// with `what`. For conditions that a background task makes true and that have no
+/// signal of their own to await (e.g. a refreshed cache entry).
+pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 pub mod redis_harness;

@@ -6,8 +6,22 @@ use crate::common::{duration, Errors};
 use syn::{Expr, ExprLit, Lit, LitStr, Path};
 
 const KNOWN: &[&str] = &[
-    "ttl", "tti", "max_capacity", "key", "store", "namespace", "version", "tags", "refresh_ahead",
-    "stale_if_error", "cache_none", "when", "unless", "lock_timeout", "name", "crate",
+    "ttl",
+    "tti",
+    "max_capacity",
+    "key",
+    "store",
+    "namespace",
+    "version",
+    "tags",
+    "refresh_ahead",
+    "stale_if_error",
+    "cache_none",
+    "when",
+    "unless",
+    "lock_timeout",
+    "name",
+    "crate",
 ];
 
 /// How the key is computed.
@@ -75,24 +89,73 @@ impl CachedArgs {
     fn parse_one(&mut self, arg: &Arg, errors: &mut Errors) {
         let span = arg.name_span();
         match arg.name.as_str() {
-            "ttl" => self.ttl.set_parsed(span, duration_of(arg, "\"10m\""), errors),
-            "tti" => self.tti.set_parsed(span, duration_of(arg, "\"5m\""), errors),
-            "stale_if_error" => self.stale_if_error.set_parsed(span, duration_of(arg, "\"1h\""), errors),
-            "lock_timeout" => self.lock_timeout.set_parsed(span, duration_of(arg, "\"30s\""), errors),
-            "max_capacity" => self.max_capacity.set_parsed(span, arg.value("10_000").and_then(positive_int), errors),
-            "version" => self.version.set_parsed(span, arg.value("2").and_then(version), errors),
-            "key" => self.key.set_parsed(span, arg.value("\"user:{id}\"").and_then(key_spec), errors),
-            "store" => self.store.set_parsed(span, arg.value("memory").and_then(store_kind), errors),
-            "namespace" => {
-                self.namespace.set_parsed(span, arg.value("\"users\"").and_then(|e| args::lit_str(e, "namespace").cloned()), errors);
+            "ttl" => self
+                .ttl
+                .set_parsed(span, duration_of(arg, "\"10m\""), errors),
+            "tti" => self
+                .tti
+                .set_parsed(span, duration_of(arg, "\"5m\""), errors),
+            "stale_if_error" => {
+                self.stale_if_error
+                    .set_parsed(span, duration_of(arg, "\"1h\""), errors)
             }
-            "name" => self.name.set_parsed(span, arg.value("\"get_user\"").and_then(|e| args::lit_str(e, "name").cloned()), errors),
-            "tags" => self.tags.set_parsed(span, arg.value("[\"user:{id}\"]").and_then(tags), errors),
-            "refresh_ahead" => self.refresh_ahead.set_parsed(span, arg.value("0.8").and_then(fraction), errors),
+            "lock_timeout" => {
+                self.lock_timeout
+                    .set_parsed(span, duration_of(arg, "\"30s\""), errors)
+            }
+            "max_capacity" => self.max_capacity.set_parsed(
+                span,
+                arg.value("10_000").and_then(positive_int),
+                errors,
+            ),
+            "version" => self
+                .version
+                .set_parsed(span, arg.value("2").and_then(version), errors),
+            "key" => {
+                self.key
+                    .set_parsed(span, arg.value("\"user:{id}\"").and_then(key_spec), errors)
+            }
+            "store" => {
+                self.store
+                    .set_parsed(span, arg.value("memory").and_then(store_kind), errors)
+            }
+            "namespace" => {
+                self.namespace.set_parsed(
+                    span,
+                    arg.value("\"users\"")
+                        .and_then(|e| args::lit_str(e, "namespace").cloned()),
+                    errors,
+                );
+            }
+            "name" => self.name.set_parsed(
+                span,
+                arg.value("\"get_user\"")
+                    .and_then(|e| args::lit_str(e, "name").cloned()),
+                errors,
+            ),
+            "tags" => {
+                self.tags
+                    .set_parsed(span, arg.value("[\"user:{id}\"]").and_then(tags), errors)
+            }
+            "refresh_ahead" => {
+                self.refresh_ahead
+                    .set_parsed(span, arg.value("0.8").and_then(fraction), errors)
+            }
             "cache_none" => self.cache_none.set_parsed(span, flag(arg), errors),
-            "when" => self.when.set_parsed(span, arg.value("id > 0").cloned(), errors),
-            "unless" => self.unless.set_parsed(span, arg.value("|value| value.is_empty()").and_then(unless), errors),
-            "crate" => self.krate.set_parsed(span, arg.value("\"my_crate::memotrace\"").and_then(args::crate_path), errors),
+            "when" => self
+                .when
+                .set_parsed(span, arg.value("id > 0").cloned(), errors),
+            "unless" => self.unless.set_parsed(
+                span,
+                arg.value("|value| value.is_empty()").and_then(unless),
+                errors,
+            ),
+            "crate" => self.krate.set_parsed(
+                span,
+                arg.value("\"my_crate::memotrace\"")
+                    .and_then(args::crate_path),
+                errors,
+            ),
             _ => args::unknown(errors, arg, KNOWN),
         }
     }
@@ -114,23 +177,32 @@ fn positive_int(expr: &Expr) -> syn::Result<u64> {
 
 fn version(expr: &Expr) -> syn::Result<u32> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i
-            .base10_parse::<u32>()
-            .map_err(|_| syn::Error::new(i.span(), "`version` is a small integer, e.g. `version = 2`")),
-        other => Err(syn::Error::new_spanned(other, "`version` takes an integer, e.g. `version = 2`")),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<u32>().map_err(|_| {
+            syn::Error::new(i.span(), "`version` is a small integer, e.g. `version = 2`")
+        }),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`version` takes an integer, e.g. `version = 2`",
+        )),
     }
 }
 
 fn key_spec(expr: &Expr) -> syn::Result<KeySpec> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Template::parse(s).map(KeySpec::Template),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Template::parse(s).map(KeySpec::Template),
         other => Ok(KeySpec::Expr(other.clone())),
     }
 }
 
 fn store_kind(expr: &Expr) -> syn::Result<StoreKind> {
     let hint = "`store` is `memory` (the default), `redis` or `tiered`";
-    let Expr::Path(p) = expr else { return Err(syn::Error::new_spanned(expr, hint)) };
+    let Expr::Path(p) = expr else {
+        return Err(syn::Error::new_spanned(expr, hint));
+    };
     match p.path.get_ident().map(ToString::to_string).as_deref() {
         Some("memory") => Ok(StoreKind::Memory),
         Some("redis") => Ok(StoreKind::Redis),
@@ -140,13 +212,18 @@ fn store_kind(expr: &Expr) -> syn::Result<StoreKind> {
 }
 
 fn tags(expr: &Expr) -> syn::Result<Vec<Template>> {
-    let hint = "`tags` takes a list of string templates, e.g. `tags = [\"user:{id}\", \"team:{team}\"]`";
-    let Expr::Array(array) = expr else { return Err(syn::Error::new_spanned(expr, hint)) };
+    let hint =
+        "`tags` takes a list of string templates, e.g. `tags = [\"user:{id}\", \"team:{team}\"]`";
+    let Expr::Array(array) = expr else {
+        return Err(syn::Error::new_spanned(expr, hint));
+    };
     array
         .elems
         .iter()
         .map(|e| match e {
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Template::parse(s),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Template::parse(s),
             other => Err(syn::Error::new_spanned(other, hint)),
         })
         .collect()
@@ -155,7 +232,9 @@ fn tags(expr: &Expr) -> syn::Result<Vec<Template>> {
 fn fraction(expr: &Expr) -> syn::Result<f64> {
     let hint = "`refresh_ahead` is the fraction of the ttl after which a hit refreshes, strictly between 0 and 1, e.g. `refresh_ahead = 0.8`";
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => match f.base10_parse::<f64>() {
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => match f.base10_parse::<f64>() {
             Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
             _ => Err(syn::Error::new(f.span(), hint)),
         },
@@ -167,19 +246,28 @@ fn flag(arg: &Arg) -> syn::Result<bool> {
     match &arg.meta {
         syn::Meta::Path(_) => Ok(true),
         syn::Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => Ok(b.value),
-            other => Err(syn::Error::new_spanned(other, format!("`{}` takes `true` or `false`", arg.name))),
+            Expr::Lit(ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => Ok(b.value),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!("`{}` takes `true` or `false`", arg.name),
+            )),
         },
-        syn::Meta::List(l) => Err(syn::Error::new_spanned(l, format!("write `{} = true`", arg.name))),
+        syn::Meta::List(l) => Err(syn::Error::new_spanned(
+            l,
+            format!("write `{} = true`", arg.name),
+        )),
     }
 }
 
 fn unless(expr: &Expr) -> syn::Result<Expr> {
     match expr {
         Expr::Closure(c) if c.inputs.len() == 1 => Ok(expr.clone()),
+        Expr::Path(_) => Ok(expr.clone()),
         _ => Err(syn::Error::new_spanned(
             expr,
-            "`unless` takes a one-argument closure over the fresh value, true meaning \"do not store it\", e.g. `unless = |user| user.is_guest`",
+            "`unless` takes a one-argument closure (or fn path) over the fresh value, true meaning \"do not store it\", e.g. `unless = |user| user.is_guest`",
         )),
     }
 }

@@ -17,8 +17,11 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
         }
     }
     if let (Some(true), Some(span)) = (args.cache_none.get(), args.cache_none.span()) {
-        if !matches!(model.output, Output::Option(_)) {
-            errors.push(span, "`cache_none` applies to fns returning `Option`; remove it");
+        if !matches!(model.output, Output::Option) {
+            errors.push(
+                span,
+                "`cache_none` applies to fns returning `Option`; remove it",
+            );
         }
     }
 }
@@ -57,7 +60,7 @@ fn check_time_policy(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
         if !has_ttl {
             errors.push(span, "`stale_if_error` serves entries past their ttl: add a `ttl`, e.g. `ttl = \"10m\", stale_if_error = \"1h\"`");
         }
-        if !matches!(model.output, Output::Result(_)) {
+        if !matches!(model.output, Output::Result) {
             errors.push(span, "`stale_if_error` answers with the old value when the fn returns `Err`, but this fn does not return a `Result`; remove it");
         }
     }
@@ -65,7 +68,8 @@ fn check_time_policy(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
 
 fn check_signature(model: &FnModel, errors: &mut Errors) {
     let sig = &model.item.sig;
-    let type_params = sig.generics.type_params().next().is_some() || sig.generics.const_params().next().is_some();
+    let type_params =
+        sig.generics.type_params().next().is_some() || sig.generics.const_params().next().is_some();
     if type_params {
         errors.push_spanned(
             &sig.generics,
@@ -92,8 +96,8 @@ fn check_signature(model: &FnModel, errors: &mut Errors) {
     if let ReturnType::Type(_, ty) = &sig.output {
         if signature::contains_impl_trait(ty) {
             errors.push_spanned(ty, "#[cached] stores the return value, so its type must be named: return a concrete type instead of `impl Trait`");
-        } else if let Some(span) = signature::borrows(ty) {
-            errors.push(span, "cached values are returned by value and outlive the call: return an owned type (e.g. `String` instead of `&str`)");
+        } else if signature::borrows(ty) {
+            errors.push_spanned(ty, "cached values are returned by value and outlive the call: return an owned type (e.g. `String` instead of `&str`)");
         } else if let Some(span) = signature::mentions_self_type(ty) {
             errors.push(span, "the cache is a `static`, where `Self` is not available: write the type's name instead of `Self`");
         }

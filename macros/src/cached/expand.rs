@@ -28,9 +28,18 @@ impl<'a> Expansion<'a> {
             .args
             .iter()
             .enumerate()
-            .map(|(i, a)| a.ident.clone().unwrap_or_else(|| format_ident!("__mt_arg{}", i)))
+            .map(|(i, a)| {
+                a.ident
+                    .clone()
+                    .unwrap_or_else(|| format_ident!("__mt_arg{}", i))
+            })
             .collect();
-        Self { args, model, rt: runtime_path(args.krate.get().cloned()), names }
+        Self {
+            args,
+            model,
+            rt: runtime_path(args.krate.get().cloned()),
+            names,
+        }
     }
 
     fn tokens(&self) -> TokenStream {
@@ -38,7 +47,8 @@ impl<'a> Expansion<'a> {
         let uncached = self.uncached();
         let cache_fn = self.cache_fn();
         let invalidate = self.invalidate_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate }
+        let put = self.put_fn();
+        quote! { #wrapper #uncached #cache_fn #invalidate #put }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -58,10 +68,10 @@ impl<'a> Expansion<'a> {
     fn kind(&self) -> TokenStream {
         let rt = &self.rt;
         let kind = match &self.model.output {
-            Output::Result(_) => "OkOnly",
-            Output::Option(_) if self.args.cache_none.get() == Some(&true) => "OptionAll",
-            Output::Option(_) => "SomeOnly",
-            Output::Plain(_) | Output::Unit => "Plain",
+            Output::Result => "OkOnly",
+            Output::Option if self.args.cache_none.get() == Some(&true) => "OptionAll",
+            Output::Option => "SomeOnly",
+            Output::Plain | Output::Unit => "Plain",
         };
         let kind = Ident::new(kind, Span::call_site());
         quote!(#rt::__private::#kind)
@@ -92,7 +102,11 @@ impl<'a> Expansion<'a> {
         let kind = self.kind();
         let ret = self.model.return_type();
         let value = quote!(#rt::__private::ValueOf<#kind, #ret>);
-        let store = if self.args.tti.get().is_some() { quote!(MokaStore) } else { quote!(QuickStore) };
+        let store = if self.args.tti.get().is_some() {
+            quote!(MokaStore)
+        } else {
+            quote!(QuickStore)
+        };
         quote!(#rt::__private::MemoryCache<#key, #value, #rt::__private::#store<#key, #value>>)
     }
 
@@ -102,7 +116,10 @@ impl<'a> Expansion<'a> {
         match self.args.key.get() {
             Some(KeySpec::Template(t)) => {
                 let render = t.render();
-                (quote!(let __mt_key: ::std::string::String = #render;), quote!(::std::string::String::as_str(&__mt_key)))
+                (
+                    quote!(let __mt_key: ::std::string::String = #render;),
+                    quote!(::std::string::String::as_str(&__mt_key)),
+                )
             }
             Some(KeySpec::Expr(e)) => (
                 quote!(let __mt_key: ::std::string::String = ::std::string::ToString::to_string(&(#e));),
@@ -138,7 +155,10 @@ impl<'a> Expansion<'a> {
 
     fn unless(&self) -> TokenStream {
         let rt = &self.rt;
-        self.args.unless.get().map_or_else(|| quote!(#rt::__private::store_all), ToTokens::to_token_stream)
+        self.args.unless.get().map_or_else(
+            || quote!(#rt::__private::store_all),
+            ToTokens::to_token_stream,
+        )
     }
 
     fn call_uncached(&self) -> TokenStream {
@@ -255,7 +275,13 @@ impl<'a> Expansion<'a> {
                 FnArg::Typed(pt) => {
                     let mut pt = pt.clone();
                     let ident = names.next().expect("one name per typed argument").clone();
-                    pt.pat = Box::new(Pat::Ident(PatIdent { attrs: Vec::new(), by_ref: None, mutability: None, ident, subpat: None }));
+                    pt.pat = Box::new(Pat::Ident(PatIdent {
+                        attrs: Vec::new(),
+                        by_ref: None,
+                        mutability: None,
+                        ident,
+                        subpat: None,
+                    }));
                     FnArg::Typed(pt)
                 }
             })
@@ -316,7 +342,11 @@ impl<'a> Expansion<'a> {
         let refresh = a.refresh_ahead.get().map(|r| quote!(.refresh_ahead(#r)));
         let namespace = a.namespace.get().map(|n| quote!(.namespace(#n)));
         let version = a.version.get().map(|v| quote!(.version(#v)));
-        let tagged = a.tags.get().is_some_and(|t| !t.is_empty()).then(|| quote!(.tagged()));
+        let tagged = a
+            .tags
+            .get()
+            .is_some_and(|t| !t.is_empty())
+            .then(|| quote!(.tagged()));
         quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged)
     }
 
@@ -327,7 +357,10 @@ impl<'a> Expansion<'a> {
         let ty = self.cache_type();
         let config = self.config();
         let (_, lints, _) = split_attrs(&self.model.item.attrs);
-        let doc = format!("The cache of `{}`: its statistics, and `clear()`.", self.model.name());
+        let doc = format!(
+            "The cache of `{}`: its statistics, and `clear()`.",
+            self.model.name()
+        );
         quote! {
             #[doc = #doc]
             #[must_use]
@@ -340,26 +373,76 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    fn invalidate_fn(&self) -> TokenStream {
+    /// A companion that takes the wrapper's arguments (and `&self` when the key reads
+    /// it), binds the key as the call does, then runs `body` with `cache` in scope.
+    fn keyed_companion(
+        &self,
+        suffix: &str,
+        doc: &str,
+        extra: &TokenStream,
+        ret: &TokenStream,
+        body: &TokenStream,
+    ) -> TokenStream {
         let vis = &self.model.item.vis;
-        let ident = self.ident("invalidate");
+        let ident = self.ident(suffix);
         let prefix = self.prefix();
         let cache_fn = self.ident("cache");
-        let (bind_key, key_ref) = self.key_binding();
+        let (bind_key, _) = self.key_binding();
         let receiver = self.key_reads_self().then(|| quote!(&self,));
-        let inputs = self.plain_inputs().into_iter().filter(|i| matches!(i, FnArg::Typed(_)));
+        let inputs = self
+            .plain_inputs()
+            .into_iter()
+            .filter(|i| matches!(i, FnArg::Typed(_)));
         let generics = &self.model.item.sig.generics;
         let (_, lints, _) = split_attrs(&self.model.item.attrs);
-        let doc = format!("Drops the cached result of `{}` for these arguments; true when there was one.", self.model.name());
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
             #(#lints)*
-            #vis fn #ident #generics(#receiver #(#inputs),*) -> bool {
+            #vis fn #ident #generics(#receiver #(#inputs,)* #extra) #ret {
+                let __mt_cache = #prefix #cache_fn();
                 #bind_key
-                #prefix #cache_fn().invalidate(#key_ref)
+                #body
             }
         }
+    }
+
+    fn invalidate_fn(&self) -> TokenStream {
+        let (_, key_ref) = self.key_binding();
+        let doc = format!(
+            "Drops the cached result of `{}` for these arguments; true when there was one.",
+            self.model.name()
+        );
+        self.keyed_companion(
+            "invalidate",
+            &doc,
+            &TokenStream::new(),
+            &quote!(-> bool),
+            &quote!(__mt_cache.invalidate(#key_ref)),
+        )
+    }
+
+    /// `{fn}_put(args.., value)`: write-through, storing `value` as the result of the call
+    /// with these arguments (with the cache's ttl and tags).
+    fn put_fn(&self) -> TokenStream {
+        let rt = &self.rt;
+        let (_, key_ref) = self.key_binding();
+        let kind = self.kind();
+        let ret = self.model.return_type();
+        let value = if self.model.arg("value").is_some() {
+            format_ident!("__mt_value")
+        } else {
+            format_ident!("value")
+        };
+        let tags = self.tags();
+        let doc = format!(
+            "Stores `{value}` as the cached result of `{}` for these arguments (write-through).",
+            self.model.name()
+        );
+        let extra = quote!(#value: #rt::__private::ValueOf<#kind, #ret>);
+        let body =
+            quote!(__mt_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
+        self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
     }
 
     fn key_reads_self(&self) -> bool {
@@ -390,7 +473,19 @@ fn split_attrs(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>, Vec<&A
         let path = attr.path();
         if path.is_ident("doc") {
             docs.push(attr);
-        } else if ["allow", "warn", "deny", "expect", "forbid", "cfg", "cfg_attr", "deprecated"].iter().any(|n| path.is_ident(n)) {
+        } else if [
+            "allow",
+            "warn",
+            "deny",
+            "expect",
+            "forbid",
+            "cfg",
+            "cfg_attr",
+            "deprecated",
+        ]
+        .iter()
+        .any(|n| path.is_ident(n))
+        {
             lints.push(attr);
         } else {
             others.push(attr);

@@ -14,7 +14,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(e) => return with_original(&e, item),
     };
     let mut errors = Errors::default();
-    let list = errors.ok(ArgList::parse(args)).unwrap_or(ArgList(Vec::new()));
+    let list = errors
+        .ok(ArgList::parse(args))
+        .unwrap_or(ArgList(Vec::new()));
     let args = args::CachedArgs::parse(list, &mut errors);
     check::check(&args, &model, &mut errors);
     match errors.finish() {

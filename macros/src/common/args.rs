@@ -26,7 +26,10 @@ impl Arg {
             Meta::NameValue(nv) => Ok(&nv.value),
             other => Err(syn::Error::new_spanned(
                 other,
-                format!("`{}` takes a value: write `{} = {example}`", self.name, self.name),
+                format!(
+                    "`{}` takes a value: write `{} = {example}`",
+                    self.name, self.name
+                ),
             )),
         }
     }
@@ -37,7 +40,10 @@ impl Arg {
             Meta::List(list) => Ok(&list.tokens),
             other => Err(syn::Error::new_spanned(
                 other,
-                format!("`{}` takes a list: write `{}({example})`", self.name, self.name),
+                format!(
+                    "`{}` takes a list: write `{}({example})`",
+                    self.name, self.name
+                ),
             )),
         }
     }
@@ -53,7 +59,10 @@ impl ArgList {
         Ok(Self(
             metas
                 .into_iter()
-                .map(|meta| Arg { name: path_name(meta.path()), meta })
+                .map(|meta| Arg {
+                    name: path_name(meta.path()),
+                    meta,
+                })
                 .collect(),
         ))
     }
@@ -66,10 +75,17 @@ fn path_name(path: &Path) -> String {
 
 /// Reports an unknown argument, suggesting the closest known name.
 pub fn unknown(errors: &mut Errors, arg: &Arg, known: &[&str]) {
-    let closest = known.iter().map(|k| (edit_distance(k, &arg.name), *k)).filter(|(d, _)| *d <= 2).min();
+    let closest = known
+        .iter()
+        .map(|k| (edit_distance(k, &arg.name), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min();
     let list = known.join(", ");
     let message = match closest {
-        Some((_, k)) => format!("unknown argument `{}`; did you mean `{k}`? Expected one of: {list}", arg.name),
+        Some((_, k)) => format!(
+            "unknown argument `{}`; did you mean `{k}`? Expected one of: {list}",
+            arg.name
+        ),
         None => format!("unknown argument `{}`; expected one of: {list}", arg.name),
     };
     errors.push(arg.name_span(), message);
@@ -104,7 +120,10 @@ impl<T> Setting<T> {
     /// Stores `value` unless the setting was already given.
     pub fn set(&mut self, span: Span, value: T, errors: &mut Errors) {
         if self.value.is_some() {
-            errors.push(span, format!("duplicate argument `{}`: give it once", self.name));
+            errors.push(
+                span,
+                format!("duplicate argument `{}`: give it once", self.name),
+            );
         } else {
             self.value = Some((value, span));
         }
@@ -117,7 +136,10 @@ impl<T> Setting<T> {
             Err(e) => {
                 // Still mark the name as seen so a duplicate is reported too.
                 if self.value.is_some() {
-                    errors.push(span, format!("duplicate argument `{}`: give it once", self.name));
+                    errors.push(
+                        span,
+                        format!("duplicate argument `{}`: give it once", self.name),
+                    );
                 }
                 errors.push_error(e);
             }
@@ -128,20 +150,25 @@ impl<T> Setting<T> {
         self.value.as_ref().map(|(v, _)| v)
     }
 
-    pub fn span(&self) -> Option<Span> {
-        self.value.as_ref().map(|(_, s)| *s)
-    }
-
     pub fn into_inner(self) -> Option<T> {
         self.value.map(|(v, _)| v)
+    }
+
+    pub fn span(&self) -> Option<Span> {
+        self.value.as_ref().map(|(_, s)| *s)
     }
 }
 
 /// The string literal in `expr`, or an error naming what was expected.
 pub fn lit_str<'a>(expr: &'a Expr, what: &str) -> syn::Result<&'a LitStr> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s),
-        other => Err(syn::Error::new_spanned(other, format!("`{what}` takes a string literal, e.g. `{what} = \"...\"`"))),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{what}` takes a string literal, e.g. `{what} = \"...\"`"),
+        )),
     }
 }
 
@@ -149,7 +176,10 @@ pub fn lit_str<'a>(expr: &'a Expr, what: &str) -> syn::Result<&'a LitStr> {
 pub fn crate_path(expr: &Expr) -> syn::Result<Path> {
     let lit = lit_str(expr, "crate")?;
     lit.parse::<Path>().map_err(|_| {
-        syn::Error::new(lit.span(), "`crate` takes a path in a string, e.g. `crate = \"my_crate::memotrace\"`")
+        syn::Error::new(
+            lit.span(),
+            "`crate` takes a path in a string, e.g. `crate = \"my_crate::memotrace\"`",
+        )
     })
 }
 

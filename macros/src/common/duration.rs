@@ -8,14 +8,27 @@ const HINT: &str =
 /// A duration the user wrote, in milliseconds.
 pub fn parse(expr: &Expr, what: &str) -> syn::Result<u64> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => parse_text(&s.value())
-            .ok_or_else(|| syn::Error::new(s.span(), format!("invalid duration {:?} for `{what}`: {HINT}", s.value()))),
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => parse_text(&s.value()).ok_or_else(|| {
+            syn::Error::new(
+                s.span(),
+                format!("invalid duration {:?} for `{what}`: {HINT}", s.value()),
+            )
+        }),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i
             .base10_parse::<u64>()
             .ok()
             .and_then(|secs| secs.checked_mul(1000))
-            .ok_or_else(|| syn::Error::new(i.span(), format!("invalid duration for `{what}`: {HINT}"))),
-        other => Err(syn::Error::new_spanned(other, format!("`{what}` takes a duration: {HINT}"))),
+            .ok_or_else(|| {
+                syn::Error::new(i.span(), format!("invalid duration for `{what}`: {HINT}"))
+            }),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{what}` takes a duration: {HINT}"),
+        )),
     }
 }
 
@@ -27,10 +40,14 @@ pub fn parse_text(text: &str) -> Option<u64> {
         return None;
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '_')
+            .unwrap_or(rest.len());
         let number: u64 = rest[..digits].replace('_', "").parse().ok()?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let factor = match &rest[..unit_len] {
             "ms" => 1,
             "s" => 1_000,

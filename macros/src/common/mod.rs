@@ -7,6 +7,6 @@ pub mod errors;
 pub mod signature;
 pub mod template;
 
-pub use args::{ArgList, Setting};
+pub use args::ArgList;
 pub use errors::Errors;
 pub use signature::FnModel;

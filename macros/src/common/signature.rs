@@ -2,7 +2,6 @@
 //! its arguments with their borrowed/owned form, and the shape of what it returns.
 
 use proc_macro2::{Span, TokenStream};
-use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, Receiver, ReturnType, Type};
 
 /// The annotated function.
@@ -27,7 +26,7 @@ pub enum ArgForm {
     /// By value.
     Owned,
     /// `&T` (including `&str`, `&[T]`): `T` is the referent.
-    Shared(Type),
+    Shared(Box<Type>),
     /// `&mut T`.
     Exclusive,
     /// `impl Trait`, anywhere in the type.
@@ -38,12 +37,12 @@ pub enum ArgForm {
 pub enum Output {
     /// `-> ()` or nothing.
     Unit,
-    /// `Result<T, ..>`: the `Ok` type.
-    Result(Type),
-    /// `Option<T>`: the `Some` type.
-    Option(Type),
+    /// `Result<T, ..>`.
+    Result,
+    /// `Option<T>`.
+    Option,
     /// Anything else.
-    Plain(Type),
+    Plain,
 }
 
 impl FnModel {
@@ -63,7 +62,9 @@ impl FnModel {
                 FnArg::Receiver(r) => receiver = Some(r.clone()),
                 FnArg::Typed(pt) => {
                     let ident = match &*pt.pat {
-                        Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => Some(pi.ident.clone()),
+                        Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                            Some(pi.ident.clone())
+                        }
                         _ => None,
                     };
                     args.push(ArgModel {
@@ -76,7 +77,12 @@ impl FnModel {
             }
         }
         let output = Output::of(&item.sig.output);
-        Ok(Self { item, receiver, args, output })
+        Ok(Self {
+            item,
+            receiver,
+            args,
+            output,
+        })
     }
 
     pub fn name(&self) -> &Ident {
@@ -89,13 +95,19 @@ impl FnModel {
 
     /// The argument called `name`.
     pub fn arg(&self, name: &str) -> Option<&ArgModel> {
-        self.args.iter().find(|a| a.ident.as_ref().is_some_and(|i| i == name))
+        self.args
+            .iter()
+            .find(|a| a.ident.as_ref().is_some_and(|i| i == name))
     }
 
     /// Names of the arguments, for "expected one of" messages.
     pub fn arg_names(&self) -> String {
-        let names: Vec<String> =
-            self.args.iter().filter_map(|a| a.ident.as_ref()).map(|i| format!("`{i}`")).collect();
+        let names: Vec<String> = self
+            .args
+            .iter()
+            .filter_map(|a| a.ident.as_ref())
+            .map(|i| format!("`{i}`"))
+            .collect();
         if names.is_empty() {
             "the function has no named arguments".to_owned()
         } else {
@@ -119,7 +131,7 @@ impl ArgForm {
         }
         match ty {
             Type::Reference(r) if r.mutability.is_some() => Self::Exclusive,
-            Type::Reference(r) => Self::Shared((*r.elem).clone()),
+            Type::Reference(r) => Self::Shared(r.elem.clone()),
             Type::Paren(p) => Self::of(&p.elem),
             Type::Group(g) => Self::of(&g.elem),
             _ => Self::Owned,
@@ -141,19 +153,19 @@ impl Output {
         if let Type::Path(tp) = ty {
             if let Some(last) = tp.path.segments.last() {
                 if let PathArguments::AngleBracketed(ab) = &last.arguments {
-                    let first = ab.args.iter().find_map(|a| match a {
-                        GenericArgument::Type(t) => Some(t.clone()),
-                        _ => None,
-                    });
-                    match (last.ident.to_string().as_str(), first) {
-                        ("Result", Some(ok)) => return Self::Result(ok),
-                        ("Option", Some(some)) if ab.args.len() == 1 => return Self::Option(some),
+                    let has_type = ab
+                        .args
+                        .iter()
+                        .any(|a| matches!(a, GenericArgument::Type(_)));
+                    match last.ident.to_string().as_str() {
+                        "Result" if has_type => return Self::Result,
+                        "Option" if has_type && ab.args.len() == 1 => return Self::Option,
                         _ => {}
                     }
                 }
             }
         }
-        Self::Plain(ty.clone())
+        Self::Plain
     }
 }
 
@@ -186,21 +198,25 @@ pub fn mentions_self_type(ty: &Type) -> Option<Span> {
 }
 
 /// Whether a lifetime or reference appears in the type.
-pub fn borrows(ty: &Type) -> Option<Span> {
-    struct Finder(Option<Span>);
+pub fn borrows(ty: &Type) -> bool {
+    struct Finder(bool);
     impl<'a> syn::visit::Visit<'a> for Finder {
-        fn visit_type_reference(&mut self, r: &'a syn::TypeReference) {
-            self.0.get_or_insert(r.span());
+        fn visit_type_reference(&mut self, _: &'a syn::TypeReference) {
+            self.0 = true;
         }
-        fn visit_lifetime(&mut self, l: &'a syn::Lifetime) {
-            self.0.get_or_insert(l.span());
+        fn visit_lifetime(&mut self, _: &'a syn::Lifetime) {
+            self.0 = true;
         }
     }
-    let mut finder = Finder(None);
+    let mut finder = Finder(false);
     syn::visit::visit_type(&mut finder, ty);
     finder.0
 }
 
 fn first_span(tokens: &TokenStream) -> Span {
-    tokens.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span())
+    tokens
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
 }

@@ -60,14 +60,21 @@ impl Template {
                     }
                     parts.push(Part::Field(path));
                 }
-                '}' => return Err(error("unmatched `}` in template: write `}}` for a literal brace")),
+                '}' => {
+                    return Err(error(
+                        "unmatched `}` in template: write `}}` for a literal brace",
+                    ))
+                }
                 c => literal.push(c),
             }
         }
         if !literal.is_empty() {
             parts.push(Part::Text(literal));
         }
-        Ok(Self { lit: lit.clone(), parts })
+        Ok(Self {
+            lit: lit.clone(),
+            parts,
+        })
     }
 
     /// Reports names that are neither arguments nor (for methods) `self`.
@@ -75,12 +82,18 @@ impl Template {
         for root in self.roots() {
             if root == "self" {
                 if model.receiver.is_none() {
-                    errors.push(self.lit.span(), "`{self...}` in a template needs a method with a `self` receiver");
+                    errors.push(
+                        self.lit.span(),
+                        "`{self...}` in a template needs a method with a `self` receiver",
+                    );
                 }
             } else if model.arg(root).is_none() {
                 errors.push(
                     self.lit.span(),
-                    format!("`{{{root}}}` in the template is not an argument of this fn; {}", model.arg_names()),
+                    format!(
+                        "`{{{root}}}` in the template is not an argument of this fn; {}",
+                        model.arg_names()
+                    ),
                 );
             }
         }

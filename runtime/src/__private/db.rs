@@ -1,1 +1,160 @@
 //! Items the expansions reach for the db side.
+
+use crate::db::{self, Failure, Params, Run};
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::Duration;
+use tracing::instrument::{Instrument as _, Instrumented};
+use tracing::Span;
+
+pub use crate::db::Params as DbParams;
+
+/// What `#[instrument_db]` knows at compile time; one `static` per annotated fn.
+pub struct DbSite {
+    system: &'static str,
+    statement: Option<&'static str>,
+    operation: Option<&'static str>,
+    table: Option<&'static str>,
+    /// 0: the global default.
+    slow_ms: u64,
+    sanitized: OnceLock<Box<str>>,
+}
+
+impl DbSite {
+    #[must_use]
+    pub const fn new(
+        system: &'static str,
+        statement: Option<&'static str>,
+        operation: Option<&'static str>,
+        table: Option<&'static str>,
+        slow_ms: u64,
+    ) -> Self {
+        Self {
+            system,
+            statement,
+            operation,
+            table,
+            slow_ms,
+            sanitized: OnceLock::new(),
+        }
+    }
+
+    fn slow(&self) -> Duration {
+        if self.slow_ms == 0 {
+            db::slow_threshold()
+        } else {
+            Duration::from_millis(self.slow_ms)
+        }
+    }
+}
+
+/// One call of an annotated fn.
+pub struct DbCall {
+    run: Option<Run>,
+}
+
+impl DbCall {
+    /// Starts the call: nothing at all when no db event level is enabled, else the span,
+    /// `sql_query_started` and the clock. `statement` is the `statement = arg` value.
+    #[inline]
+    pub fn start(
+        site: &'static DbSite,
+        statement: Option<&str>,
+        params: impl FnOnce(&mut Params),
+    ) -> Self {
+        if !db::any_enabled() {
+            return Self { run: None };
+        }
+        Self {
+            run: Some(begin(site, statement, params_text(params))),
+        }
+    }
+
+    /// Runs the sync body inside the `db.query` span.
+    #[inline]
+    pub fn in_scope<R>(&self, body: impl FnOnce() -> R) -> R {
+        match &self.run {
+            Some(run) => run.span.in_scope(body),
+            None => body(),
+        }
+    }
+
+    /// Instruments the async body with the `db.query` span.
+    #[inline]
+    pub fn instrument<F: Future>(&self, body: F) -> Instrumented<F> {
+        body.instrument(
+            self.run
+                .as_ref()
+                .map_or_else(Span::none, |r| r.span.clone()),
+        )
+    }
+
+    /// Ends a call whose fn returns `Result`.
+    #[inline]
+    pub fn finish_result<T, E: Display>(mut self, result: &Result<T, E>) {
+        if let Some(run) = self.run.take() {
+            match result {
+                Ok(_) => run.end(None),
+                Err(e) => run.end(Some(&Failure {
+                    error_type: std::any::type_name::<E>(),
+                    error: e,
+                })),
+            }
+        }
+    }
+
+    /// Ends a call whose fn returns anything else.
+    #[inline]
+    pub fn finish(mut self) {
+        if let Some(run) = self.run.take() {
+            run.end(None);
+        }
+    }
+}
+
+impl Drop for DbCall {
+    fn drop(&mut self) {
+        if let Some(run) = self.run.take() {
+            if std::thread::panicking() {
+                run.end(Some(&Failure {
+                    error_type: "panic",
+                    error: &"the fn panicked",
+                }));
+            }
+            // Otherwise an async fn was dropped before it finished: no end event.
+        }
+    }
+}
+
+fn params_text(params: impl FnOnce(&mut Params)) -> Option<String> {
+    let mut p = Params::default();
+    params(&mut p);
+    let text = p.finish();
+    (!text.is_empty()).then_some(text)
+}
+
+#[cold]
+fn begin(site: &'static DbSite, statement: Option<&str>, params: Option<String>) -> Run {
+    let op = |o: Option<&'static str>| o.map(Cow::Borrowed);
+    let (text, operation, table) = match (statement, site.statement) {
+        (Some(dynamic), _) => {
+            let text = db::sanitize::sanitize_limited(dynamic, db::MAX_TEXT_CHARS);
+            let (mut operation, mut table) = (op(site.operation), op(site.table));
+            if operation.is_none() || table.is_none() {
+                let (o, t) = db::infer(dynamic);
+                operation = operation.or(o.map(Cow::Owned));
+                table = table.or(t.map(Cow::Owned));
+            }
+            (Cow::Owned(text), operation, table)
+        }
+        (None, stmt) => {
+            let text: &'static str = site.sanitized.get_or_init(|| {
+                db::sanitize::sanitize_limited(stmt.unwrap_or(""), db::MAX_TEXT_CHARS).into()
+            });
+            (Cow::Borrowed(text), op(site.operation), op(site.table))
+        }
+    };
+    Run::begin(site.system, text, operation, table, params, site.slow())
+}

@@ -9,7 +9,10 @@ use std::thread::{self, Thread};
 
 /// Runs `job` on a new background thread.
 pub(crate) fn run(job: impl FnOnce() + Send + 'static) {
-    if let Err(error) = thread::Builder::new().name("memotrace-refresh".into()).spawn(job) {
+    if let Err(error) = thread::Builder::new()
+        .name("memotrace-refresh".into())
+        .spawn(job)
+    {
         tracing::warn!(%error, "cache_refresh_not_started");
     }
 }

@@ -33,10 +33,12 @@ pub fn start() {
     }
     let tick = move || NOW_MS.store(elapsed_ms(epoch), Ordering::Relaxed);
     tick();
-    let spawned = thread::Builder::new().name("memotrace-clock".into()).spawn(move || loop {
-        thread::sleep(Duration::from_millis(1));
-        tick();
-    });
+    let spawned = thread::Builder::new()
+        .name("memotrace-clock".into())
+        .spawn(move || loop {
+            thread::sleep(Duration::from_millis(1));
+            tick();
+        });
     if let Err(error) = spawned {
         tracing::error!(%error, "memotrace_clock_thread_failed");
     }

@@ -117,7 +117,9 @@ impl CacheConfig {
         let ttl = self.ttl.map(ms);
         Timing {
             ttl,
-            refresh_after: ttl.zip(self.refresh_ahead).map(|(t, r)| (t as f64 * r) as u64),
+            refresh_after: ttl
+                .zip(self.refresh_ahead)
+                .map(|(t, r)| (t as f64 * r) as u64),
             stale_for: self.stale_if_error.map_or(0, ms),
         }
     }

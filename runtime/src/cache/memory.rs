@@ -1,6 +1,7 @@
 //! The in-memory cache behind `#[cached]`: lookups, single-flight loads, refresh-ahead,
 //! stale-if-error, tags and statistics over a [`LocalStore`] engine.
 
+use super::background;
 use super::clock;
 use super::config::{CacheConfig, Entry, Timing};
 use super::outcome::{Outcome, ReturnKind};
@@ -9,7 +10,6 @@ use super::registry::{self, BoxFuture, RegisteredCache};
 use super::stats::{CacheStats, Counters};
 use super::store::{Claim, LoadGuard, LocalStore};
 use super::tags::TagIndex;
-use super::background;
 use std::borrow::Borrow;
 use std::future::Future;
 use std::hash::Hash;
@@ -157,7 +157,13 @@ where
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         if self.store.claim_refresh(key, now) {
-            Lookup::Refresh(value, Refresh { cache: self, key: key.to_owned() })
+            Lookup::Refresh(
+                value,
+                Refresh {
+                    cache: self,
+                    key: key.to_owned(),
+                },
+            )
         } else {
             Lookup::Hit(value)
         }
@@ -188,7 +194,10 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.store.get(key).filter(|e| e.is_fresh(clock::now_ms())).map(|e| e.value)
+        self.store
+            .get(key)
+            .filter(|e| e.is_fresh(clock::now_ms()))
+            .map(|e| e.value)
     }
 
     /// Stores `value` for `key` now (write-through), with the cache's ttl and `tags`.
@@ -212,23 +221,30 @@ where
     /// Drops every entry carrying `tag` in this cache; returns how many.
     pub fn invalidate_tag_now(&self, tag: &str) -> u64 {
         let Some(tags) = &self.tags else { return 0 };
-        let dropped = tags.take(tag).iter().filter(|key| self.invalidate(*key)).count();
+        let dropped = tags
+            .take(tag)
+            .iter()
+            .filter(|key| self.invalidate(*key))
+            .count();
         dropped as u64
     }
 
     /// Drops every entry.
     pub fn clear(&self) {
-        let held = self.store.len();
+        let held = self.store.entry_count();
         self.store.clear();
         if let Some(tags) = &self.tags {
             tags.clear();
         }
-        self.counters.invalidations.fetch_add(held, Ordering::Relaxed);
+        self.counters
+            .invalidations
+            .fetch_add(held, Ordering::Relaxed);
     }
 
     /// The cache's statistics now.
     pub fn stats(&self) -> CacheStats {
-        self.counters.snapshot(self.store.len(), self.config.max_capacity)
+        self.counters
+            .snapshot(self.store.entry_count(), self.config.max_capacity)
     }
 
     /// The settings the cache was built with.
@@ -256,7 +272,12 @@ where
         let Some(ttl) = self.timing.ttl else { return };
         let due = self.next_sweep.load(Ordering::Relaxed);
         let interval = (ttl + self.timing.stale_for).clamp(1_000, 60_000);
-        if now < due || self.next_sweep.compare_exchange(due, now + interval, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+        if now < due
+            || self
+                .next_sweep
+                .compare_exchange(due, now + interval, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
             return;
         }
         self.store.retain(|_, entry| now < entry.stale_until);
@@ -274,7 +295,13 @@ where
 {
     /// Stores what the loader returned (unless `skip_if` says not to) and hands it back.
     /// A failure answers with the expired value instead while `stale_if_error` allows.
-    pub fn complete<A, R>(mut self, kind: A, returned: R, skip_if: impl FnOnce(&V) -> bool, tags: Vec<String>) -> R
+    pub fn complete<A, R>(
+        mut self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> R
     where
         A: ReturnKind<R, Value = V>,
     {

@@ -19,6 +19,7 @@ mod single_flight;
 mod stats;
 mod store;
 mod tags;
+mod write_behind;
 
 pub use config::{CacheConfig, Entry, DEFAULT_MAX_CAPACITY};
 pub use memory::{Load, Lookup, MemoryCache, Refresh};
@@ -29,3 +30,4 @@ pub use registry::{invalidate_tag, register, registry, BoxFuture, CacheInfo, Reg
 pub use single_flight::{FlightGuard, Flights, Joined};
 pub use stats::CacheStats;
 pub use store::{Claim, LoadGuard, LocalStore};
+pub use write_behind::{Full, Unflushed, WriteBehind, WriteBehindConfig, WriteBehindStats};

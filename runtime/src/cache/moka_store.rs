@@ -8,7 +8,6 @@ use super::CacheConfig;
 use event_listener::Listener;
 use moka::notification::RemovalCause;
 use std::borrow::Borrow;
-use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -60,7 +59,13 @@ where
                 let previous = self.engine.get(key);
                 match previous {
                     Some(entry) if entry.is_fresh(now) => Step::Done(Claim::Ready(entry)),
-                    previous => Step::Done(Claim::Load { guard: MokaGuard { engine: &self.engine, flight }, previous }),
+                    previous => Step::Done(Claim::Load {
+                        guard: MokaGuard {
+                            engine: &self.engine,
+                            flight,
+                        },
+                        previous,
+                    }),
                 }
             }
             Joined::Waiter(listener) => Step::Wait(listener),
@@ -89,7 +94,10 @@ where
         if let Some(ttl) = config.ttl {
             builder = builder.time_to_live(ttl + config.stale_if_error.unwrap_or_default());
         }
-        Self { engine: builder.build(), flights: Flights::default() }
+        Self {
+            engine: builder.build(),
+            flights: Flights::default(),
+        }
     }
 
     fn get<Q>(&self, key: &Q) -> Option<Entry<V>>
@@ -113,17 +121,15 @@ where
         }
     }
 
-    fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    async fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> Claim<V, Self::Guard<'a>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
     {
-        async move {
-            loop {
-                match self.step(key, now) {
-                    Step::Done(claim) => return claim,
-                    Step::Wait(listener) => listener.await,
-                }
+        loop {
+            match self.step(key, now) {
+                Step::Done(claim) => return claim,
+                Step::Wait(listener) => listener.await,
             }
         }
     }
@@ -155,13 +161,18 @@ where
         self.engine.run_pending_tasks();
     }
 
-    fn len(&self) -> u64 {
+    fn entry_count(&self) -> u64 {
         self.engine.run_pending_tasks();
         self.engine.entry_count()
     }
 
     fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool) {
-        let dead: Vec<Arc<K>> = self.engine.iter().filter(|(k, e)| !keep(k, e)).map(|(k, _)| k).collect();
+        let dead: Vec<Arc<K>> = self
+            .engine
+            .iter()
+            .filter(|(k, e)| !keep(k, e))
+            .map(|(k, _)| k)
+            .collect();
         for key in dead {
             self.engine.invalidate(&*key);
         }

@@ -74,7 +74,9 @@ impl<T: Clone + Send + Sync + 'static> ReturnKind<Option<T>> for SomeOnly {
     type Value = T;
 
     fn classify(self, returned: &Option<T>) -> Outcome<T> {
-        returned.as_ref().map_or(Outcome::Skip, |value| Outcome::Value(value.clone()))
+        returned
+            .as_ref()
+            .map_or(Outcome::Skip, |value| Outcome::Value(value.clone()))
     }
 
     fn wrap(self, value: T) -> Option<T> {

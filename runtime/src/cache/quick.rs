@@ -7,7 +7,6 @@ use super::CacheConfig;
 use quick_cache::sync::{Cache, EntryAction, EntryResult, PlaceholderGuard};
 use quick_cache::{DefaultHashBuilder, Lifecycle, UnitWeighter};
 use std::borrow::Borrow;
-use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -33,7 +32,9 @@ pub struct QuickStore<K, V> {
 }
 
 /// quick_cache's placeholder: waiters block on it until it is filled or dropped.
-pub struct QuickGuard<'a, K, V>(PlaceholderGuard<'a, K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter>);
+pub struct QuickGuard<'a, K, V>(
+    PlaceholderGuard<'a, K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter>,
+);
 
 impl<K, V> LoadGuard<V> for QuickGuard<'_, K, V>
 where
@@ -46,13 +47,27 @@ where
     }
 }
 
-type Outcome<'a, K, V> = EntryResult<'a, K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter, Option<Entry<V>>>;
+type Outcome<'a, K, V> = EntryResult<
+    'a,
+    K,
+    Entry<V>,
+    UnitWeighter,
+    DefaultHashBuilder,
+    EvictionCounter,
+    Option<Entry<V>>,
+>;
 
 fn claim_from<K, V>(result: Outcome<'_, K, V>) -> Claim<V, QuickGuard<'_, K, V>> {
     match result {
         EntryResult::Retained(Some(entry)) => Claim::Ready(entry),
-        EntryResult::Replaced(guard, previous) => Claim::Load { guard: QuickGuard(guard), previous: Some(previous) },
-        EntryResult::Vacant(guard) => Claim::Load { guard: QuickGuard(guard), previous: None },
+        EntryResult::Replaced(guard, previous) => Claim::Load {
+            guard: QuickGuard(guard),
+            previous: Some(previous),
+        },
+        EntryResult::Vacant(guard) => Claim::Load {
+            guard: QuickGuard(guard),
+            previous: None,
+        },
         // The callback never removes, and `claim` waits without a timeout.
         EntryResult::Retained(None) | EntryResult::Removed(..) | EntryResult::Timeout => {
             unreachable!("quick_cache entry() outcome excluded by the callback")
@@ -81,7 +96,13 @@ where
         let capacity = config.max_capacity.max(1);
         let items = usize::try_from(capacity).unwrap_or(usize::MAX);
         Self {
-            engine: Cache::with(items, capacity, UnitWeighter, DefaultHashBuilder::default(), EvictionCounter(evictions)),
+            engine: Cache::with(
+                items,
+                capacity,
+                UnitWeighter,
+                DefaultHashBuilder::default(),
+                EvictionCounter(evictions),
+            ),
         }
     }
 
@@ -103,15 +124,13 @@ where
         claim_from(self.engine.entry(key, None, |_, entry| decide(entry)))
     }
 
-    fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    async fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> Claim<V, Self::Guard<'a>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
     {
-        async move {
-            let decide = fresh_or_replace(now);
-            claim_from(self.engine.entry_async(key, |_, entry| decide(entry)).await)
-        }
+        let decide = fresh_or_replace(now);
+        claim_from(self.engine.entry_async(key, |_, entry| decide(entry)).await)
     }
 
     fn claim_refresh<Q>(&self, key: &Q, now: u64) -> bool
@@ -147,7 +166,7 @@ where
         self.engine.clear();
     }
 
-    fn len(&self) -> u64 {
+    fn entry_count(&self) -> u64 {
         self.engine.len() as u64
     }
 

@@ -32,13 +32,19 @@ pub struct CacheInfo {
 static REGISTRY: Mutex<Vec<&'static dyn RegisteredCache>> = Mutex::new(Vec::new());
 
 fn caches() -> Vec<&'static dyn RegisteredCache> {
-    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    REGISTRY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }
 
 /// Adds a cache to the registry. Caches made by `#[cached]` register themselves the
 /// first time they are used.
 pub fn register(cache: &'static dyn RegisteredCache) {
-    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner).push(cache);
+    REGISTRY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(cache);
 }
 
 /// Every registered cache with its statistics, sorted by name.
@@ -53,8 +59,14 @@ pub fn register(cache: &'static dyn RegisteredCache) {
 /// assert_eq!((info.stats.hits, info.stats.misses), (1, 1));
 /// ```
 pub fn registry() -> Vec<CacheInfo> {
-    let mut list: Vec<CacheInfo> =
-        caches().into_iter().map(|c| CacheInfo { name: c.name(), store: c.store(), stats: c.stats() }).collect();
+    let mut list: Vec<CacheInfo> = caches()
+        .into_iter()
+        .map(|c| CacheInfo {
+            name: c.name(),
+            store: c.store(),
+            stats: c.stats(),
+        })
+        .collect();
     list.sort_by_key(|c| c.name);
     list
 }

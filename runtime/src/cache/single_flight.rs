@@ -29,7 +29,9 @@ pub struct FlightGuard<'a, K: Hash + Eq> {
 
 impl<K: Hash + Eq> Default for Flights<K> {
     fn default() -> Self {
-        Self { in_flight: Mutex::new(HashMap::new()) }
+        Self {
+            in_flight: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -40,13 +42,19 @@ impl<K: Hash + Eq> Flights<K> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let mut map = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(event) = map.get(key) {
             // Listening under the lock: the leader cannot notify before we listen.
             return Joined::Waiter(event.listen());
         }
         map.insert(key.to_owned(), Arc::new(Event::new()));
-        Joined::Leader(FlightGuard { flights: self, key: Some(key.to_owned()) })
+        Joined::Leader(FlightGuard {
+            flights: self,
+            key: Some(key.to_owned()),
+        })
     }
 }
 
@@ -60,7 +68,12 @@ impl<K: Hash + Eq> FlightGuard<'_, K> {
 impl<K: Hash + Eq> Drop for FlightGuard<'_, K> {
     fn drop(&mut self) {
         let Some(key) = self.key.take() else { return };
-        let event = self.flights.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
+        let event = self
+            .flights
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key);
         if let Some(event) = event {
             event.notify(usize::MAX);
         }

@@ -14,7 +14,10 @@ pub enum Claim<V, G> {
     Ready(Entry<V>),
     /// This caller loads; concurrent callers of the key wait until `guard` is filled or
     /// dropped. `previous` is the expired entry this load replaces, if any.
-    Load { guard: G, previous: Option<Entry<V>> },
+    Load {
+        guard: G,
+        previous: Option<Entry<V>>,
+    },
 }
 
 /// The right to fill one key after a miss. Dropping it unfilled wakes the waiters, and
@@ -51,7 +54,11 @@ pub trait LocalStore<K, V>: Send + Sync + Sized + 'static {
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized;
 
     /// [`LocalStore::claim`] for async callers: waits without blocking the thread.
-    fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
+    fn claim_async<'a, Q>(
+        &'a self,
+        key: &Q,
+        now: u64,
+    ) -> impl Future<Output = Claim<V, Self::Guard<'a>>> + Send
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized;
@@ -72,7 +79,7 @@ pub trait LocalStore<K, V>: Send + Sync + Sized + 'static {
 
     fn clear(&self);
 
-    fn len(&self) -> u64;
+    fn entry_count(&self) -> u64;
 
     /// Keeps only the entries `keep` accepts.
     fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool);

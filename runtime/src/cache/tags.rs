@@ -11,11 +11,15 @@ pub(crate) struct TagIndex<K> {
 
 impl<K: Hash + Eq + Clone> TagIndex<K> {
     pub fn new() -> Self {
-        Self { keys_by_tag: Mutex::new(HashMap::new()) }
+        Self {
+            keys_by_tag: Mutex::new(HashMap::new()),
+        }
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashSet<K>>> {
-        self.keys_by_tag.lock().unwrap_or_else(PoisonError::into_inner)
+        self.keys_by_tag
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn add(&self, key: &K, tags: Vec<String>) {

@@ -1,1 +1,43 @@
-//! The logging runtime: init/config, formats, redaction and context binding.
+//! The logging runtime: structlog's features on `tracing`.
+//!
+//! - [`init`] / [`Builder`]: `APP_ENV` picks pretty console at debug (development), JSON at
+//!   info (staging) or JSON at warn (production); `RUST_LOG` overrides the filter and
+//!   `MEMOTRACE_LOG_FORMAT` the format.
+//! - [`Format::Json`]: one flat JSON object per line — `timestamp`, `level`, `logger`,
+//!   `event`, the fields of the event, its spans and the bound context (innermost wins),
+//!   `service`, `version`, `environment`. [`Format::Ecs`] is the Elastic Common Schema.
+//! - Redaction ([`Redactor`], [`Redacted`]) in every format, inside JSON values too.
+//! - Context binding ([`Logger`], [`bind`]) that follows futures across `.await`.
+//! - A panic hook ([`panic::install`]) and a non-blocking writer ([`NonBlocking`]).
+//!
+//! ```
+//! use memotrace::log::{Builder, Format, Logger};
+//! let (subscriber, _guard) = Builder::new().format(Format::Json).writer(std::io::sink).ignore_env().build();
+//! tracing::subscriber::with_default(subscriber, || {
+//!     let log = Logger::new().bind("user_id", 123);
+//!     let _scope = log.enter();
+//!     tracing::info!(password = "hunter2", "user_login");
+//!     // {"timestamp":"…","level":"info","logger":"…","event":"user_login",
+//!     //  "password":"***REDACTED***","user_id":123,"service":"…","environment":"development"}
+//! });
+//! ```
+
+mod config;
+mod context;
+mod layer;
+pub mod panic;
+mod redact;
+mod render;
+mod timestamp;
+mod value;
+mod writer;
+
+pub use config::{init, Builder, Environment, Format, InitError, LogGuard};
+pub use context::{bind, ContextGuard, FutureExt, Logger, WithContext};
+pub use layer::MemotraceLayer;
+pub use redact::{Redacted, Redactor, DEFAULT_SENSITIVE, REDACTED};
+pub use render::ECS_VERSION;
+pub use value::Value;
+pub use writer::{LineSink, MakeWriterSink, NonBlocking, WriterGuard};
+
+pub(crate) use panic::take_last_panic;

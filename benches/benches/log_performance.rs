@@ -1,0 +1,146 @@
+//! Per-call cost of `#[log_performance]` and of memotrace's JSON layer, against the
+//! hand-written equivalent and `#[tracing::instrument]` + tracing-subscriber's JSON layer.
+//!
+//! cargo bench -p memotrace-benches --bench log_performance -- --warm-up-time 1 --measurement-time 3
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use memotrace::log::{Builder, Format, Logger};
+use std::hint::black_box;
+use std::time::Instant;
+use tracing::Dispatch;
+use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+#[inline(never)]
+fn bare(x: u64) -> u64 {
+    black_box(x)
+}
+
+#[memotrace::log_performance(name = "bench_debug")]
+#[inline(never)]
+fn timed_debug(x: u64) -> u64 {
+    black_box(x)
+}
+
+#[memotrace::log_performance(name = "bench_info", level = "info")]
+#[inline(never)]
+fn timed_info(x: u64) -> u64 {
+    black_box(x)
+}
+
+#[inline(never)]
+fn hand_written(x: u64) -> u64 {
+    let start = Instant::now();
+    let out = black_box(x);
+    tracing::info!(
+        operation = "bench_hand",
+        duration_ms = start.elapsed().as_secs_f64() * 1000.0,
+        success = true,
+        "operation_completed"
+    );
+    out
+}
+
+#[tracing::instrument(level = "info")]
+#[inline(never)]
+fn instrumented(x: u64) -> u64 {
+    black_box(x)
+}
+
+/// memotrace's layer writing to `io::sink()` in the caller's thread.
+fn memotrace_json(filter: &str) -> Dispatch {
+    let (subscriber, guard) = Builder::new()
+        .ignore_env()
+        .service("bench")
+        .version("1.0.0")
+        .format(Format::Json)
+        .filter(filter)
+        .writer(std::io::sink)
+        .blocking()
+        .build();
+    std::mem::forget(guard);
+    Dispatch::new(subscriber)
+}
+
+/// tracing-subscriber's own JSON layer to `io::sink()`, with span close events (the
+/// timing `#[instrument]` gives).
+fn tracing_json() -> Dispatch {
+    let layer = tracing_subscriber::fmt::layer()
+        .json()
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(std::io::sink);
+    Dispatch::new(
+        tracing_subscriber::registry()
+            .with(tracing_subscriber::filter::LevelFilter::INFO)
+            .with(layer),
+    )
+}
+
+fn disabled(c: &mut Criterion) {
+    let d = memotrace_json("info");
+    memotrace::perf::set_enabled(false);
+    tracing::dispatcher::with_default(&d, || {
+        let mut g = c.benchmark_group("level_disabled");
+        g.bench_function("bare_fn", |b| b.iter(|| bare(black_box(1))));
+        g.bench_function("log_performance_debug_at_info", |b| {
+            b.iter(|| timed_debug(black_box(1)))
+        });
+        memotrace::perf::set_enabled(true);
+        g.bench_function("log_performance_metrics_on", |b| {
+            b.iter(|| timed_debug(black_box(1)))
+        });
+        memotrace::perf::set_enabled(false);
+        g.finish();
+    });
+}
+
+fn enabled(c: &mut Criterion) {
+    let mut g = c.benchmark_group("enabled_json_to_sink");
+    let d = memotrace_json("info");
+    tracing::dispatcher::with_default(&d, || {
+        g.bench_function("log_performance", |b| b.iter(|| timed_info(black_box(1))));
+        g.bench_function("hand_written_instant_info", |b| {
+            b.iter(|| hand_written(black_box(1)))
+        });
+    });
+    let t = tracing_json();
+    tracing::dispatcher::with_default(&t, || {
+        g.bench_function("tracing_instrument_fmt_json", |b| {
+            b.iter(|| instrumented(black_box(1)))
+        });
+        g.bench_function("hand_written_fmt_json", |b| {
+            b.iter(|| hand_written(black_box(1)))
+        });
+    });
+    g.finish();
+}
+
+fn one_event(c: &mut Criterion) {
+    let mut g = c.benchmark_group("one_json_event");
+    let d = memotrace_json("info");
+    tracing::dispatcher::with_default(&d, || {
+        let log = Logger::new()
+            .bind("request_id", "req-789")
+            .bind("user_id", 123)
+            .bind("session_id", "abc-def");
+        let _scope = log.enter();
+        g.bench_function("memotrace_3_bound_fields_redaction", |b| {
+            b.iter(|| tracing::info!(password = "hunter2", page = "/home", "page_view"));
+        });
+    });
+    tracing::dispatcher::with_default(&d, || {
+        g.bench_function("memotrace_plain", |b| {
+            b.iter(|| tracing::info!(page = "/home", "page_view"))
+        });
+    });
+    let t = tracing_json();
+    tracing::dispatcher::with_default(&t, || {
+        g.bench_function("tracing_subscriber_json_plain", |b| {
+            b.iter(|| tracing::info!(page = "/home", "page_view"))
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, disabled, enabled, one_event);
+criterion_main!(benches);

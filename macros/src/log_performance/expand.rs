@@ -1,0 +1,138 @@
+//! Tokens out: the function with its body wrapped in a timed run whose events are
+//! emitted from call sites in the user's crate (so `RUST_LOG` targets and `enabled!`
+//! checks are the user's module's).
+
+use super::args::{Config, Level};
+use crate::common::args::runtime_path;
+use crate::common::signature::{contains_impl_trait, Output};
+use crate::common::FnModel;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::{Ident, LitStr};
+
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
+    let path = runtime_path(config.krate.clone());
+    let pv = quote!(#path::__private);
+    let tr = quote!(#pv::tracing);
+    let item = &model.item;
+    let attrs = &item.attrs;
+    let vis = &item.vis;
+    let sig = &item.sig;
+    let block = &item.block;
+    let name = config
+        .name
+        .clone()
+        .unwrap_or_else(|| LitStr::new(&model.name().to_string(), model.name().span()));
+    let level = config.level.ident();
+    let slow_ms = config.slow_ms.unwrap_or(0);
+
+    let (site, active, capture, run, report, ret) = (
+        local("MT_SITE"),
+        local("mt_active"),
+        local("mt_capture"),
+        local("mt_run"),
+        local("mt_report"),
+        local("mt_ret"),
+    );
+    let (duration_ms, error_type, error, e) = (
+        local("duration_ms"),
+        local("error_type"),
+        local("error"),
+        local("mt_e"),
+    );
+
+    let warn_check =
+        (config.slow_ms.is_some() && config.level != Level::Warn && config.level != Level::Error)
+            .then(|| quote!(|| #tr::enabled!(#tr::Level::WARN)));
+
+    let mut captures = Vec::new();
+    let mut event_fields = Vec::new();
+    for (i, field) in config.fields.iter().enumerate() {
+        let var = local(&format!("mt_field_{i}"));
+        let expr = &field.expr;
+        let fname = &field.name;
+        captures.push(quote! {
+            let #var = if #capture {
+                ::core::option::Option::Some({
+                    #[allow(unused_imports)]
+                    use #pv::{CaptureClone as _, CaptureCopy as _, CaptureDebug as _};
+                    (&&&#pv::Capture(&(#expr))).__mt_capture()
+                })
+            } else {
+                ::core::option::Option::None
+            };
+        });
+        event_fields.push(quote!(#fname = #var,));
+    }
+    let capture_flag = (!captures.is_empty())
+        .then(|| quote!(let #capture: bool = #active || #tr::enabled!(#tr::Level::ERROR);));
+
+    let f = quote!(#(#event_fields)*);
+    let emit = quote! {
+        move |#report: #pv::PerfReport<'_>| match #report {
+            #pv::PerfReport::Completed { #duration_ms, slow: false } => {
+                #tr::event!(#tr::Level::#level, operation = #name, #duration_ms, success = true, #f "operation_completed");
+            }
+            #pv::PerfReport::Completed { #duration_ms, slow: true } => {
+                #tr::event!(#tr::Level::WARN, operation = #name, #duration_ms, success = true, slow = true, #f "operation_completed");
+            }
+            #pv::PerfReport::Failed { #duration_ms, #error_type, #error } => {
+                #tr::event!(#tr::Level::ERROR, operation = #name, #duration_ms, success = false, #error_type, #error, #f "operation_failed");
+            }
+            #pv::PerfReport::Panicked { #duration_ms, #error } => {
+                #tr::event!(#tr::Level::ERROR, operation = #name, #duration_ms, success = false, error_type = "panic", #error, #f "operation_failed");
+            }
+            #pv::PerfReport::Cancelled { #duration_ms } => {
+                #tr::event!(#tr::Level::WARN, operation = #name, #duration_ms, success = false, #f "operation_cancelled");
+            }
+        }
+    };
+
+    let ret_ty = model.return_type();
+    let typed = !contains_impl_trait(&ret_ty);
+    let finish = match model.output {
+        Output::Result => quote! {
+            if let ::core::result::Result::Err(#e) = &#ret { #run.err(#e) } else { #run.ok() }
+        },
+        _ => quote!(#run.ok();),
+    };
+
+    let call = if model.is_async() {
+        let body = if typed {
+            quote!(#pv::perf_typed::<#ret_ty, _>(async move #block))
+        } else {
+            quote!(async move #block)
+        };
+        quote! {
+            let (#ret, #run) = #pv::PerfFuture::new(#run, #body).await;
+        }
+    } else {
+        let annot = typed.then(|| quote!(: #ret_ty));
+        quote! {
+            #[allow(clippy::redundant_closure_call)]
+            let #ret #annot = (move || #block)();
+        }
+    };
+
+    let span = model.name().span();
+    let prologue = quote_spanned! {span=>
+        static #site: #pv::PerfSite = #pv::PerfSite::new(#name);
+    };
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #prologue
+            let #active: bool = #pv::perf_metrics_on() || #tr::enabled!(#tr::Level::#level) #warn_check;
+            #capture_flag
+            #(#captures)*
+            let #run = #pv::PerfRun::start(&#site, #active, #slow_ms, #emit);
+            #call
+            #finish
+            #ret
+        }
+    }
+}

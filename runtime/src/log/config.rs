@@ -1,0 +1,526 @@
+//! `init()` and the [`Builder`]: environment defaults, overrides, and installation.
+
+use super::layer::{Inner, MemotraceLayer};
+use super::render::Statics;
+use super::writer::{LineSink, MakeWriterSink, NonBlocking, WriterGuard};
+use super::Redactor;
+use std::fmt;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::EnvFilter;
+
+/// The deployment environment, which picks the defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Environment {
+    /// Pretty coloured console at `debug` (the default).
+    Development,
+    /// JSON at `info`.
+    Staging,
+    /// JSON at `warn`.
+    Production,
+}
+
+impl Environment {
+    /// Parses `development`/`dev`, `staging`/`stage`, `production`/`prod` (any case).
+    ///
+    /// ```
+    /// use memotrace::log::Environment;
+    /// assert_eq!(Environment::parse("PROD"), Some(Environment::Production));
+    /// assert_eq!(Environment::parse("qa"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" | "local" => Some(Self::Development),
+            "staging" | "stage" => Some(Self::Staging),
+            "production" | "prod" => Some(Self::Production),
+            _ => None,
+        }
+    }
+
+    /// The name written in the `environment` field.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Staging => "staging",
+            Self::Production => "production",
+        }
+    }
+
+    /// The default format of this environment.
+    pub const fn default_format(self) -> Format {
+        match self {
+            Self::Development => Format::Pretty,
+            Self::Staging | Self::Production => Format::Json,
+        }
+    }
+
+    /// The default filter of this environment.
+    pub const fn default_filter(self) -> &'static str {
+        match self {
+            Self::Development => "debug",
+            Self::Staging => "info",
+            Self::Production => "warn",
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Human-readable console lines, coloured when `ansi` is on.
+    Pretty,
+    /// One flattened JSON object per line (structlog's `JSONRenderer` layout).
+    Json,
+    /// Elastic Common Schema JSON (`@timestamp`, `log.level`, `message`, `service.name`, …).
+    Ecs,
+}
+
+impl Format {
+    /// Parses `pretty`/`console`, `json`, `ecs` (any case).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "pretty" | "console" | "text" => Some(Self::Pretty),
+            "json" => Some(Self::Json),
+            "ecs" => Some(Self::Ecs),
+            _ => None,
+        }
+    }
+}
+
+/// Why [`init`] failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum InitError {
+    /// A global subscriber is already installed (by an earlier `init` or someone else).
+    AlreadyInitialized(String),
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AlreadyInitialized(why) => write!(f, "logging is already initialised: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for InitError {}
+
+/// Keeps the log writer alive; dropping it flushes what is queued. Hold it in `main`.
+#[must_use = "dropping the guard flushes and stops the log writer; keep it until the end of main"]
+#[derive(Debug)]
+pub struct LogGuard {
+    writer: Option<WriterGuard>,
+    warnings: Vec<String>,
+}
+
+impl LogGuard {
+    /// Flushes the queued lines now.
+    pub fn flush(&self) {
+        if let Some(w) = &self.writer {
+            w.flush();
+        }
+    }
+
+    /// Lines lost because the writer's queue was full.
+    pub fn dropped_lines(&self) -> u64 {
+        self.writer.as_ref().map_or(0, WriterGuard::dropped_lines)
+    }
+
+    /// The configuration problems found (bad `APP_ENV`, `RUST_LOG`, …), each also logged
+    /// once as a warning by `init`.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+/// Configures logging from the environment and installs it as the global subscriber.
+///
+/// `APP_ENV` (development | staging | production) picks the defaults, `RUST_LOG`
+/// overrides the filter, `MEMOTRACE_LOG_FORMAT` (pretty | json | ecs) forces the format.
+/// A bad value falls back to the default with one warning naming it. Also installs the
+/// panic hook. Calling it twice returns [`InitError::AlreadyInitialized`].
+///
+/// ```no_run
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let _log = memotrace::log::init()?;
+///     tracing::info!(user_id = 123, "user_login");
+///     Ok(())
+/// }
+/// ```
+pub fn init() -> Result<LogGuard, InitError> {
+    Builder::new().init()
+}
+
+/// Configures logging in code; environment variables still override what they name
+/// unless [`ignore_env`](Builder::ignore_env) is called.
+///
+/// ```
+/// use memotrace::log::{Builder, Environment, Format};
+/// let (subscriber, _guard) = Builder::new()
+///     .service("api-server")
+///     .version("1.0.0")
+///     .environment(Environment::Production)
+///     .format(Format::Json)
+///     .filter("info")
+///     .writer(std::io::sink)
+///     .ignore_env()
+///     .build();
+/// tracing::subscriber::with_default(subscriber, || tracing::info!("started"));
+/// ```
+pub struct Builder {
+    service: Option<String>,
+    version: Option<String>,
+    environment: Option<Environment>,
+    format: Option<Format>,
+    filter: Option<String>,
+    sink: Option<Box<dyn LineSink>>,
+    non_blocking: bool,
+    capacity: usize,
+    use_env: bool,
+    redactor: Redactor,
+    panic_hook: bool,
+    thread: bool,
+    process: bool,
+    ansi: Option<bool>,
+    metrics: Option<bool>,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("service", &self.service)
+            .field("environment", &self.environment)
+            .field("format", &self.format)
+            .field("filter", &self.filter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// Defaults: service = the executable's name, stdout through a non-blocking writer,
+    /// the default redaction list, panic hook on, environment variables honoured.
+    pub fn new() -> Self {
+        Self {
+            service: None,
+            version: None,
+            environment: None,
+            format: None,
+            filter: None,
+            sink: None,
+            non_blocking: true,
+            capacity: 16 * 1024,
+            use_env: true,
+            redactor: Redactor::default(),
+            panic_hook: true,
+            thread: false,
+            process: false,
+            ansi: None,
+            metrics: None,
+        }
+    }
+
+    /// The `service` field.
+    #[must_use]
+    pub fn service(mut self, name: impl Into<String>) -> Self {
+        self.service = Some(name.into());
+        self
+    }
+
+    /// The `version` field.
+    #[must_use]
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// The environment (`APP_ENV` overrides it).
+    #[must_use]
+    pub fn environment(mut self, env: Environment) -> Self {
+        self.environment = Some(env);
+        self
+    }
+
+    /// The format (`MEMOTRACE_LOG_FORMAT` overrides it).
+    #[must_use]
+    pub fn format(mut self, format: Format) -> Self {
+        self.format = Some(format);
+        self
+    }
+
+    /// An `EnvFilter` directive such as `"info"` or `"warn,my_crate=debug"` (`RUST_LOG`
+    /// overrides it).
+    #[must_use]
+    pub fn filter(mut self, directives: impl Into<String>) -> Self {
+        self.filter = Some(directives.into());
+        self
+    }
+
+    /// Where lines go: any `MakeWriter` (`std::io::stdout`, `std::io::sink`, a test
+    /// writer). Written through the non-blocking worker unless
+    /// [`blocking`](Builder::blocking) is called.
+    #[must_use]
+    pub fn writer<M>(mut self, make_writer: M) -> Self
+    where
+        M: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+    {
+        self.sink = Some(Box::new(MakeWriterSink(make_writer)));
+        self
+    }
+
+    /// Writes in the caller's thread (tests, benchmarks, writers that are already
+    /// non-blocking).
+    #[must_use]
+    pub fn blocking(mut self) -> Self {
+        self.non_blocking = false;
+        self
+    }
+
+    /// Lines the non-blocking queue holds before it drops (and counts) new ones.
+    #[must_use]
+    pub fn buffer_lines(mut self, lines: usize) -> Self {
+        self.capacity = lines;
+        self
+    }
+
+    /// Ignores `APP_ENV`, `RUST_LOG` and `MEMOTRACE_LOG_FORMAT`.
+    #[must_use]
+    pub fn ignore_env(mut self) -> Self {
+        self.use_env = false;
+        self
+    }
+
+    /// Replaces the redaction rules.
+    #[must_use]
+    pub fn redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    /// Adds field-name fragments to redact.
+    #[must_use]
+    pub fn redact<I, S>(mut self, fragments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.redactor = self.redactor.with(fragments);
+        self
+    }
+
+    /// Whether `init` installs the panic hook (default on).
+    #[must_use]
+    pub fn panic_hook(mut self, on: bool) -> Self {
+        self.panic_hook = on;
+        self
+    }
+
+    /// Adds `thread` (name or id) to JSON lines (always in ECS).
+    #[must_use]
+    pub fn thread_field(mut self, on: bool) -> Self {
+        self.thread = on;
+        self
+    }
+
+    /// Adds `process` (pid) to JSON lines (always in ECS).
+    #[must_use]
+    pub fn process_field(mut self, on: bool) -> Self {
+        self.process = on;
+        self
+    }
+
+    /// Colours in the pretty format (default: on unless `NO_COLOR` is set).
+    #[must_use]
+    pub fn ansi(mut self, on: bool) -> Self {
+        self.ansi = Some(on);
+        self
+    }
+
+    /// Turns operation metrics ([`crate::perf`]) on or off when this config is applied.
+    #[must_use]
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.metrics = Some(on);
+        self
+    }
+
+    fn resolve(&mut self) -> Resolved {
+        let mut warnings = Vec::new();
+        let var = |name: &str| {
+            if self.use_env {
+                std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+            } else {
+                None
+            }
+        };
+        let mut environment = self.environment.unwrap_or(Environment::Development);
+        if let Some(v) = var("APP_ENV") {
+            match Environment::parse(&v) {
+                Some(e) => environment = e,
+                None => warnings.push(format!(
+                    "APP_ENV={v:?} is not one of development, staging, production; using {environment}"
+                )),
+            }
+        }
+        let mut format = self.format.unwrap_or_else(|| environment.default_format());
+        if let Some(v) = var("MEMOTRACE_LOG_FORMAT") {
+            match Format::parse(&v) {
+                Some(f) => format = f,
+                None => warnings.push(format!(
+                    "MEMOTRACE_LOG_FORMAT={v:?} is not one of pretty, json, ecs; using {}",
+                    format!("{format:?}").to_lowercase()
+                )),
+            }
+        }
+        let default_filter = self
+            .filter
+            .clone()
+            .unwrap_or_else(|| environment.default_filter().to_owned());
+        let fallback = || {
+            EnvFilter::try_new(environment.default_filter())
+                .unwrap_or_else(|_| EnvFilter::new("info"))
+        };
+        let mut filter = match EnvFilter::try_new(&default_filter) {
+            Ok(f) => f,
+            Err(e) => {
+                warnings.push(format!(
+                    "log filter {default_filter:?} is invalid ({e}); using {:?}",
+                    environment.default_filter()
+                ));
+                fallback()
+            }
+        };
+        if let Some(v) = var("RUST_LOG") {
+            match EnvFilter::try_new(&v) {
+                Ok(f) => filter = f,
+                Err(e) => warnings.push(format!(
+                    "RUST_LOG={v:?} is invalid ({e}); using {default_filter:?}"
+                )),
+            }
+        }
+        let ansi = self
+            .ansi
+            .unwrap_or_else(|| std::env::var_os("NO_COLOR").is_none());
+        let service = self
+            .service
+            .clone()
+            .or_else(|| var("MEMOTRACE_SERVICE"))
+            .or_else(|| {
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            });
+        let version = self.version.clone().or_else(|| var("MEMOTRACE_VERSION"));
+        let (sink, writer): (Box<dyn LineSink>, Option<WriterGuard>) = {
+            let target: Box<dyn LineSink> = self
+                .sink
+                .take()
+                .unwrap_or_else(|| Box::new(MakeWriterSink(std::io::stdout)));
+            if self.non_blocking {
+                let (nb, guard) = NonBlocking::new(SinkWrite(target), self.capacity);
+                (Box::new(nb), Some(guard))
+            } else {
+                (target, None)
+            }
+        };
+        if let Some(on) = self.metrics {
+            crate::perf::set_enabled(on);
+        }
+        let layer = MemotraceLayer::new(Inner {
+            format,
+            ansi,
+            redactor: self.redactor.clone(),
+            statics: Statics {
+                service,
+                version,
+                environment: Some(environment.as_str().to_owned()),
+                thread: self.thread,
+                process: self.process,
+            },
+            sink,
+        });
+        Resolved {
+            layer,
+            filter,
+            guard: LogGuard { writer, warnings },
+        }
+    }
+
+    /// The layer (with its filter) to add to your own `tracing_subscriber::registry()`,
+    /// and the guard of its writer.
+    pub fn layer<S>(
+        mut self,
+    ) -> (
+        impl tracing_subscriber::Layer<S> + Send + Sync + 'static,
+        LogGuard,
+    )
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        use tracing_subscriber::Layer as _;
+        let r = self.resolve();
+        (r.layer.with_filter(r.filter), r.guard)
+    }
+
+    /// A complete subscriber, not installed: for `tracing::subscriber::with_default`
+    /// (tests) or `set_global_default`.
+    pub fn build(mut self) -> (impl tracing::Subscriber + Send + Sync + 'static, LogGuard) {
+        let r = self.resolve();
+        (
+            tracing_subscriber::registry().with(r.filter).with(r.layer),
+            r.guard,
+        )
+    }
+
+    /// Installs the subscriber globally (and the panic hook), then logs each
+    /// configuration warning once.
+    ///
+    /// # Errors
+    /// [`InitError::AlreadyInitialized`] when a global subscriber is already set.
+    pub fn init(mut self) -> Result<LogGuard, InitError> {
+        let panic_hook = self.panic_hook;
+        let r = self.resolve();
+        tracing_subscriber::registry()
+            .with(r.filter)
+            .with(r.layer)
+            .try_init()
+            .map_err(|e| InitError::AlreadyInitialized(e.to_string()))?;
+        if panic_hook {
+            super::panic::install();
+        }
+        for w in &r.guard.warnings {
+            tracing::warn!(target: "memotrace::log", problem = %w, "invalid_log_config");
+        }
+        Ok(r.guard)
+    }
+}
+
+struct Resolved {
+    layer: MemotraceLayer,
+    filter: EnvFilter,
+    guard: LogGuard,
+}
+
+/// Adapts a [`LineSink`] into `io::Write` for the worker thread.
+struct SinkWrite(Box<dyn LineSink>);
+
+impl std::io::Write for SinkWrite {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_line(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,249 @@
+//! The `tracing` layer that renders events with span fields and bound context.
+
+use super::render::{Check, FieldRef, Line, Statics};
+use super::writer::LineSink;
+use super::{context, Format, Redactor, Value};
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+/// memotrace's formatting layer: JSON, ECS or pretty lines with the fields of the event,
+/// of its spans and of the bound context flattened (innermost wins), redacted, plus the
+/// service fields. Built by [`Builder::layer`](super::Builder::layer), or use
+/// [`Builder::init`](super::Builder::init) which installs it.
+#[derive(Clone)]
+pub struct MemotraceLayer {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub format: Format,
+    pub ansi: bool,
+    pub redactor: Redactor,
+    pub statics: Statics,
+    pub sink: Box<dyn LineSink>,
+}
+
+impl fmt::Debug for MemotraceLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemotraceLayer")
+            .field("format", &self.inner.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemotraceLayer {
+    pub(crate) fn new(inner: Inner) -> Self {
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+}
+
+/// The fields a span was created or recorded with.
+#[derive(Default)]
+struct SpanFields(Vec<(&'static str, Value)>);
+
+impl SpanFields {
+    fn set(&mut self, key: &'static str, value: Value) {
+        if let Some(slot) = self.0.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+        } else {
+            self.0.push((key, value));
+        }
+    }
+}
+
+impl Visit for SpanFields {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.set(field.name(), Value::F64(value));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.set(field.name(), Value::I64(value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.set(field.name(), Value::U64(value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.set(field.name(), Value::Bool(value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.set(field.name(), Value::Str(value.to_owned().into()));
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        let sources = std::iter::successors(value.source(), |s| s.source())
+            .map(ToString::to_string)
+            .collect();
+        self.set(
+            field.name(),
+            Value::Error {
+                message: value.to_string(),
+                sources,
+            },
+        );
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let text = format!("{value:?}");
+        let value = if text.starts_with('{') || text.starts_with('[') {
+            serde_json::from_str(&text).map_or_else(|_| Value::Str(text.into()), Value::Json)
+        } else {
+            Value::Str(text.into())
+        };
+        self.set(field.name(), value);
+    }
+}
+
+/// Writes the message of an event, nothing else.
+struct MessageVisitor<'l, 'a, 'k>(&'l mut Line<'a, 'k>, bool);
+
+impl Visit for MessageVisitor<'_, '_, '_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" && !self.1 {
+            self.1 = true;
+            self.0.message(&value);
+        }
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" && !self.1 {
+            self.1 = true;
+            self.0.message(&DebugAsDisplay(value));
+        }
+    }
+}
+
+struct DebugAsDisplay<'a>(&'a dyn fmt::Debug);
+impl fmt::Display for DebugAsDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Writes every field of an event but its message.
+struct FieldVisitor<'l, 'a, 'k>(&'l mut Line<'a, 'k>);
+
+impl FieldVisitor<'_, '_, '_> {
+    fn put(&mut self, field: &Field, value: &FieldRef<'_>) {
+        let name = field.name();
+        if name != "message" && !name.starts_with("log.") {
+            self.0.field_static(name, value);
+        }
+    }
+}
+
+impl Visit for FieldVisitor<'_, '_, '_> {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.put(field, &FieldRef::F64(value));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, &FieldRef::I64(value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, &FieldRef::U64(value));
+    }
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        self.put(field, &FieldRef::I128(value));
+    }
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.put(field, &FieldRef::U128(value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, &FieldRef::Bool(value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, &FieldRef::Str(value));
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.put(field, &FieldRef::Error(value));
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, &FieldRef::Debug(value));
+    }
+}
+
+thread_local! {
+    static BUFFER: RefCell<String> = RefCell::new(String::with_capacity(512));
+}
+
+impl<S> tracing_subscriber::Layer<S> for MemotraceLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            let mut fields = SpanFields::default();
+            attrs.record(&mut fields);
+            span.extensions_mut().insert(fields);
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            let mut ext = span.extensions_mut();
+            if let Some(fields) = ext.get_mut::<SpanFields>() {
+                values.record(fields);
+            } else {
+                let mut fields = SpanFields::default();
+                values.record(&mut fields);
+                ext.insert(fields);
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let render = |buf: &mut String| {
+            buf.clear();
+            self.render(buf, event, &ctx);
+            self.inner.sink.write_line(buf.as_bytes());
+        };
+        let done = BUFFER.try_with(|b| match b.try_borrow_mut() {
+            Ok(mut buf) => {
+                render(&mut buf);
+                true
+            }
+            Err(_) => false,
+        });
+        if done != Ok(true) {
+            render(&mut String::new());
+        }
+    }
+}
+
+impl MemotraceLayer {
+    fn render<S>(&self, buf: &mut String, event: &Event<'_>, ctx: &Context<'_, S>)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let inner = &*self.inner;
+        let meta = event.metadata();
+        let bound = context::Logger::current();
+        let mut line = Line::new(buf, inner.format, inner.ansi, &inner.redactor);
+        line.begin(*meta.level(), meta.target());
+        let mut mv = MessageVisitor(&mut line, false);
+        event.record(&mut mv);
+        event.record(&mut FieldVisitor(&mut line));
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope {
+                let ext = span.extensions();
+                if let Some(fields) = ext.get::<SpanFields>() {
+                    for (k, v) in &fields.0 {
+                        line.field_static(k, &FieldRef::Owned(v));
+                    }
+                }
+            }
+        }
+        for (k, v) in bound.fields() {
+            let check = match k {
+                std::borrow::Cow::Borrowed(name) => Check::Static(name),
+                std::borrow::Cow::Owned(_) => Check::Dynamic,
+            };
+            line.field(k, check, &FieldRef::Owned(v));
+        }
+        line.pretty_logger(meta.target());
+        line.finish(&inner.statics);
+    }
+}

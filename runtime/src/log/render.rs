@@ -1,0 +1,564 @@
+//! Writes one event as a line: JSON (structlog-style, flattened), ECS JSON, or the
+//! pretty coloured console format. Redaction and "innermost wins" happen here, once, for
+//! every format.
+
+use super::{Format, Redactor, Value, REDACTED};
+use std::fmt::{self, Write as _};
+
+/// Static fields added to every line.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Statics {
+    pub service: Option<String>,
+    pub version: Option<String>,
+    pub environment: Option<String>,
+    pub thread: bool,
+    pub process: bool,
+}
+
+/// A borrowed field value on its way out.
+pub(crate) enum FieldRef<'v> {
+    Str(&'v str),
+    I64(i64),
+    U64(u64),
+    I128(i128),
+    U128(u128),
+    F64(f64),
+    Bool(bool),
+    Debug(&'v dyn fmt::Debug),
+    Error(&'v (dyn std::error::Error + 'static)),
+    Owned(&'v Value),
+}
+
+/// The ECS version the ECS format declares.
+pub const ECS_VERSION: &str = "8.11.0";
+
+/// One line being written.
+pub(crate) struct Line<'a, 'k> {
+    pub out: &'a mut String,
+    pub format: Format,
+    pub ansi: bool,
+    pub redactor: &'a Redactor,
+    written: KeySet<'k>,
+    scratch: String,
+}
+
+/// The keys written so far; the first 24 without allocating.
+struct KeySet<'k> {
+    inline: [&'k str; 24],
+    len: usize,
+    spill: Vec<&'k str>,
+}
+
+impl<'k> KeySet<'k> {
+    const fn new() -> Self {
+        Self {
+            inline: [""; 24],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.inline[..self.len].contains(&key) || self.spill.contains(&key)
+    }
+
+    fn push(&mut self, key: &'k str) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = key;
+            self.len += 1;
+        } else {
+            self.spill.push(key);
+        }
+    }
+}
+
+/// How a key is checked for redaction.
+#[derive(Clone, Copy)]
+pub(crate) enum Check {
+    /// A `'static` name: the check is cached per thread.
+    Static(&'static str),
+    /// Any other name: checked each time.
+    Dynamic,
+    /// Our own static fields: never redacted.
+    Never,
+}
+
+const RESET: &str = "\x1b[0m";
+const DIM: &str = "\x1b[2m";
+const BOLD: &str = "\x1b[1m";
+const CYAN: &str = "\x1b[36m";
+const MAGENTA: &str = "\x1b[35m";
+
+impl<'a, 'k> Line<'a, 'k> {
+    pub fn new(out: &'a mut String, format: Format, ansi: bool, redactor: &'a Redactor) -> Self {
+        Self {
+            out,
+            format,
+            ansi: ansi && format == Format::Pretty,
+            redactor,
+            written: KeySet::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Timestamp, level, logger; then the caller writes the message and the fields.
+    pub fn begin(&mut self, level: tracing::Level, target: &str) {
+        let now = std::time::SystemTime::now();
+        match self.format {
+            Format::Json | Format::Ecs => {
+                let ecs = self.format == Format::Ecs;
+                self.out.push_str(if ecs {
+                    "{\"@timestamp\":\""
+                } else {
+                    "{\"timestamp\":\""
+                });
+                super::timestamp::write_rfc3339(self.out, now);
+                self.out.push_str(if ecs {
+                    "\",\"log.level\":\""
+                } else {
+                    "\",\"level\":\""
+                });
+                self.out.push_str(level_name(level));
+                self.out.push_str(if ecs {
+                    "\",\"log.logger\":"
+                } else {
+                    "\",\"logger\":"
+                });
+                json_str(self.out, target);
+            }
+            Format::Pretty => {
+                if self.ansi {
+                    self.out.push_str(DIM);
+                }
+                super::timestamp::write_rfc3339(self.out, now);
+                if self.ansi {
+                    self.out.push_str(RESET);
+                }
+                self.out.push_str(" [");
+                if self.ansi {
+                    self.out.push_str(level_colour(level));
+                }
+                let _ = write!(self.out, "{:<9}", level_name(level));
+                if self.ansi {
+                    self.out.push_str(RESET);
+                }
+                self.out.push_str("] ");
+            }
+        }
+    }
+
+    /// The event's message (`event` / `message`).
+    pub fn message(&mut self, message: &dyn fmt::Display) {
+        match self.format {
+            Format::Json | Format::Ecs => {
+                self.out.push_str(if self.format == Format::Ecs {
+                    ",\"message\":\""
+                } else {
+                    ",\"event\":\""
+                });
+                let _ = write!(JsonEscape(self.out), "{message}");
+                self.out.push('"');
+            }
+            Format::Pretty => {
+                if self.ansi {
+                    self.out.push_str(BOLD);
+                }
+                let start = self.out.len();
+                let _ = write!(self.out, "{message}");
+                let width = self.out[start..].chars().count();
+                if self.ansi {
+                    self.out.push_str(RESET);
+                }
+                for _ in width..30 {
+                    self.out.push(' ');
+                }
+            }
+        }
+    }
+
+    /// Writes the field of an event or a span (`'static` name).
+    pub fn field_static(&mut self, key: &'static str, value: &FieldRef<'_>) {
+        self.field(key, Check::Static(key), value);
+    }
+
+    /// Writes `key = value` unless an inner scope already wrote `key`.
+    pub fn field(&mut self, key: &'k str, check: Check, value: &FieldRef<'_>) {
+        if self.written.contains(key) {
+            return;
+        }
+        self.written.push(key);
+        let sensitive = match check {
+            Check::Static(k) => self.redactor.is_sensitive_static(k),
+            Check::Dynamic => self.redactor.is_sensitive(key),
+            Check::Never => false,
+        };
+        if self.format == Format::Ecs {
+            match key {
+                "error_type" => return self.raw_field("error.type", value, sensitive),
+                "error" => {
+                    return self.raw_field("error.message", value, sensitive);
+                }
+                "duration_ms" => {
+                    self.raw_field(key, value, sensitive);
+                    if let FieldRef::F64(ms) = value {
+                        // ECS `event.duration` is in nanoseconds.
+                        #[allow(clippy::cast_possible_truncation)]
+                        let ns = (ms * 1_000_000.0).round() as i64;
+                        self.raw_field("event.duration", &FieldRef::I64(ns), false);
+                    }
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.raw_field(key, value, sensitive);
+    }
+
+    fn key(&mut self, key: &str) {
+        match self.format {
+            Format::Json | Format::Ecs => {
+                self.out.push(',');
+                json_str(self.out, key);
+                self.out.push(':');
+            }
+            Format::Pretty => {
+                self.out.push(' ');
+                if self.ansi {
+                    self.out.push_str(CYAN);
+                }
+                self.out.push_str(key);
+                if self.ansi {
+                    self.out.push_str(RESET);
+                }
+                self.out.push('=');
+                if self.ansi {
+                    self.out.push_str(MAGENTA);
+                }
+            }
+        }
+    }
+
+    fn end_value(&mut self) {
+        if self.ansi {
+            self.out.push_str(RESET);
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        if self.format == Format::Pretty {
+            // Quote values that would not read as one `key=value` token.
+            if s.is_empty() || s.contains(|c: char| c.is_whitespace() || c == '=' || c == '"') {
+                let _ = write!(self.out, "{s:?}");
+            } else {
+                self.out.push_str(s);
+            }
+        } else {
+            json_str(self.out, s);
+        }
+    }
+
+    fn raw_field(&mut self, key: &str, value: &FieldRef<'_>, sensitive: bool) {
+        self.key(key);
+        if sensitive {
+            self.text(REDACTED);
+            return self.end_value();
+        }
+        match value {
+            FieldRef::Str(s) => self.maybe_json(s),
+            FieldRef::I64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            FieldRef::U64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            FieldRef::I128(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            FieldRef::U128(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            FieldRef::F64(v) => self.float(*v),
+            FieldRef::Bool(v) => self.out.push_str(if *v { "true" } else { "false" }),
+            FieldRef::Debug(d) => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                scratch.clear();
+                let _ = write!(scratch, "{d:?}");
+                self.maybe_json(&scratch);
+                self.scratch = scratch;
+            }
+            FieldRef::Error(e) => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                scratch.clear();
+                let _ = write!(scratch, "{e}");
+                self.text(&scratch);
+                self.scratch = scratch;
+                self.end_value();
+                let sources: Vec<String> = std::iter::successors(e.source(), |s| s.source())
+                    .map(ToString::to_string)
+                    .collect();
+                if !sources.is_empty() {
+                    self.sources(key, &sources);
+                }
+                return;
+            }
+            FieldRef::Owned(v) => return self.owned(key, v),
+        }
+        self.end_value();
+    }
+
+    fn owned(&mut self, key: &str, value: &Value) {
+        match value {
+            Value::Str(s) => self.text(s),
+            Value::I64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            Value::U64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
+            Value::F64(v) => self.float(*v),
+            Value::Bool(v) => self.out.push_str(if *v { "true" } else { "false" }),
+            Value::Json(v) => {
+                let mut v = v.clone();
+                self.redactor.redact_json(&mut v);
+                self.out.push_str(&v.to_string());
+            }
+            Value::Error { message, sources } => {
+                self.text(message);
+                self.end_value();
+                if !sources.is_empty() {
+                    self.sources(key, sources);
+                }
+                return;
+            }
+            Value::Redacted => self.text(REDACTED),
+        }
+        self.end_value();
+    }
+
+    fn sources(&mut self, key: &str, sources: &[String]) {
+        let name = if self.format == Format::Ecs && key == "error.message" {
+            "error.sources".to_owned()
+        } else {
+            format!("{key}_sources")
+        };
+        self.key(&name);
+        if self.format == Format::Pretty {
+            self.out.push_str(&sources.join(": "));
+        } else {
+            self.out.push('[');
+            for (i, s) in sources.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(',');
+                }
+                json_str(self.out, s);
+            }
+            self.out.push(']');
+        }
+        self.end_value();
+    }
+
+    fn float(&mut self, v: f64) {
+        if v.is_finite() && self.format != Format::Pretty {
+            self.out.push_str(ryu::Buffer::new().format_finite(v));
+        } else if self.format == Format::Pretty {
+            let _ = write!(self.out, "{v}");
+        } else {
+            self.out.push_str("null");
+        }
+    }
+
+    /// Text that is a JSON object or array is written as JSON, redacted inside.
+    fn maybe_json(&mut self, s: &str) {
+        if s.starts_with('{') || s.starts_with('[') {
+            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(s) {
+                self.redactor.redact_json(&mut v);
+                self.out.push_str(&v.to_string());
+                return;
+            }
+        }
+        self.text(s);
+    }
+
+    /// Static fields and the closing of the line.
+    pub fn finish(&mut self, statics: &'k Statics) {
+        if self.format == Format::Pretty {
+            self.out.push('\n');
+            return;
+        }
+        let ecs = self.format == Format::Ecs;
+        let names: [&'static str; 3] = if ecs {
+            ["service.name", "service.version", "service.environment"]
+        } else {
+            ["service", "version", "environment"]
+        };
+        for (name, value) in
+            names
+                .into_iter()
+                .zip([&statics.service, &statics.version, &statics.environment])
+        {
+            if let Some(v) = value {
+                self.field(name, Check::Never, &FieldRef::Str(v));
+            }
+        }
+        if statics.thread || ecs {
+            let thread = std::thread::current();
+            let name = thread
+                .name()
+                .map_or_else(|| format!("{:?}", thread.id()), str::to_owned);
+            self.field(
+                if ecs { "process.thread.name" } else { "thread" },
+                Check::Never,
+                &FieldRef::Str(&name),
+            );
+        }
+        if statics.process || ecs {
+            self.field(
+                if ecs { "process.pid" } else { "process" },
+                Check::Never,
+                &FieldRef::U64(u64::from(std::process::id())),
+            );
+        }
+        match self.format {
+            Format::Json => self.out.push_str("}\n"),
+            Format::Ecs => {
+                self.out.push_str(",\"ecs.version\":\"");
+                self.out.push_str(ECS_VERSION);
+                self.out.push_str("\"}\n");
+            }
+            Format::Pretty => self.out.push('\n'),
+        }
+    }
+
+    /// The logger name, in pretty output after the fields.
+    pub fn pretty_logger(&mut self, target: &str) {
+        if self.format == Format::Pretty {
+            if self.ansi {
+                self.out.push_str(DIM);
+            }
+            self.out.push_str(" [");
+            self.out.push_str(target);
+            self.out.push(']');
+            if self.ansi {
+                self.out.push_str(RESET);
+            }
+        }
+    }
+}
+
+fn level_name(level: tracing::Level) -> &'static str {
+    match level {
+        tracing::Level::TRACE => "trace",
+        tracing::Level::DEBUG => "debug",
+        tracing::Level::INFO => "info",
+        tracing::Level::WARN => "warning",
+        tracing::Level::ERROR => "error",
+    }
+}
+
+fn level_colour(level: tracing::Level) -> &'static str {
+    match level {
+        tracing::Level::TRACE => "\x1b[35m",
+        tracing::Level::DEBUG => "\x1b[34m",
+        tracing::Level::INFO => "\x1b[32m",
+        tracing::Level::WARN => "\x1b[33m",
+        tracing::Level::ERROR => "\x1b[31;1m",
+    }
+}
+
+/// Appends `s` as a quoted JSON string.
+pub(crate) fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let _ = JsonEscape(out).write_str(s);
+    out.push('"');
+}
+
+/// A `fmt::Write` that escapes what it is given for the inside of a JSON string.
+struct JsonEscape<'a>(&'a mut String);
+
+impl fmt::Write for JsonEscape<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let bytes = s.as_bytes();
+        // Fast path: find the first byte that needs escaping, 8 bytes at a time.
+        let first = first_to_escape(bytes);
+        if first == bytes.len() {
+            self.0.push_str(s);
+            return Ok(());
+        }
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate().skip(first) {
+            let esc: &str = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            self.0.push_str(&s[start..i]);
+            if esc.is_empty() {
+                let _ = write!(self.0, "\\u{b:04x}");
+            } else {
+                self.0.push_str(esc);
+            }
+            start = i + 1;
+        }
+        self.0.push_str(&s[start..]);
+        Ok(())
+    }
+}
+
+/// The index of the first byte that is a control character, `"` or `\`, or the length.
+fn first_to_escape(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&bytes[i..i + 8]);
+        let w = u64::from_le_bytes(chunk);
+        // Bytes below 0x20: (w - 0x20..) & !w & 0x80.. flags them (exact for ASCII and
+        // conservative otherwise: a flagged chunk is rechecked byte by byte).
+        let low = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        let quote = has_zero(w ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(w ^ (ONES * u64::from(b'\\')));
+        if low | quote | backslash != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{first_to_escape, json_str};
+
+    #[test]
+    fn escapes_like_serde_json() {
+        for s in [
+            "",
+            "plain text that is long enough",
+            "a\"b",
+            "tab\there",
+            "new\nline",
+            "back\\slash",
+            "\u{1}x",
+            "ünïcödé €",
+            "0123456789abcdef\"",
+            "0123456789abcdef\u{1f}",
+        ] {
+            let mut out = String::new();
+            json_str(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn finds_the_first_byte_to_escape() {
+        assert_eq!(first_to_escape(b"abcdefghijklmnop"), 16);
+        assert_eq!(first_to_escape(b"abcdefghij\"klmnop"), 10);
+        assert_eq!(first_to_escape(b"abcdefgh\\"), 8);
+        assert_eq!(first_to_escape(b"\n"), 0);
+        assert_eq!(
+            first_to_escape("\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}x\n".as_bytes()),
+            11
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! `WriteBehind`: batches, the flush interval, retries of failed batches in order, a
+//! bounded queue, and a shutdown that loses nothing.
+
+use memotrace::cache::{Full, WriteBehind, WriteBehindConfig};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+fn config(batch_size: usize, flush_interval: Duration) -> WriteBehindConfig {
+    WriteBehindConfig {
+        batch_size,
+        flush_interval,
+        capacity: 100,
+        shutdown_attempts: 2,
+    }
+}
+
+/// A sink that reports each batch it accepts, and fails its first `failures` calls.
+#[allow(clippy::type_complexity)]
+fn sink(
+    failures: usize,
+) -> (
+    impl FnMut(Vec<u32>) -> std::future::Ready<Result<(), String>> + Send + 'static,
+    mpsc::UnboundedReceiver<Vec<u32>>,
+    Arc<AtomicUsize>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let flush = move |batch: Vec<u32>| {
+        let n = counted.fetch_add(1, SeqCst);
+        std::future::ready(if n < failures {
+            Err(format!("database unavailable (call {n})"))
+        } else {
+            tx.send(batch).unwrap();
+            Ok(())
+        })
+    };
+    (flush, rx, calls)
+}
+
+#[tokio::test]
+async fn a_full_batch_is_flushed_at_once() {
+    let (flush, mut batches, _) = sink(0);
+    let writes = WriteBehind::start(config(3, Duration::from_secs(3600)), flush);
+    for i in 1..=3 {
+        writes.push(i).await;
+    }
+    assert_eq!(batches.recv().await.unwrap(), vec![1, 2, 3]);
+    assert_eq!(writes.stats().flushed, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn pending_items_are_flushed_when_the_interval_passes() {
+    let (flush, mut batches, _) = sink(0);
+    let writes = WriteBehind::start(config(100, Duration::from_millis(50)), flush);
+    writes.push(1).await;
+    writes.push(2).await;
+    tokio::time::advance(Duration::from_millis(60)).await;
+    assert_eq!(batches.recv().await.unwrap(), vec![1, 2]);
+}
+
+#[tokio::test]
+async fn a_failed_batch_is_requeued_in_order_and_written_once() {
+    let (flush, mut batches, calls) = sink(1);
+    let writes = WriteBehind::start(config(100, Duration::from_secs(3600)), flush);
+    for i in 1..=3 {
+        writes.push(i).await;
+    }
+    writes.flush().await;
+    assert_eq!(writes.stats().failed_flushes, 1);
+    assert!(batches.try_recv().is_err(), "nothing written yet");
+    writes.push(4).await;
+    writes.flush().await;
+    assert_eq!(batches.recv().await.unwrap(), vec![1, 2, 3, 4]);
+    assert_eq!(calls.load(SeqCst), 2);
+    assert_eq!(writes.stats().flushed, 4);
+}
+
+#[tokio::test]
+async fn shutdown_flushes_what_is_left() {
+    let (flush, mut batches, _) = sink(0);
+    let writes = WriteBehind::start(config(100, Duration::from_secs(3600)), flush);
+    for i in 1..=5 {
+        writes.push(i).await;
+    }
+    writes.shutdown().await.unwrap();
+    assert_eq!(batches.recv().await.unwrap(), vec![1, 2, 3, 4, 5]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_hands_back_what_could_not_be_written() {
+    let (flush, _batches, calls) = sink(usize::MAX);
+    let writes = WriteBehind::start(config(2, Duration::from_secs(3600)), flush);
+    for i in 1..=3 {
+        writes.push(i).await;
+    }
+    let unflushed = writes.shutdown().await.unwrap_err();
+    assert_eq!(unflushed.items, vec![1, 2, 3], "every item, in order");
+    assert!(unflushed.error.contains("database unavailable"));
+    assert!(calls.load(SeqCst) >= 2, "retried before giving up");
+}
+
+#[tokio::test]
+async fn a_full_queue_hands_the_item_back() {
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let entered = Arc::new(tokio::sync::Notify::new());
+    let (g, e) = (gate.clone(), entered.clone());
+    let cfg = WriteBehindConfig {
+        capacity: 1,
+        batch_size: 1,
+        flush_interval: Duration::from_secs(3600),
+        shutdown_attempts: 1,
+    };
+    let writes = WriteBehind::start(cfg, move |_batch: Vec<u32>| {
+        let (g, e) = (g.clone(), e.clone());
+        async move {
+            e.notify_one();
+            g.notified().await; // a database that hangs
+            Ok::<(), String>(())
+        }
+    });
+    writes.push(1).await;
+    entered.notified().await; // the worker is stuck writing item 1
+    writes.try_push(2).expect("one item fits in the queue");
+    assert_eq!(writes.try_push(3), Err(Full(3)));
+    gate.notify_one();
+    gate.notify_one();
+    let stats = writes.stats();
+    assert_eq!(stats.queued, 2, "the refused item was not counted");
+    writes.shutdown().await.unwrap();
+}

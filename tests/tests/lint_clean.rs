@@ -1,0 +1,76 @@
+//! Expansions of correct code compile warning-free under the strictest lint levels a
+//! user crate may set (checked by `cargo clippy --all-targets` and by rustc here).
+#![deny(warnings, clippy::all, clippy::pedantic)]
+
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct User {
+    pub id: u64,
+    pub name: String,
+}
+
+/// A documented cached fn.
+///
+/// # Errors
+/// When the id is zero.
+#[memotrace::cached(ttl = "10m", max_capacity = 1_000, stale_if_error = "1h", tags = ["user:{id}"])]
+pub fn load_user(id: u64) -> Result<User, String> {
+    if id == 0 {
+        return Err("no user 0".to_owned());
+    }
+    Ok(User {
+        id,
+        name: format!("user {id}"),
+    })
+}
+
+#[memotrace::cached(key = "name:{name}", when = !name.is_empty(), unless = Vec::is_empty)]
+#[must_use]
+pub fn by_name(name: &str, limit: usize) -> Vec<u64> {
+    vec![name.len() as u64; limit.min(2)]
+}
+
+#[memotrace::cached(cache_none = true, tti = "5m")]
+pub async fn maybe(id: u64) -> Option<Arc<str>> {
+    tokio::task::yield_now().await;
+    (id > 1).then(|| Arc::from("x"))
+}
+
+#[derive(Clone)]
+pub struct Service {
+    pub tenant: u32,
+}
+
+impl Service {
+    #[memotrace::cached(key = "{self.tenant}:{id}", ttl = 60, refresh_ahead = 0.8)]
+    pub async fn fetch(&self, id: u64) -> User {
+        tokio::task::yield_now().await;
+        User {
+            id,
+            name: format!("t{}", self.tenant),
+        }
+    }
+
+    #[memotrace::cached(key = format!("{}:{}", self.tenant, ids.len()))]
+    #[must_use]
+    pub fn many(&self, ids: &[u64]) -> Vec<u64> {
+        ids.to_vec()
+    }
+}
+
+#[test]
+fn lint_clean_expansions_work() {
+    assert_eq!(load_user(1).map(|u| u.id), Ok(1));
+    assert_eq!(by_name("ab", 5), vec![2, 2]);
+    assert!(load_user_invalidate(1));
+    assert!(!by_name_invalidate("ab", 5) || by_name_cache().stats().entries == 0);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let service = Service { tenant: 1 };
+    assert_eq!(rt.block_on(service.fetch(3)).name, "t1");
+    assert_eq!(rt.block_on(maybe(0)), None);
+    assert_eq!(service.many(&[1, 2]), vec![1, 2]);
+}

@@ -1,0 +1,4 @@
+#[memotrace::cached]
+fn f<T: Clone>(x: T) -> T { x }
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[memotrace::cached]
+struct User;
+
+fn main() {}

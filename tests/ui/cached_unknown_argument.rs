@@ -1,0 +1,4 @@
+#[memotrace::cached(ttlx = "1m")]
+fn f(x: u32) -> u32 { x }
+
+fn main() {}
