@@ -17,3 +17,5 @@ pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> 
         std::thread::sleep(Duration::from_millis(1));
     }
 }
+
+pub mod redis_harness;

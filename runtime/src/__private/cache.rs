@@ -18,3 +18,6 @@ pub fn store_all<V>(_: &V) -> bool {
 pub fn no_tags() -> Vec<String> {
     Vec::new()
 }
+
+#[cfg(feature = "redis")]
+pub use crate::cache::redis::{RedisCache, RedisLookup, TieredCache, TieredLookup};

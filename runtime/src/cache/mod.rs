@@ -12,6 +12,8 @@ mod memory;
 mod moka_store;
 mod outcome;
 mod quick;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod registry;
 mod single_flight;
 mod stats;

@@ -89,6 +89,15 @@ pub struct CacheStats {
     pub bypassed: u64,
     /// Entries removed by `{fn}_invalidate`, tags or `clear`.
     pub invalidations: u64,
+    /// Shared-store (Redis) calls that failed or timed out; each was answered as a miss
+    /// (reads) or dropped (writes). Always 0 for memory caches.
+    pub store_errors: u64,
+    /// Shared-store entries that did not decode; each was answered as a miss and
+    /// overwritten by the fresh value. Always 0 for memory caches.
+    pub decode_errors: u64,
+    /// Callers that waited the whole `lock_timeout` for another process's load and then
+    /// ran the loader themselves. Always 0 for memory caches.
+    pub lock_timeouts: u64,
 }
 
 impl CacheStats {
@@ -118,6 +127,7 @@ impl Counters {
             refreshes: load(&self.refreshes),
             bypassed: load(&self.bypassed),
             invalidations: load(&self.invalidations),
+            ..CacheStats::default()
         }
     }
 }

@@ -1,0 +1,802 @@
+//! `RedisCache`: the Redis (standalone or Cluster) store behind `#[cached(store = redis)]`.
+
+use super::codec::{decode_entry, encode_entry, unix_ms, Codec, JsonCodec, Stamp};
+use super::connection::{default_backend, spawn_on_backend, RedisBackend};
+use super::fail_open::{FailOpen, StoreError};
+use super::keys::{self, KeySpace, DEFAULT_NAMESPACE};
+use super::lock::{self, Backoff};
+use crate::cache::background;
+use crate::cache::config::CacheConfig;
+use crate::cache::outcome::{Outcome, ReturnKind};
+use crate::cache::registry::{self, BoxFuture, RegisteredCache};
+use crate::cache::single_flight::{FlightGuard, Flights, Joined};
+use crate::cache::stats::{CacheStats, Counters};
+use redis::Script;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+/// What a value held in Redis needs: serde both ways, and the bounds of every cache value.
+pub trait RedisValue: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {}
+impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> RedisValue for T {}
+
+/// How long a value handed from a loader to the in-process callers that waited for it
+/// stays claimable (they wake within microseconds; this only bounds stragglers).
+const HANDOFF_MS: u64 = 1_000;
+
+/// A cache of `String → V` in Redis or Redis Cluster: what `{fn}_cache()` returns for
+/// `store = redis`.
+///
+/// A hit is one `GET` plus decoding. A miss takes the in-process single-flight, then the
+/// distributed lock (`SET NX PX`), so across every process one caller runs the loader;
+/// the others wait (in-process ones on an event, sharing the leader's Redis polling) and
+/// take its value. Redis down, slow or returning garbage is a miss that runs the loader:
+/// see the [module docs](super).
+///
+/// ```no_run
+/// # async fn demo() {
+/// use memotrace::cache::redis::{RedisBackend, RedisCache, RedisConfig, RedisLookup};
+/// use memotrace::cache::{CacheConfig, Plain};
+/// use std::time::Duration;
+///
+/// let backend = RedisBackend::connect(RedisConfig::url("redis://127.0.0.1:6379")).unwrap();
+/// let cache: &'static RedisCache<String> =
+///     RedisCache::with_backend(CacheConfig::new("users::name").ttl(Duration::from_secs(60)), backend).register();
+///
+/// let name = match cache.lookup_async("42").await {
+///     RedisLookup::Hit(name) => name,
+///     RedisLookup::Refresh(name, refresh) => {
+///         refresh.spawn_async(Plain, async { "Ada".to_string() }, |_| false, vec![]);
+///         name
+///     }
+///     RedisLookup::Load(load) => load.complete(Plain, "Ada".to_string(), |_| false, vec![]).await,
+/// };
+/// assert_eq!(name, "Ada");
+/// # }
+/// ```
+pub struct RedisCache<V, C: Codec = JsonCodec> {
+    config: CacheConfig,
+    explicit: Option<RedisBackend>,
+    resolved: OnceLock<(RedisBackend, KeySpace)>,
+    ttl_ms: Option<u64>,
+    refresh_after_ms: Option<u64>,
+    stale_ms: u64,
+    lock_timeout: Option<Duration>,
+    codec: C,
+    counters: Counters,
+    pub(crate) fail: FailOpen,
+    flights: Flights<String>,
+    refreshing: Flights<String>,
+    /// Keys another process is refreshing: no new attempt before the time (Unix ms), so
+    /// a hot due key does not send one `SET NX` per hit.
+    refresh_elsewhere: Mutex<HashMap<String, u64>>,
+    handoff: Mutex<HashMap<String, (Stamp, V, u64)>>,
+}
+
+/// What a Redis lookup found.
+pub enum RedisLookup<V: 'static, C: Codec = JsonCodec> {
+    /// A fresh value.
+    Hit(V),
+    /// A fresh value whose background refresh this caller claimed.
+    Refresh(V, RedisRefresh<V, C>),
+    /// No fresh value: this caller loads it.
+    Load(RedisLoad<V, C>),
+}
+
+/// The right to load one key after a miss, holding the in-process flight and (when Redis
+/// answered) the distributed lock. Dropped without [`RedisLoad::complete`] (panic,
+/// cancellation) it wakes local waiters and releases the lock in the background.
+pub struct RedisLoad<V: 'static, C: Codec = JsonCodec> {
+    cache: &'static RedisCache<V, C>,
+    key: String,
+    guard: Option<FlightGuard<'static, String>>,
+    lock_token: Option<String>,
+    previous: Option<(Stamp, V)>,
+    /// False when Redis did not answer the lookup: the value is not written back.
+    write: bool,
+}
+
+/// The claimed background refresh of one due entry.
+pub struct RedisRefresh<V: 'static, C: Codec = JsonCodec> {
+    cache: &'static RedisCache<V, C>,
+    key: String,
+    _guard: FlightGuard<'static, String>,
+}
+
+/// KEYS: tag set. ARGV: entry key, ttl ms (0 = none). The set lives as long as its
+/// longest-lived member.
+static TAG_ADD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "local existed = redis.call('EXISTS', KEYS[1]) \
+         redis.call('SADD', KEYS[1], ARGV[1]) \
+         local want = tonumber(ARGV[2]) \
+         if want <= 0 then redis.call('PERSIST', KEYS[1]) return 1 end \
+         local t = redis.call('PTTL', KEYS[1]) \
+         if existed == 0 or (t >= 0 and t < want) then redis.call('PEXPIRE', KEYS[1], want) end \
+         return 1",
+    )
+});
+
+impl<V: RedisValue, C: Codec> RedisCache<V, C> {
+    /// A cache on the [default backend](super::default_backend), resolved at first use.
+    pub fn new(config: CacheConfig) -> Self {
+        Self::build(config, None)
+    }
+
+    /// A cache on `backend`.
+    pub fn with_backend(config: CacheConfig, backend: RedisBackend) -> Self {
+        Self::build(config, Some(backend))
+    }
+
+    fn build(config: CacheConfig, explicit: Option<RedisBackend>) -> Self {
+        let timing = config.timing();
+        Self {
+            ttl_ms: timing.ttl,
+            refresh_after_ms: timing.refresh_after,
+            stale_ms: timing.stale_for,
+            config,
+            explicit,
+            resolved: OnceLock::new(),
+            lock_timeout: None,
+            codec: C::default(),
+            counters: Counters::default(),
+            fail: FailOpen::default(),
+            flights: Flights::default(),
+            refreshing: Flights::default(),
+            refresh_elsewhere: Mutex::new(HashMap::new()),
+            handoff: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Sets how long the distributed load lock lives, which is also how long other
+    /// callers wait for the loader before computing themselves (`lock_timeout = ".."`;
+    /// default: the backend's [`RedisConfig::lock_timeout`](super::RedisConfig), 30 s).
+    #[must_use]
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// Leaks the cache into a `&'static` and adds it to the registry.
+    pub fn register(self) -> &'static Self {
+        let cache: &'static Self = Box::leak(Box::new(self));
+        registry::register(cache);
+        cache
+    }
+
+    pub(crate) fn resolved(&self) -> &(RedisBackend, KeySpace) {
+        self.resolved.get_or_init(|| {
+            let backend = self.explicit.clone().unwrap_or_else(default_backend);
+            let keys = KeySpace::new(
+                backend.config().key_prefix.as_deref(),
+                self.config.namespace.unwrap_or(DEFAULT_NAMESPACE),
+                self.config.version.unwrap_or(1),
+                self.config.name,
+            );
+            (backend, keys)
+        })
+    }
+
+    /// The backend this cache talks to.
+    pub fn backend(&self) -> &RedisBackend {
+        &self.resolved().0
+    }
+
+    /// The cache's key layout.
+    pub fn keys(&self) -> &KeySpace {
+        &self.resolved().1
+    }
+
+    /// The Redis key of the entry for `key`.
+    pub fn redis_key(&self, key: &str) -> String {
+        self.keys().entry(key)
+    }
+
+    fn lock_ttl(&self) -> Duration {
+        self.lock_timeout
+            .unwrap_or(self.backend().config().lock_timeout)
+    }
+
+    fn record(&self, op: &'static str, error: &StoreError) {
+        self.fail.record(
+            self.config.name,
+            op,
+            error,
+            self.backend().config().warn_interval,
+        );
+    }
+
+    /// `GET` + decode; failures are recorded and read as absent.
+    async fn read(&self, full: &str) -> Option<(Stamp, V)> {
+        self.read_checked(full).await.0
+    }
+
+    /// `GET` + decode, and whether Redis failed to answer (then the caller loads without
+    /// the lock and without writing: one bounded wait per call while Redis is down or
+    /// stalled, not three).
+    async fn read_checked(&self, full: &str) -> (Option<(Stamp, V)>, bool) {
+        match self
+            .backend()
+            .query::<Option<Vec<u8>>>(redis::cmd("GET").arg(full))
+            .await
+        {
+            Ok(Some(bytes)) => (self.decode(full, &bytes), false),
+            Ok(None) => (None, false),
+            Err(e) => {
+                self.record("get", &e);
+                (None, true)
+            }
+        }
+    }
+
+    fn decode(&self, full: &str, bytes: &[u8]) -> Option<(Stamp, V)> {
+        match decode_entry(&self.codec, bytes) {
+            Ok(entry) => Some(entry),
+            Err(e) => {
+                self.record("decode", &StoreError::Decode(format!("{full}: {e}")));
+                None
+            }
+        }
+    }
+
+    /// Looks `key` up: a fresh value (one `GET`), or the right to load it after waiting
+    /// for any concurrent load of the key, in this process or another.
+    pub async fn lookup_async(&'static self, key: &str) -> RedisLookup<V, C> {
+        let full = self.keys().entry(key);
+        let now = unix_ms();
+        let (found, failed) = self.read_checked(&full).await;
+        let found = match found {
+            Some((stamp, value)) if stamp.is_fresh(now) => {
+                self.counters.hits.incr();
+                if stamp.refresh <= now && !self.refreshed_elsewhere(&full, now) {
+                    if let Joined::Leader(guard) = self.refreshing.join(full.as_str()) {
+                        let refresh = RedisRefresh {
+                            cache: self,
+                            key: full,
+                            _guard: guard,
+                        };
+                        return RedisLookup::Refresh(value, refresh);
+                    }
+                }
+                return RedisLookup::Hit(value);
+            }
+            other => other,
+        };
+        self.counters.misses.incr();
+        let previous = found.filter(|(s, _)| now < s.stale_until);
+        self.claim(full, previous, failed).await
+    }
+
+    async fn claim(
+        &'static self,
+        full: String,
+        previous: Option<(Stamp, V)>,
+        mut degraded: bool,
+    ) -> RedisLookup<V, C> {
+        loop {
+            let guard = match self.flights.join(full.as_str()) {
+                Joined::Leader(guard) => guard,
+                Joined::Waiter(listener) => {
+                    listener.await;
+                    let now = unix_ms();
+                    if let Some(value) = self.take_handoff(&full, now) {
+                        return RedisLookup::Hit(value);
+                    }
+                    let (found, failed) = self.read_checked(&full).await;
+                    if let Some((_, value)) = found.filter(|(s, _)| s.is_fresh(unix_ms())) {
+                        return RedisLookup::Hit(value);
+                    }
+                    degraded = failed;
+                    continue;
+                }
+            };
+            if degraded {
+                Counters::bump(&self.counters.loads);
+                return RedisLookup::Load(RedisLoad {
+                    cache: self,
+                    key: full,
+                    guard: Some(guard),
+                    lock_token: None,
+                    previous,
+                    write: false,
+                });
+            }
+            return self.lead(full, guard, previous).await;
+        }
+    }
+
+    /// This process's leader: take the distributed lock, or wait for its owner.
+    async fn lead(
+        &'static self,
+        full: String,
+        guard: FlightGuard<'static, String>,
+        previous: Option<(Stamp, V)>,
+    ) -> RedisLookup<V, C> {
+        let backend = self.backend();
+        let lock_key = keys::lock_key(&full);
+        let ttl = self.lock_ttl();
+        let token = lock::token();
+        let load = |guard, token: Option<String>, previous, write| {
+            Counters::bump(&self.counters.loads);
+            RedisLookup::Load(RedisLoad {
+                cache: self,
+                key: full.clone(),
+                guard: Some(guard),
+                lock_token: token,
+                previous,
+                write,
+            })
+        };
+        match lock::try_acquire(backend, &lock_key, &token, ttl).await {
+            Ok(true) => return load(guard, Some(token), previous, true),
+            Ok(false) => {}
+            Err(e) => {
+                self.record("lock", &e);
+                return load(guard, None, previous, false);
+            }
+        }
+        let mut backoff = Backoff::until(Instant::now() + ttl);
+        loop {
+            if !backoff.wait().await {
+                self.fail.lock_timeout();
+                tracing::warn!(cache = self.config.name, key = %full, "cache_lock_wait_timed_out");
+                return load(guard, None, previous, true);
+            }
+            let (bytes, held) = match lock::poll(backend, &full, &lock_key).await {
+                Ok(polled) => polled,
+                Err(e) => {
+                    self.record("lock_poll", &e);
+                    return load(guard, None, previous, false);
+                }
+            };
+            let now = unix_ms();
+            if let Some((stamp, value)) = bytes.and_then(|b| self.decode(&full, &b)) {
+                if stamp.is_fresh(now) {
+                    self.put_handoff(&full, stamp, value.clone(), now);
+                    drop(guard);
+                    return RedisLookup::Hit(value);
+                }
+            }
+            if !held {
+                match lock::try_acquire(backend, &lock_key, &token, ttl).await {
+                    Ok(true) => return load(guard, Some(token), previous, true),
+                    Ok(false) => {}
+                    Err(e) => {
+                        self.record("lock", &e);
+                        return load(guard, None, previous, false);
+                    }
+                }
+            }
+        }
+    }
+
+    fn refreshed_elsewhere(&self, full: &str, now: u64) -> bool {
+        let map = self
+            .refresh_elsewhere
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        map.get(full).is_some_and(|until| now < *until)
+    }
+
+    fn note_refresh_elsewhere(&self, full: &str) {
+        let now = unix_ms();
+        let wait = u64::try_from(self.lock_ttl().as_millis())
+            .unwrap_or(u64::MAX)
+            .min(1_000);
+        let mut map = self
+            .refresh_elsewhere
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= 1_024 {
+            map.retain(|_, until| now < *until);
+        }
+        map.insert(full.to_owned(), now + wait);
+    }
+
+    fn put_handoff(&self, full: &str, stamp: Stamp, value: V, now: u64) {
+        let mut map = self.handoff.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= 64 {
+            map.retain(|_, (_, _, at)| now < *at + HANDOFF_MS);
+        }
+        map.insert(full.to_owned(), (stamp, value, now));
+    }
+
+    fn take_handoff(&self, full: &str, now: u64) -> Option<V> {
+        let map = self.handoff.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(full)
+            .filter(|(stamp, _, at)| now < at + HANDOFF_MS && stamp.is_fresh(now))
+            .map(|(_, v, _)| v.clone())
+    }
+
+    fn forget_handoff(&self, full: Option<&str>) {
+        let mut map = self.handoff.lock().unwrap_or_else(PoisonError::into_inner);
+        match full {
+            Some(k) => drop(map.remove(k)),
+            None => map.clear(),
+        }
+    }
+
+    /// Encodes and stores `value` under `full` with its tags; releases `lock_token`'s lock
+    /// in the same round trip when given. Failures are recorded, never returned.
+    async fn write(
+        &self,
+        full: &str,
+        stamp: Stamp,
+        value: &V,
+        tags: &[String],
+        lock_token: Option<&str>,
+    ) -> bool {
+        let backend = self.backend();
+        let lock_key = keys::lock_key(full);
+        let lock = lock_token.map(|t| (lock_key.as_str(), t));
+        let bytes = match encode_entry(&self.codec, &stamp, value) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.record("encode", &StoreError::Encode(e));
+                if let Some((lock, token)) = lock {
+                    if let Err(e) = lock::release(backend, lock, token).await {
+                        self.record("unlock", &e);
+                    }
+                }
+                return false;
+            }
+        };
+        let now = unix_ms();
+        let ttl = stamp.redis_ttl_ms(now);
+        let store = lock::store_and_release(backend, full, &bytes, ttl, lock);
+        let tagging = self.tag(full, tags, ttl);
+        let (stored, tagged) = futures_util::future::join(store, tagging).await;
+        if let Err(e) = &stored {
+            self.record("set", e);
+        }
+        stored.is_ok() && tagged
+    }
+
+    async fn tag(&self, full: &str, tags: &[String], ttl: Option<u64>) -> bool {
+        if tags.is_empty() {
+            return true;
+        }
+        let backend = self.backend();
+        let keys = self.keys();
+        let ms = ttl.unwrap_or(0);
+        let calls = tags.iter().map(|tag| {
+            let set = keys.tag_set(tag);
+            async move {
+                backend
+                    .run(|mut c| {
+                        let set = set.clone();
+                        async move {
+                            TAG_ADD
+                                .key(set)
+                                .arg(full)
+                                .arg(ms)
+                                .invoke_async::<i64>(&mut c)
+                                .await
+                        }
+                    })
+                    .await
+            }
+        });
+        let mut ok = true;
+        for result in futures_util::future::join_all(calls).await {
+            if let Err(e) = result {
+                self.record("tag", &e);
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    fn stamp(&self, now: u64) -> Stamp {
+        Stamp::new(now, self.ttl_ms, self.refresh_after_ms, self.stale_ms)
+    }
+
+    /// The fresh value for `key`, without loading or counting.
+    pub async fn get(&self, key: &str) -> Option<V> {
+        self.read(&self.keys().entry(key))
+            .await
+            .filter(|(s, _)| s.is_fresh(unix_ms()))
+            .map(|(_, v)| v)
+    }
+
+    /// Stores `value` for `key` now (write-through / `cache_put`), with the cache's ttl
+    /// and `tags`; false when Redis did not take it.
+    pub async fn insert(&self, key: &str, value: V, tags: Vec<String>) -> bool {
+        let full = self.keys().entry(key);
+        self.forget_handoff(Some(&full));
+        self.write(&full, self.stamp(unix_ms()), &value, &tags, None)
+            .await
+    }
+
+    /// Drops the entry for `key`; true when there was one.
+    pub async fn invalidate(&self, key: &str) -> bool {
+        let full = self.keys().entry(key);
+        self.forget_handoff(Some(&full));
+        match self
+            .backend()
+            .query::<u64>(redis::cmd("UNLINK").arg(&full))
+            .await
+        {
+            Ok(n) => {
+                self.counters.invalidations.fetch_add(n, Ordering::Relaxed);
+                n > 0
+            }
+            Err(e) => {
+                self.record("invalidate", &e);
+                false
+            }
+        }
+    }
+
+    /// Drops every entry whose `{args}` part matches the glob `pattern` (`*`, `?`,
+    /// `[..]`), by `SCAN` on every primary; resolves to how many were dropped.
+    pub async fn invalidate_pattern(&self, pattern: &str) -> u64 {
+        self.forget_handoff(None);
+        self.delete_matching(&self.keys().pattern(pattern)).await
+    }
+
+    async fn delete_matching(&self, pattern: &str) -> u64 {
+        match super::scan::delete_pattern(self.backend(), pattern).await {
+            Ok(n) => {
+                self.counters.invalidations.fetch_add(n, Ordering::Relaxed);
+                n
+            }
+            Err(e) => {
+                self.record("scan", &e);
+                0
+            }
+        }
+    }
+
+    /// Drops every entry of this cache (its whole key prefix, tag sets included).
+    pub async fn clear(&self) {
+        self.forget_handoff(None);
+        self.delete_matching(&self.keys().all()).await;
+    }
+
+    /// Drops every entry of this cache carrying `tag`; resolves to how many.
+    pub async fn invalidate_tag(&self, tag: &str) -> u64 {
+        if !self.config.tagged {
+            return 0;
+        }
+        self.forget_handoff(None);
+        let backend = self.backend();
+        let set = self.keys().tag_set(tag);
+        let members: Vec<String> = match backend.query(redis::cmd("SMEMBERS").arg(&set)).await {
+            Ok(m) => m,
+            Err(e) => {
+                self.record("tag_members", &e);
+                return 0;
+            }
+        };
+        let dropped = match super::scan::unlink(backend, &members).await {
+            Ok(n) => n,
+            Err(e) => {
+                self.record("tag_unlink", &e);
+                0
+            }
+        };
+        if let Err(e) = backend.query::<u64>(redis::cmd("UNLINK").arg(&set)).await {
+            self.record("tag_unlink", &e);
+        }
+        self.counters
+            .invalidations
+            .fetch_add(dropped, Ordering::Relaxed);
+        dropped
+    }
+
+    /// The cache's statistics now. `entries` and `capacity` are 0: Redis holds the
+    /// entries and its memory policy bounds them.
+    pub fn stats(&self) -> CacheStats {
+        let mut stats = self.counters.snapshot(0, 0);
+        self.fail.fill(&mut stats);
+        stats
+    }
+
+    /// The settings the cache was built with.
+    pub fn config(&self) -> &CacheConfig {
+        &self.config
+    }
+
+    /// Counts a call that skipped the cache (`when` was false).
+    pub fn record_bypass(&self) {
+        Counters::bump(&self.counters.bypassed);
+    }
+}
+
+impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
+    /// Stores what the loader returned (unless `skip_if` says not to) in Redis, releases
+    /// the lock, wakes the waiters with the value, and hands it back. A failure answers
+    /// with the expired value instead while `stale_if_error` allows.
+    ///
+    /// Async because it writes to Redis (bounded by the backend's `op_timeout`; a failed
+    /// write is counted and logged, and the value is returned all the same).
+    pub async fn complete<A, R>(
+        self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> R
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        self.complete_stored(kind, returned, skip_if, tags).await.0
+    }
+
+    /// [`RedisLoad::complete`], also giving the value it stored (for the tiered cache).
+    pub(crate) async fn complete_stored<A, R>(
+        mut self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> (R, Option<V>)
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let cache = self.cache;
+        let token = self.lock_token.take();
+        let guard = self.guard.take();
+        let outcome = kind.classify(&returned);
+        let result = match outcome {
+            Outcome::Value(value) if !skip_if(&value) => {
+                let now = unix_ms();
+                let stamp = cache.stamp(now);
+                if self.write {
+                    cache
+                        .write(&self.key, stamp, &value, &tags, token.as_deref())
+                        .await;
+                }
+                cache.put_handoff(&self.key, stamp, value.clone(), now);
+                (returned, Some(value))
+            }
+            Outcome::Error => {
+                Counters::bump(&cache.counters.load_errors);
+                cache.unlock(&self.key, token.as_deref()).await;
+                match self
+                    .previous
+                    .take()
+                    .filter(|(s, _)| unix_ms() < s.stale_until)
+                {
+                    Some((_, stale)) => {
+                        Counters::bump(&cache.counters.stale_served);
+                        tracing::debug!(cache = cache.config.name, "cache_stale_served");
+                        (kind.wrap(stale), None)
+                    }
+                    None => (returned, None),
+                }
+            }
+            Outcome::Value(_) | Outcome::Skip => {
+                cache.unlock(&self.key, token.as_deref()).await;
+                (returned, None)
+            }
+        };
+        drop(guard);
+        result
+    }
+}
+
+impl<V: RedisValue, C: Codec> RedisCache<V, C> {
+    async fn unlock(&self, full: &str, token: Option<&str>) {
+        if let Some(token) = token {
+            if let Err(e) = lock::release(self.backend(), &keys::lock_key(full), token).await {
+                self.record("unlock", &e);
+            }
+        }
+    }
+}
+
+impl<V: 'static, C: Codec> Drop for RedisLoad<V, C> {
+    fn drop(&mut self) {
+        if self.guard.is_some() && std::thread::panicking() {
+            Counters::bump(&self.cache.counters.load_errors);
+        }
+        if let Some(token) = self.lock_token.take() {
+            // Not completed (panic or cancellation): free the lock now rather than
+            // making other processes wait for it to expire.
+            if let Some((backend, _)) = self.cache.resolved.get() {
+                let backend = backend.clone();
+                let lock = keys::lock_key(&self.key);
+                spawn_on_backend(async move {
+                    let _ = lock::release(&backend, &lock, &token).await;
+                });
+            }
+        }
+    }
+}
+
+impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
+    /// Runs `load` as a background task (unless another process is already refreshing
+    /// the entry) and stores its value; the caller goes on with the current one.
+    pub fn spawn_async<A, R>(
+        self,
+        kind: A,
+        load: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) where
+        A: ReturnKind<R, Value = V>,
+    {
+        background::spawn(async move {
+            let _ = self.run(kind, load, skip_if, tags).await;
+        });
+    }
+
+    /// Takes the refresh lock, loads, stores; the stored value, if any.
+    pub(crate) async fn run<A, R>(
+        self,
+        kind: A,
+        load: impl Future<Output = R>,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> Option<V>
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let cache = self.cache;
+        let backend = cache.backend();
+        let lock = keys::refresh_key(&self.key);
+        let token = lock::token();
+        match lock::try_acquire(backend, &lock, &token, cache.lock_ttl()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                cache.note_refresh_elsewhere(&self.key);
+                return None;
+            }
+            Err(e) => {
+                cache.record("refresh_lock", &e);
+                return None;
+            }
+        }
+        Counters::bump(&cache.counters.loads);
+        let outcome = {
+            let returned = load.await;
+            kind.classify(&returned)
+        };
+        let stored = match outcome {
+            Outcome::Value(value) if !skip_if(&value) => {
+                let now = unix_ms();
+                if cache
+                    .write(&self.key, cache.stamp(now), &value, &tags, None)
+                    .await
+                {
+                    Counters::bump(&cache.counters.refreshes);
+                }
+                Some(value)
+            }
+            Outcome::Error => {
+                Counters::bump(&cache.counters.load_errors);
+                tracing::warn!(cache = cache.config.name, "cache_refresh_failed");
+                None
+            }
+            Outcome::Value(_) | Outcome::Skip => None,
+        };
+        if let Err(e) = lock::release(backend, &lock, &token).await {
+            cache.record("refresh_unlock", &e);
+        }
+        stored
+    }
+}
+
+impl<V: RedisValue, C: Codec> RegisteredCache for RedisCache<V, C> {
+    fn name(&self) -> &'static str {
+        self.config.name
+    }
+
+    fn store(&self) -> &'static str {
+        "redis"
+    }
+
+    fn stats(&self) -> CacheStats {
+        RedisCache::stats(self)
+    }
+
+    fn invalidate_tag<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, u64> {
+        Box::pin(RedisCache::invalidate_tag(self, tag))
+    }
+}

@@ -1,0 +1,87 @@
+//! Fail-open: a Redis failure is a miss (or a dropped write), counted and warned about at
+//! most once per interval, never a panic or an error returned to the caller.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Why a Redis call did not give an answer.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The server answered with an error, or the connection failed.
+    Redis(redis::RedisError),
+    /// The call took longer than the configured bound.
+    Timeout(Duration),
+    /// The stored bytes did not decode.
+    Decode(String),
+    /// The value did not encode.
+    Encode(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Redis(e) => write!(f, "redis: {e}"),
+            Self::Timeout(d) => write!(f, "redis call timed out after {d:?}"),
+            Self::Decode(e) => write!(f, "undecodable entry: {e}"),
+            Self::Encode(e) => write!(f, "unencodable value: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<redis::RedisError> for StoreError {
+    fn from(e: redis::RedisError) -> Self {
+        Self::Redis(e)
+    }
+}
+
+/// What a Redis call returns inside memotrace.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Counters of one cache's store failures, and its rate-limited warning.
+#[derive(Default)]
+pub(crate) struct FailOpen {
+    pub store_errors: AtomicU64,
+    pub decode_errors: AtomicU64,
+    pub lock_timeouts: AtomicU64,
+    next_warn_ms: AtomicU64,
+    suppressed: AtomicU64,
+}
+
+impl FailOpen {
+    /// Counts `error` and logs it unless a warning went out less than `interval` ago.
+    pub fn record(&self, cache: &str, op: &'static str, error: &StoreError, interval: Duration) {
+        let counter = match error {
+            StoreError::Decode(_) => &self.decode_errors,
+            _ => &self.store_errors,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        let now = super::codec::unix_ms();
+        let due = self.next_warn_ms.load(Ordering::Relaxed);
+        let next = now.saturating_add(u64::try_from(interval.as_millis()).unwrap_or(u64::MAX));
+        if now >= due
+            && self
+                .next_warn_ms
+                .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
+            tracing::warn!(cache, op, %error, suppressed, "cache_store_failed_open");
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn lock_timeout(&self) {
+        self.lock_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn fill(&self, stats: &mut crate::cache::CacheStats) {
+        stats.store_errors = self.store_errors.load(Ordering::Relaxed);
+        stats.decode_errors = self.decode_errors.load(Ordering::Relaxed);
+        stats.lock_timeouts = self.lock_timeouts.load(Ordering::Relaxed);
+    }
+}

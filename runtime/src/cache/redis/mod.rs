@@ -1,0 +1,55 @@
+//! Redis and Redis Cluster stores (feature `redis`): [`RedisCache`] behind
+//! `#[cached(store = redis)]`, [`TieredCache`] (memory L1 in front of Redis L2) behind
+//! `store = tiered`, and [`RedisClient`], the typed client for code that is not one fn
+//! (the seed's `RedisCache` wrapper and `DistributedCache`).
+//!
+//! # Configuration
+//! In code: [`RedisConfig`] (URL or cluster nodes, timeouts, key prefix) →
+//! [`RedisBackend::connect`] → [`set_default_backend`] or a cache's `with_backend`. With
+//! nothing configured, the default backend reads `MEMOTRACE_REDIS_URL` (several
+//! comma-separated URLs = cluster) at first use.
+//!
+//! # Keys
+//! See [`keys`](self::KeySpace): `[{prefix}:]{namespace}:v{version}:{name}:{args}`; tag
+//! sets `…:{name}:#tag:{<tag>}`, locks `{<entry key>}:lock` (hash tags keep the lock in
+//! the entry's slot).
+//!
+//! # Failure behaviour (fail-open)
+//! Every call is bounded (connect and response timeouts 250 ms each by default; cluster
+//! calls by [`RedisConfig::op_timeout`], 500 ms). Redis down, killed mid-call,
+//! restarting, slow, or an entry that does not decode: the lookup is a miss and the
+//! loader runs, without taking the lock or writing back when Redis did not answer (so a
+//! call waits for Redis once, not three times); a failed write is dropped;
+//! the counters `store_errors` / `decode_errors` of [`CacheStats`](crate::cache::CacheStats)
+//! go up and one warning per cache per `warn_interval` (10 s) is logged
+//! (`cache_store_failed_open`, with the number suppressed). Nothing panics, no waiter
+//! hangs: lock waiters give up after `lock_timeout` and compute themselves. The
+//! connection reconnects by itself (see [`RedisBackend`]); while the server refuses
+//! connections, calls fail at once between reconnection attempts (back-off up to 250 ms).
+//!
+//! Calls need a tokio runtime with time enabled (`#[tokio::main]`'s default).
+
+mod cache;
+mod client;
+mod codec;
+mod config;
+mod connection;
+mod fail_open;
+mod keys;
+mod lock;
+mod pubsub;
+mod scan;
+mod tiered;
+
+pub use cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
+pub use client::RedisClient;
+#[cfg(feature = "redis-msgpack")]
+pub use codec::MsgPackCodec;
+pub use codec::{decode_entry, encode_entry, unix_ms, Codec, JsonCodec, Stamp};
+pub use config::{RedisConfig, REDIS_URL_ENV};
+pub use connection::{default_backend, set_default_backend, Conn, RedisBackend};
+pub use fail_open::{StoreError, StoreResult};
+pub use keys::{
+    args_key, glob_escape, hash_tag, lock_key, refresh_key, KeySpace, DEFAULT_NAMESPACE,
+};
+pub use tiered::{TieredCache, TieredLoad, TieredLookup, TieredRefresh};

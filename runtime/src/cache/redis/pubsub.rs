@@ -1,0 +1,181 @@
+//! Tiered L1 invalidation broadcast over Redis pub/sub.
+//!
+//! Channel `[{prefix}:]memotrace:invalidate`; a message is
+//! `{instance}|{op}|{cache name}|{arg}` with `op` = `k` (one key, `arg` = the key's
+//! `{args}`), `c` (clear the cache), `t` (tag `arg`: tiered caches clear their L1, which
+//! does not know the tags of entries it took from L2). A process ignores its own
+//! messages. On a cluster, `PUBLISH` reaches every node, so the subscriber listens on any
+//! one of them (rotating through the configured nodes when one fails). After a
+//! reconnection every tiered L1 is cleared, since messages may have been missed; while
+//! Redis is unreachable L1 keeps serving (nobody can invalidate through Redis then).
+
+use super::connection::{spawn_on_backend, RedisBackend};
+use futures_util::StreamExt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// What a tiered cache does with a message from another process.
+pub(crate) trait L1Listener: Send + Sync {
+    fn cache_name(&self) -> &'static str;
+    fn drop_key(&self, args: &str);
+    fn drop_all(&self);
+}
+
+/// One message on the channel.
+pub(crate) enum Message<'a> {
+    Key(&'a str),
+    Clear,
+    Tag(&'a str),
+}
+
+pub(crate) struct Bus {
+    channel: String,
+    listeners: Arc<Mutex<Vec<&'static dyn L1Listener>>>,
+    ready: watch::Sender<bool>,
+}
+
+impl Bus {
+    fn new(backend: &RedisBackend) -> Self {
+        let channel = match backend.config().key_prefix.as_deref() {
+            Some(p) if !p.is_empty() => format!("{p}:memotrace:invalidate"),
+            _ => "memotrace:invalidate".to_owned(),
+        };
+        let (ready, _) = watch::channel(false);
+        Self {
+            channel,
+            listeners: Arc::new(Mutex::new(Vec::new())),
+            ready,
+        }
+    }
+}
+
+/// The backend's bus, its subscriber started on first use.
+pub(crate) fn bus(backend: &RedisBackend) -> &Bus {
+    let mut started = false;
+    let bus = backend.inner.bus.get_or_init(|| {
+        started = true;
+        Bus::new(backend)
+    });
+    if started {
+        spawn_on_backend(subscribe_forever(backend.clone()));
+    }
+    bus
+}
+
+/// Adds a tiered cache to the receivers of this backend's messages.
+pub(crate) fn listen(backend: &RedisBackend, listener: &'static dyn L1Listener) {
+    bus(backend)
+        .listeners
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(listener);
+}
+
+/// Resolves once the subscriber is subscribed (or after `timeout`); true when it is.
+pub(crate) async fn subscribed(backend: &RedisBackend, timeout: Duration) -> bool {
+    let mut rx = bus(backend).ready.subscribe();
+    tokio::time::timeout(timeout, rx.wait_for(|r| *r))
+        .await
+        .is_ok_and(|r| r.is_ok())
+}
+
+/// Publishes `message` about `cache`; fails open (the caller records the error).
+pub(crate) async fn publish(
+    backend: &RedisBackend,
+    cache: &str,
+    message: Message<'_>,
+) -> super::StoreResult<()> {
+    let (op, arg) = match message {
+        Message::Key(k) => ("k", k),
+        Message::Clear => ("c", ""),
+        Message::Tag(t) => ("t", t),
+    };
+    let payload = format!("{}|{op}|{cache}|{arg}", backend.inner.instance);
+    let channel = &bus(backend).channel;
+    backend
+        .query::<i64>(redis::cmd("PUBLISH").arg(channel).arg(payload))
+        .await
+        .map(drop)
+}
+
+fn dispatch(bus: &Bus, instance: &str, payload: &str) {
+    let mut parts = payload.splitn(4, '|');
+    let (Some(from), Some(op), Some(cache), Some(arg)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return;
+    };
+    if from == instance {
+        return;
+    }
+    let listeners = bus
+        .listeners
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    for l in listeners {
+        match op {
+            "k" if l.cache_name() == cache => l.drop_key(arg),
+            "c" if l.cache_name() == cache => l.drop_all(),
+            "t" => l.drop_all(),
+            _ => {}
+        }
+    }
+}
+
+fn drop_every_l1(bus: &Bus) {
+    let listeners = bus
+        .listeners
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    for l in listeners {
+        l.drop_all();
+    }
+}
+
+async fn subscribe_forever(backend: RedisBackend) {
+    let bus = bus(&backend);
+    let config = backend.config().clone();
+    let mut node = 0usize;
+    let mut connected_before = false;
+    loop {
+        let url = config
+            .nodes
+            .get(node % config.nodes.len().max(1))
+            .cloned()
+            .unwrap_or_default();
+        node += 1;
+        let attempt = async {
+            let client = redis::Client::open(url.as_str())?;
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(&bus.channel).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        match tokio::time::timeout(config.connect_timeout + config.response_timeout, attempt).await
+        {
+            Ok(Ok(pubsub)) => {
+                if connected_before {
+                    drop_every_l1(bus);
+                }
+                connected_before = true;
+                node -= 1;
+                bus.ready.send_replace(true);
+                let mut messages = pubsub.into_on_message();
+                while let Some(msg) = messages.next().await {
+                    if let Ok(payload) = msg.get_payload::<String>() {
+                        dispatch(bus, &backend.inner.instance, &payload);
+                    }
+                }
+                // Messages may be lost from here until we are back: L1 is cleared on
+                // reconnection. While Redis is unreachable nobody can invalidate through
+                // it, so L1 keeps serving (bounded by its ttl).
+                bus.ready.send_replace(false);
+            }
+            Ok(Err(error)) => tracing::debug!(%error, "memotrace_pubsub_connect_failed"),
+            Err(_) => tracing::debug!("memotrace_pubsub_connect_timed_out"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

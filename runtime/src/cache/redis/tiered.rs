@@ -1,0 +1,351 @@
+//! `TieredCache`: the memory store as L1 in front of Redis L2 (`store = tiered`).
+
+use super::cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
+use super::codec::{Codec, JsonCodec};
+use super::connection::RedisBackend;
+use super::pubsub::{self, L1Listener, Message};
+use crate::cache::background;
+use crate::cache::config::CacheConfig;
+use crate::cache::memory::{Load, Lookup, MemoryCache};
+use crate::cache::outcome::{Plain, ReturnKind};
+use crate::cache::quick::QuickStore;
+use crate::cache::registry::{self, BoxFuture, RegisteredCache};
+use crate::cache::stats::CacheStats;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+type L1<V> = MemoryCache<String, V, QuickStore<String, V>>;
+
+/// A memory L1 in front of a Redis L2: what `{fn}_cache()` returns for `store = tiered`.
+///
+/// An L1 hit is a memory hit (no network). An L1 miss looks in L2 (one `GET`) and keeps
+/// the value in L1; an L2 miss loads under the distributed lock, writes L2, then L1.
+/// Writes and invalidations are published on Redis pub/sub so other processes drop their
+/// L1 copy. L1 entries live `min(l1_ttl, ttl)`; refresh-ahead and stale-if-error act on
+/// L2. Tag invalidation clears L1 whole (L1 does not know the tags of entries it took
+/// from L2), here and in every process.
+///
+/// ```no_run
+/// # async fn demo() {
+/// use memotrace::cache::redis::{TieredCache, TieredLookup};
+/// use memotrace::cache::{CacheConfig, Plain};
+/// use std::time::Duration;
+///
+/// let cache: &'static TieredCache<u64> =
+///     TieredCache::new(CacheConfig::new("stats::count").ttl(Duration::from_secs(60))).register();
+/// let n = match cache.lookup_async("today").await {
+///     TieredLookup::Hit(n) => n,
+///     TieredLookup::Refresh(n, refresh) => {
+///         refresh.spawn_async(Plain, async { 7 }, |_| false, vec![]);
+///         n
+///     }
+///     TieredLookup::Load(load) => load.complete(Plain, 7, |_| false, vec![]).await,
+/// };
+/// # }
+/// ```
+pub struct TieredCache<V: RedisValue, C: Codec = JsonCodec> {
+    l1: L1<V>,
+    l2: RedisCache<V, C>,
+    /// Bumped by every invalidation received from another process: a value read from L2
+    /// before a message arrived is not put in L1 after it (it may be the old one).
+    epoch: AtomicU64,
+}
+
+/// What a tiered lookup found.
+pub enum TieredLookup<V: RedisValue, C: Codec = JsonCodec> {
+    /// A fresh value (from L1, or from L2 and now in L1 too).
+    Hit(V),
+    /// A fresh value from L2 whose background refresh this caller claimed.
+    Refresh(V, TieredRefresh<V, C>),
+    /// No fresh value in either tier: this caller loads it.
+    Load(TieredLoad<V, C>),
+}
+
+/// The right to load one key after a miss in both tiers.
+pub struct TieredLoad<V: RedisValue, C: Codec = JsonCodec> {
+    cache: &'static TieredCache<V, C>,
+    key: String,
+    l1: Load<String, V, QuickStore<String, V>>,
+    l2: RedisLoad<V, C>,
+}
+
+/// The claimed background refresh of one due L2 entry.
+pub struct TieredRefresh<V: RedisValue, C: Codec = JsonCodec> {
+    cache: &'static TieredCache<V, C>,
+    key: String,
+    l2: RedisRefresh<V, C>,
+}
+
+impl<V: RedisValue, C: Codec> TieredCache<V, C> {
+    /// A tiered cache on the default backend; L1 keeps entries as long as L2.
+    pub fn new(config: CacheConfig) -> Self {
+        Self::with_options(config, None, None)
+    }
+
+    /// A tiered cache on `backend`.
+    pub fn with_backend(config: CacheConfig, backend: RedisBackend) -> Self {
+        Self::with_options(config, Some(backend), None)
+    }
+
+    /// A tiered cache with an explicit backend (else the default) and an L1 time to live
+    /// (capped at the cache's ttl; `None`: the cache's ttl).
+    pub fn with_options(
+        config: CacheConfig,
+        backend: Option<RedisBackend>,
+        l1_ttl: Option<Duration>,
+    ) -> Self {
+        let mut l1_config = CacheConfig::new(config.name).max_capacity(config.max_capacity);
+        let ttl = match (l1_ttl, config.ttl) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(ttl) = ttl {
+            l1_config = l1_config.ttl(ttl);
+        }
+        let l2 = match backend {
+            Some(b) => RedisCache::with_backend(config, b),
+            None => RedisCache::new(config),
+        };
+        Self {
+            l1: MemoryCache::new(l1_config),
+            l2,
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    /// Sets the distributed lock's lifetime (see [`RedisCache::lock_timeout`]).
+    #[must_use]
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.l2 = self.l2.lock_timeout(timeout);
+        self
+    }
+
+    /// Leaks the cache into a `&'static`, adds it to the registry and subscribes it to
+    /// the invalidation channel.
+    pub fn register(self) -> &'static Self {
+        let cache: &'static Self = Box::leak(Box::new(self));
+        registry::register(cache);
+        pubsub::listen(cache.l2.backend(), cache);
+        cache
+    }
+
+    /// Resolves once this process listens to other processes' invalidations (bounded
+    /// by `timeout`); true when it does. Useful before a test or a benchmark.
+    pub async fn subscribed(&self, timeout: Duration) -> bool {
+        pubsub::subscribed(self.l2.backend(), timeout).await
+    }
+
+    /// The L2 (Redis) half.
+    pub fn l2(&self) -> &RedisCache<V, C> {
+        &self.l2
+    }
+
+    /// The L1 (memory) half.
+    pub fn l1(&self) -> &MemoryCache<String, V, QuickStore<String, V>> {
+        &self.l1
+    }
+
+    /// Looks `key` up in L1 (no network on a hit), then in L2, then claims the load.
+    #[inline]
+    pub async fn lookup_async(&'static self, key: &str) -> TieredLookup<V, C> {
+        let l1 = match self.l1.lookup_async(key).await {
+            Lookup::Hit(v) | Lookup::Refresh(v, _) => return TieredLookup::Hit(v),
+            Lookup::Load(load) => load,
+        };
+        // The L1 load right is also the in-process single-flight over L2.
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let fill = |l1: Load<String, V, QuickStore<String, V>>, v: V| {
+            if self.epoch.load(Ordering::Acquire) == epoch {
+                l1.complete(Plain, v, crate::__private::store_all, Vec::new())
+            } else {
+                // Invalidated meanwhile: answer, but do not keep a maybe-old value.
+                v
+            }
+        };
+        match self.l2.lookup_async(key).await {
+            RedisLookup::Hit(v) => TieredLookup::Hit(fill(l1, v)),
+            RedisLookup::Refresh(v, l2) => {
+                let v = fill(l1, v);
+                TieredLookup::Refresh(
+                    v,
+                    TieredRefresh {
+                        cache: self,
+                        key: key.to_owned(),
+                        l2,
+                    },
+                )
+            }
+            RedisLookup::Load(l2) => TieredLookup::Load(TieredLoad {
+                cache: self,
+                key: key.to_owned(),
+                l1,
+                l2,
+            }),
+        }
+    }
+
+    async fn publish(&self, message: Message<'_>) {
+        if let Err(e) = pubsub::publish(self.l2.backend(), self.l2.config().name, message).await {
+            self.l2.fail.record(
+                self.l2.config().name,
+                "publish",
+                &e,
+                self.l2.backend().config().warn_interval,
+            );
+        }
+    }
+
+    /// The fresh value for `key` (L1, else L2), without loading or counting.
+    pub async fn get(&self, key: &str) -> Option<V> {
+        match self.l1.get(key) {
+            Some(v) => Some(v),
+            None => self.l2.get(key).await,
+        }
+    }
+
+    /// Stores `value` for `key` in both tiers (write-through) and tells other processes
+    /// to drop their L1 copy.
+    pub async fn insert(&self, key: &str, value: V, tags: Vec<String>) -> bool {
+        let stored = self.l2.insert(key, value.clone(), tags).await;
+        self.l1.insert(key.to_owned(), value, Vec::new());
+        self.publish(Message::Key(key)).await;
+        stored
+    }
+
+    /// Drops the entry for `key` in both tiers and in every process's L1.
+    pub async fn invalidate(&self, key: &str) -> bool {
+        let in_l1 = self.l1.invalidate(key);
+        let in_l2 = self.l2.invalidate(key).await;
+        self.publish(Message::Key(key)).await;
+        in_l1 || in_l2
+    }
+
+    /// Pattern invalidation on L2 (see [`RedisCache::invalidate_pattern`]); every L1 of
+    /// the cache is cleared.
+    pub async fn invalidate_pattern(&self, pattern: &str) -> u64 {
+        let dropped = self.l2.invalidate_pattern(pattern).await;
+        self.l1.clear();
+        self.publish(Message::Clear).await;
+        dropped
+    }
+
+    /// Drops every entry, in both tiers and in every process's L1.
+    pub async fn clear(&self) {
+        self.l1.clear();
+        self.l2.clear().await;
+        self.publish(Message::Clear).await;
+    }
+
+    /// Drops the entries carrying `tag` from L2, and clears L1 here and elsewhere.
+    pub async fn invalidate_tag(&self, tag: &str) -> u64 {
+        if !self.l2.config().tagged {
+            return 0;
+        }
+        let dropped = self.l2.invalidate_tag(tag).await;
+        self.l1.clear();
+        self.publish(Message::Tag(tag)).await;
+        dropped
+    }
+
+    /// Statistics of both tiers: `hits` counts L1 and L2 hits, `misses` the misses of
+    /// both, `entries`/`capacity` are L1's.
+    pub fn stats(&self) -> CacheStats {
+        let l1 = self.l1.stats();
+        let mut stats = self.l2.stats();
+        stats.hits += l1.hits;
+        stats.entries = l1.entries;
+        stats.capacity = l1.capacity;
+        stats.evictions = l1.evictions;
+        stats
+    }
+
+    /// Counts a call that skipped the cache (`when` was false).
+    pub fn record_bypass(&self) {
+        self.l2.record_bypass();
+    }
+
+    /// The settings the cache was built with.
+    pub fn config(&self) -> &CacheConfig {
+        self.l2.config()
+    }
+}
+
+impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
+    /// Stores what the loader returned in L2 (releasing the lock), then in L1, tells
+    /// other processes to drop their L1 copy, and hands it back. Async: it writes to
+    /// Redis (bounded; failures counted, never returned).
+    pub async fn complete<A, R>(
+        self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> R
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let (returned, stored) = self.l2.complete_stored(kind, returned, skip_if, tags).await;
+        if let Some(value) = stored {
+            self.l1
+                .complete(Plain, value, crate::__private::store_all, Vec::new());
+            self.cache.publish(Message::Key(&self.key)).await;
+        }
+        returned
+    }
+}
+
+impl<V: RedisValue, C: Codec> TieredRefresh<V, C> {
+    /// Runs `load` as a background task (unless another process is refreshing the
+    /// entry), stores its value in both tiers and tells other processes.
+    pub fn spawn_async<A, R>(
+        self,
+        kind: A,
+        load: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) where
+        A: ReturnKind<R, Value = V>,
+    {
+        background::spawn(async move {
+            if let Some(value) = self.l2.run(kind, load, skip_if, tags).await {
+                self.cache.l1.insert(self.key.clone(), value, Vec::new());
+                self.cache.publish(Message::Key(&self.key)).await;
+            }
+        });
+    }
+}
+
+impl<V: RedisValue, C: Codec> L1Listener for TieredCache<V, C> {
+    fn cache_name(&self) -> &'static str {
+        self.l2.config().name
+    }
+
+    fn drop_key(&self, args: &str) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.l1.invalidate(args);
+    }
+
+    fn drop_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.l1.clear();
+    }
+}
+
+impl<V: RedisValue, C: Codec> RegisteredCache for TieredCache<V, C> {
+    fn name(&self) -> &'static str {
+        self.l2.config().name
+    }
+
+    fn store(&self) -> &'static str {
+        "tiered"
+    }
+
+    fn stats(&self) -> CacheStats {
+        TieredCache::stats(self)
+    }
+
+    fn invalidate_tag<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, u64> {
+        Box::pin(TieredCache::invalidate_tag(self, tag))
+    }
+}
