@@ -1,6 +1,6 @@
-//! The seed's `UserCacheService` (cache-aside with invalidation) on the tiered store:
-//! memory L1 in front of Redis L2, written against the runtime API that
-//! `#[cached(store = tiered)]` expands to.
+//! The seed's `UserCacheService` on the tiered store: memory L1 in front of Redis L2,
+//! SQLite behind both — cache-aside reads, write-through on create, invalidation by tag
+//! on update (other processes drop their L1 copy through Redis pub/sub).
 //!
 //! ```sh
 //! redis-server --port 6379 --save "" --appendonly no &
@@ -8,119 +8,112 @@
 //!     cargo run -p memotrace-examples --features redis --example tiered_user_cache
 //! ```
 
-use memotrace::cache::redis::{RedisBackend, RedisConfig, TieredCache, TieredLookup};
-use memotrace::cache::{CacheConfig, SomeOnly};
+use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct User {
-    id: u64,
+    id: i64,
     name: String,
     email: String,
 }
 
-/// Stands in for the database session of the seed.
-#[derive(Default)]
-struct Db {
-    users: Mutex<HashMap<u64, User>>,
-    queries: Mutex<u64>,
-}
-
-impl Db {
-    async fn get(&self, id: u64) -> Option<User> {
-        *self.queries.lock().unwrap() += 1;
-        self.users.lock().unwrap().get(&id).cloned()
-    }
-}
-
+#[derive(Clone)]
 struct UserCacheService {
-    db: Db,
-    users: &'static TieredCache<User>,
+    db: Arc<Mutex<Connection>>,
 }
 
 impl UserCacheService {
-    fn new(backend: RedisBackend) -> Self {
-        let config = CacheConfig::new("user_cache_service::get_user")
-            .namespace("users")
-            .version(1)
-            .ttl(Duration::from_secs(3600))
-            .tagged();
-        Self {
-            db: Db::default(),
-            users: TieredCache::with_backend(config, backend).register(),
-        }
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Cache-aside: L1, then Redis, then the database (once across processes); `None` is
-    /// not cached.
-    async fn get_user(&self, id: u64) -> Option<User> {
-        let key = id.to_string();
-        match self.users.lookup_async(&key).await {
-            TieredLookup::Hit(user) | TieredLookup::Refresh(user, _) => Some(user),
-            TieredLookup::Load(load) => {
-                let tags = vec![format!("user:{id}")];
-                load.complete(SomeOnly, self.db.get(id).await, |_| false, tags)
-                    .await
-            }
-        }
-    }
-
-    async fn create_user(&self, user: User) {
-        self.db.users.lock().unwrap().insert(user.id, user.clone());
-        // Write-through: both tiers, and other processes drop their L1 copy.
-        self.users
-            .insert(
-                &user.id.to_string(),
-                user.clone(),
-                vec![format!("user:{}", user.id)],
+    /// Cache-aside: L1, then Redis (`users:v1:get_user:user:{id}`), then the database —
+    /// once across every process, under the distributed lock. `None` is not cached.
+    #[memotrace::cached(store = tiered, key = "user:{id}", ttl = "1h", namespace = "users", tags = ["user:{id}"], name = "get_user")]
+    async fn get_user(&self, id: i64) -> Option<User> {
+        println!("  (database read of user {id})");
+        self.conn()
+            .query_row(
+                "SELECT id, name, email FROM users WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(User {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        email: r.get(2)?,
+                    })
+                },
             )
-            .await;
+            .optional()
+            .ok()
+            .flatten()
     }
 
-    async fn update_user(&self, id: u64, name: &str) {
-        if let Some(user) = self.db.users.lock().unwrap().get_mut(&id) {
-            user.name = name.to_owned();
-        }
-        self.invalidate_user(id).await;
+    /// Write-through: the new user goes to both tiers as it is created.
+    async fn create_user(&self, name: &str, email: &str) -> rusqlite::Result<User> {
+        let user = {
+            let conn = self.conn();
+            conn.execute(
+                "INSERT INTO users (name, email) VALUES (?1, ?2)",
+                params![name, email],
+            )?;
+            User {
+                id: conn.last_insert_rowid(),
+                name: name.to_owned(),
+                email: email.to_owned(),
+            }
+        };
+        Self::get_user_put(user.id, user.clone()).await;
+        Ok(user)
     }
 
-    /// Everything tagged `user:{id}`, in every cache and every process.
-    async fn invalidate_user(&self, id: u64) {
+    /// Update, then drop every cache entry tagged with the user, in every process.
+    async fn update_user(&self, id: i64, name: &str) -> rusqlite::Result<()> {
+        self.conn().execute(
+            "UPDATE users SET name = ?2 WHERE id = ?1",
+            params![id, name],
+        )?;
         memotrace::cache::invalidate_tag(&format!("user:{id}")).await;
+        Ok(())
     }
 }
 
 #[tokio::main]
-async fn main() {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let _log = memotrace::log::init()?;
     let config =
         RedisConfig::from_env().unwrap_or_else(|| RedisConfig::url("redis://127.0.0.1:6379"));
-    let service = UserCacheService::new(RedisBackend::connect(config).expect("a valid Redis URL"));
-    service.users.clear().await;
+    set_default_backend(RedisBackend::connect(config)?);
 
-    service
-        .create_user(User {
-            id: 123,
-            name: "John".into(),
-            email: "john@example.com".into(),
-        })
-        .await;
-    let first = service.get_user(123).await;
-    let second = service.get_user(123).await;
-    assert_eq!(first, second);
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE);")?;
+    let service = UserCacheService {
+        db: Arc::new(Mutex::new(conn)),
+    };
+    UserCacheService::get_user_cache().clear().await;
+
+    let john = service.create_user("John", "john@example.com").await?;
+    println!("get_user twice (answered by the write-through):");
+    println!("  {:?}", service.get_user(john.id).await);
+    println!("  {:?}", service.get_user(john.id).await);
+
+    service.update_user(john.id, "John Smith").await?;
+    println!("after update (tag invalidated, one database read):");
+    println!("  {:?}", service.get_user(john.id).await);
     println!(
-        "get_user(123) twice: {first:?}; database queries: {}",
-        service.db.queries.lock().unwrap()
+        "missing user (not cached): {:?}",
+        service.get_user(999).await
     );
 
-    service.update_user(123, "John Smith").await;
-    println!("after update: {:?}", service.get_user(123).await);
-    println!("missing user: {:?}", service.get_user(999).await);
-    println!("stats: {:?}", service.users.stats());
+    let cache = UserCacheService::get_user_cache();
     println!(
-        "redis key of user 123: {}",
-        service.users.l2().redis_key("123")
+        "redis key of user {}: {}",
+        john.id,
+        cache.l2().redis_key(&format!("user:{}", john.id))
     );
+    println!("stats: {:?}", cache.stats());
+    Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: u64,
     pub name: String,
@@ -35,6 +35,16 @@ pub fn by_name(name: &str, limit: usize) -> Vec<u64> {
 pub async fn maybe(id: u64) -> Option<Arc<str>> {
     tokio::task::yield_now().await;
     (id > 1).then(|| Arc::from("x"))
+}
+
+/// On the tiered store (compiled here; exercised against a server in `cached_redis`).
+///
+/// # Errors
+/// When the id is zero.
+#[memotrace::cached(store = tiered, key = "user:{id}", ttl = "1h", tags = ["user:{id}"], lock_timeout = "5s")]
+pub async fn shared_user(id: u64) -> Result<User, String> {
+    tokio::task::yield_now().await;
+    load_user(id)
 }
 
 #[derive(Clone)]

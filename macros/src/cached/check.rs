@@ -7,7 +7,7 @@ use crate::common::{Errors, FnModel};
 use syn::ReturnType;
 
 pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
-    check_store(args, errors);
+    check_store(args, model, errors);
     check_time_policy(args, model, errors);
     check_signature(model, errors);
     check_key(args, model, errors);
@@ -26,18 +26,40 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     }
 }
 
-fn check_store(args: &CachedArgs, errors: &mut Errors) {
-    if let (Some(store), Some(span)) = (args.store.get(), args.store.span()) {
-        if *store != StoreKind::Memory {
+fn check_store(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
+    let store = args.store.get().copied().unwrap_or(StoreKind::Memory);
+    if store == StoreKind::Memory {
+        if let Some(span) = args.lock_timeout.span() {
             errors.push(
                 span,
-                "`store = redis` and `store = tiered` are not available in this version of memotrace; \
-                 use `store = memory` (the default) or remove `store`",
+                "`lock_timeout` is the Redis loader lock's lifetime and applies to `store = redis` / `tiered` only; remove it",
             );
         }
+        return;
     }
-    if let Some(span) = args.lock_timeout.span() {
-        errors.push(span, "`lock_timeout` is the Redis loader lock's lifetime and applies to `store = redis` / `tiered` only; remove it");
+    let name = if store == StoreKind::Redis {
+        "redis"
+    } else {
+        "tiered"
+    };
+    let span = args.store.span().expect("store given");
+    if !model.is_async() {
+        errors.push(
+            span,
+            format!("`store = {name}` reaches Redis over the network and needs an async fn: make the fn `async`, or use `store = memory`"),
+        );
+    }
+    if let Some(span) = args.tti.span() {
+        errors.push(
+            span,
+            format!("`tti` (time to idle) applies to the memory store only; with `store = {name}` use `ttl`"),
+        );
+    }
+    if let (StoreKind::Redis, Some(span)) = (store, args.max_capacity.span()) {
+        errors.push(
+            span,
+            "`max_capacity` bounds the in-memory store; Redis is bounded by its `maxmemory` policy: remove it, or use `store = tiered` for a bounded L1",
+        );
     }
 }
 

@@ -2,7 +2,7 @@
 //! and `{fn}_invalidate(..)`. The logic lives in the runtime; the expansion only binds
 //! the key, matches on the lookup and calls the body.
 
-use super::args::{CachedArgs, KeySpec};
+use super::args::{CachedArgs, KeySpec, StoreKind};
 use crate::common::args::runtime_path;
 use crate::common::signature::{ArgForm, Output};
 use crate::common::FnModel;
@@ -64,6 +64,31 @@ impl<'a> Expansion<'a> {
         }
     }
 
+    fn store(&self) -> StoreKind {
+        self.args.store.get().copied().unwrap_or(StoreKind::Memory)
+    }
+
+    /// Whether the cache is shared over the network (Redis or tiered): keys are strings,
+    /// and completing a load and the companions are async.
+    fn shared(&self) -> bool {
+        self.store() != StoreKind::Memory
+    }
+
+    /// `.await` after calls that reach a shared store.
+    fn store_await(&self) -> Option<TokenStream> {
+        self.shared().then(|| quote!(.await))
+    }
+
+    /// The lookup enum the cache's `lookup`/`lookup_async` returns.
+    fn lookup_enum(&self) -> TokenStream {
+        let rt = &self.rt;
+        match self.store() {
+            StoreKind::Memory => quote!(#rt::__private::Lookup),
+            StoreKind::Redis => quote!(#rt::__private::RedisLookup),
+            StoreKind::Tiered => quote!(#rt::__private::TieredLookup),
+        }
+    }
+
     /// `OkOnly` / `SomeOnly` / `OptionAll` / `Plain`.
     fn kind(&self) -> TokenStream {
         let rt = &self.rt;
@@ -98,16 +123,22 @@ impl<'a> Expansion<'a> {
 
     fn cache_type(&self) -> TokenStream {
         let rt = &self.rt;
-        let key = self.key_type();
         let kind = self.kind();
         let ret = self.model.return_type();
         let value = quote!(#rt::__private::ValueOf<#kind, #ret>);
-        let store = if self.args.tti.get().is_some() {
-            quote!(MokaStore)
-        } else {
-            quote!(QuickStore)
-        };
-        quote!(#rt::__private::MemoryCache<#key, #value, #rt::__private::#store<#key, #value>>)
+        match self.store() {
+            StoreKind::Memory => {
+                let key = self.key_type();
+                let engine = if self.args.tti.get().is_some() {
+                    quote!(MokaStore)
+                } else {
+                    quote!(QuickStore)
+                };
+                quote!(#rt::__private::MemoryCache<#key, #value, #rt::__private::#engine<#key, #value>>)
+            }
+            StoreKind::Redis => quote!(#rt::__private::RedisCache<#value>),
+            StoreKind::Tiered => quote!(#rt::__private::TieredCache<#value>),
+        }
     }
 
     /// Statements binding `__mt_key` (when the key is owned), and the borrowed form to
@@ -125,6 +156,17 @@ impl<'a> Expansion<'a> {
                 quote!(let __mt_key: ::std::string::String = ::std::string::ToString::to_string(&(#e));),
                 quote!(::std::string::String::as_str(&__mt_key)),
             ),
+            None if self.shared() => {
+                let rt = &self.rt;
+                let args = match self.names.as_slice() {
+                    [single] => quote!(&#single),
+                    names => quote!(&(#(&#names,)*)),
+                };
+                (
+                    quote!(let __mt_key: ::std::string::String = #rt::__private::args_key(#args);),
+                    quote!(::std::string::String::as_str(&__mt_key)),
+                )
+            }
             None => match (self.model.args.as_slice(), self.names.as_slice()) {
                 ([], _) => (TokenStream::new(), quote!(&())),
                 ([arg], [name]) => match arg.form {
@@ -176,7 +218,8 @@ impl<'a> Expansion<'a> {
         let ret = self.model.return_type();
         let wrap = quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value));
         if self.args.refresh_ahead.get().is_none() {
-            return quote!(#rt::__private::Lookup::Refresh(__mt_value, _) => #wrap,);
+            let lookup = self.lookup_enum();
+            return quote!(#lookup::Refresh(__mt_value, _) => #wrap,);
         }
         let mut owned = Vec::new();
         let mut passed = Vec::new();
@@ -212,8 +255,9 @@ impl<'a> Expansion<'a> {
         };
         let tags = self.tags();
         let unless = self.unless();
+        let lookup = self.lookup_enum();
         quote! {
-            #rt::__private::Lookup::Refresh(__mt_value, __mt_refresh) => {
+            #lookup::Refresh(__mt_value, __mt_refresh) => {
                 #(#owned)*
                 __mt_refresh.#spawn(#kind, #job, #unless, #tags);
                 #wrap
@@ -245,17 +289,19 @@ impl<'a> Expansion<'a> {
         let tags = self.tags();
         let unless = self.unless();
         let refresh_arm = self.refresh_arm();
+        let lookup_enum = self.lookup_enum();
+        let store_await = self.store_await();
         quote! {
             let __mt_cache = #prefix #cache_fn();
             #when
             #bind_key
             let __mt_lookup = #lookup;
             match __mt_lookup {
-                #rt::__private::Lookup::Hit(__mt_value) => <#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value),
+                #lookup_enum::Hit(__mt_value) => <#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value),
                 #refresh_arm
-                #rt::__private::Lookup::Load(__mt_load) => {
+                #lookup_enum::Load(__mt_load) => {
                     let __mt_tags = #tags;
-                    __mt_load.complete(#kind, #call, #unless, __mt_tags)
+                    __mt_load.complete(#kind, #call, #unless, __mt_tags) #store_await
                 }
             }
         }
@@ -356,6 +402,11 @@ impl<'a> Expansion<'a> {
         let ident = self.ident("cache");
         let ty = self.cache_type();
         let config = self.config();
+        let lock_timeout = self
+            .args
+            .lock_timeout
+            .get()
+            .map(|ms| quote!(.lock_timeout(#rt::__private::Duration::from_millis(#ms))));
         let (_, lints, _) = split_attrs(&self.model.item.attrs);
         let doc = format!(
             "The cache of `{}`: its statistics, and `clear()`.",
@@ -367,7 +418,7 @@ impl<'a> Expansion<'a> {
             #(#lints)*
             #vis fn #ident() -> &'static #ty {
                 static __MT_CACHE: #rt::__private::LazyLock<&'static #ty> =
-                    #rt::__private::LazyLock::new(|| #rt::__private::MemoryCache::new(#config).register());
+                    #rt::__private::LazyLock::new(|| <#ty>::new(#config) #lock_timeout .register());
                 *__MT_CACHE
             }
         }
@@ -395,11 +446,12 @@ impl<'a> Expansion<'a> {
             .filter(|i| matches!(i, FnArg::Typed(_)));
         let generics = &self.model.item.sig.generics;
         let (_, lints, _) = split_attrs(&self.model.item.attrs);
+        let asyncness = self.shared().then(|| quote!(async));
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
             #(#lints)*
-            #vis fn #ident #generics(#receiver #(#inputs,)* #extra) #ret {
+            #vis #asyncness fn #ident #generics(#receiver #(#inputs,)* #extra) #ret {
                 let __mt_cache = #prefix #cache_fn();
                 #bind_key
                 #body
@@ -418,7 +470,10 @@ impl<'a> Expansion<'a> {
             &doc,
             &TokenStream::new(),
             &quote!(-> bool),
-            &quote!(__mt_cache.invalidate(#key_ref)),
+            &{
+                let store_await = self.store_await();
+                quote!(__mt_cache.invalidate(#key_ref) #store_await)
+            },
         )
     }
 
@@ -440,6 +495,11 @@ impl<'a> Expansion<'a> {
             self.model.name()
         );
         let extra = quote!(#value: #rt::__private::ValueOf<#kind, #ret>);
+        if self.shared() {
+            // True when the shared store took the value (a failure is counted, not raised).
+            let body = quote!(__mt_cache.insert(#key_ref, #value, #tags).await);
+            return self.keyed_companion("put", &doc, &extra, &quote!(-> bool), &body);
+        }
         let body =
             quote!(__mt_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
         self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)

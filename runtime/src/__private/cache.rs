@@ -20,4 +20,4 @@ pub fn no_tags() -> Vec<String> {
 }
 
 #[cfg(feature = "redis")]
-pub use crate::cache::redis::{RedisCache, RedisLookup, TieredCache, TieredLookup};
+pub use crate::cache::redis::{args_key, RedisCache, RedisLookup, TieredCache, TieredLookup};
