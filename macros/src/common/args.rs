@@ -75,14 +75,9 @@ fn path_name(path: &Path) -> String {
 
 /// Reports an unknown argument, suggesting the closest known name.
 pub fn unknown(errors: &mut Errors, arg: &Arg, known: &[&str]) {
-    let closest = known
-        .iter()
-        .map(|k| (edit_distance(k, &arg.name), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min();
     let list = known.join(", ");
-    let message = match closest {
-        Some((_, k)) => format!(
+    let message = match closest(&arg.name, known.iter().copied()) {
+        Some(k) => format!(
             "unknown argument `{}`; did you mean `{k}`? Expected one of: {list}",
             arg.name
         ),
@@ -91,6 +86,17 @@ pub fn unknown(errors: &mut Errors, arg: &Arg, known: &[&str]) {
     errors.push(arg.name_span(), message);
 }
 
+/// The candidate closest to `name` (at most 2 edits away), for "did you mean" hints.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();

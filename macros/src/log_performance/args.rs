@@ -1,8 +1,7 @@
 //! Parsing `#[log_performance(name = "..", level = "info", slow = "250ms",
 //! fields(limit, user.id = expr), skip(password), crate = "..")]`.
 
-use crate::common::args::Setting;
-use crate::common::args::{crate_path, lit_str, unknown, Arg};
+use crate::common::args::{closest, crate_path, lit_str, unknown, Arg, Setting};
 use crate::common::{duration, ArgList, Errors, FnModel};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -285,27 +284,12 @@ fn check(fields: &[FieldSpec], skip: &[Ident], model: Option<&FnModel>, errors: 
 
 /// `did you mean `limit`? ` when an argument name is close to `name`.
 fn did_you_mean(model: &FnModel, name: &str) -> String {
-    model
+    let names: Vec<String> = model
         .args
         .iter()
         .filter_map(|a| a.ident.as_ref())
-        .map(|i| (edit_distance(name, &i.to_string()), i))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map_or_else(String::new, |(_, i)| format!("did you mean `{i}`? "))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
+        .map(ToString::to_string)
+        .collect();
+    closest(name, names.iter().map(String::as_str))
+        .map_or_else(String::new, |n| format!("did you mean `{n}`? "))
 }
