@@ -412,11 +412,15 @@ impl<'a> Expansion<'a> {
             "The cache of `{}`: its statistics, and `clear()`.",
             self.model.name()
         );
+        let require = self
+            .shared()
+            .then(|| quote!(#rt::__private::require_redis!();));
         quote! {
             #[doc = #doc]
             #[must_use]
             #(#lints)*
             #vis fn #ident() -> &'static #ty {
+                #require
                 static __MT_CACHE: #rt::__private::LazyLock<&'static #ty> =
                     #rt::__private::LazyLock::new(|| <#ty>::new(#config) #lock_timeout .register());
                 *__MT_CACHE

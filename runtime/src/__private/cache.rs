@@ -21,3 +21,26 @@ pub fn no_tags() -> Vec<String> {
 
 #[cfg(feature = "redis")]
 pub use crate::cache::redis::{args_key, RedisCache, RedisLookup, TieredCache, TieredLookup};
+
+/// Expands to nothing when the `redis` feature is on; `store = redis | tiered` calls it
+/// so that a crate without the feature gets one error saying what to enable.
+#[cfg(feature = "redis")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __memotrace_require_redis {
+    () => {};
+}
+
+#[cfg(not(feature = "redis"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __memotrace_require_redis {
+    () => {
+        ::core::compile_error!(
+            "`store = redis` and `store = tiered` need the `redis` feature of memotrace: \
+             memotrace = { version = \"0.1\", features = [\"redis\"] }"
+        );
+    };
+}
+
+pub use crate::__memotrace_require_redis as require_redis;
