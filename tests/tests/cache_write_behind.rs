@@ -131,3 +131,19 @@ async fn a_full_queue_hands_the_item_back() {
     assert_eq!(stats.queued, 2, "the refused item was not counted");
     writes.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn dropping_the_handle_flushes_what_is_pending() {
+    let (flush, mut batches, _) = sink(0);
+    let writes = WriteBehind::start(config(100, Duration::from_secs(3600)), flush);
+    for i in 1..=3 {
+        writes.push(i).await;
+    }
+    drop(writes);
+    assert_eq!(
+        batches.recv().await.unwrap(),
+        vec![1, 2, 3],
+        "a last flush on drop"
+    );
+    assert!(batches.recv().await.is_none(), "then the worker stops");
+}

@@ -205,13 +205,7 @@ where
                             let _ = self.flush_batch().await;
                         }
                     }
-                    None => {
-                        // Every handle dropped without shutdown: a last best-effort flush.
-                        if let Err(unflushed) = self.drain_and_flush(&mut items).await {
-                            tracing::error!(lost = unflushed.items.len(), error = %unflushed.error, "write_behind_items_lost");
-                        }
-                        return;
-                    }
+                    None => return self.abandoned(&mut items).await,
                 },
                 _ = tick.tick() => {
                     let _ = self.flush_pending().await;
@@ -229,9 +223,20 @@ where
                         let _ = ack.send(self.drain_and_flush(&mut items).await);
                         return;
                     }
-                    None => {}
+                    // The handle was dropped without `shutdown` (the item branch may be
+                    // paused while the queue is full, so this one notices too).
+                    None => return self.abandoned(&mut items).await,
                 },
             }
+        }
+    }
+
+    /// Every handle dropped without shutdown: a last best-effort flush, and an error
+    /// event counting what could not be written.
+    async fn abandoned(&mut self, items: &mut mpsc::Receiver<T>) {
+        items.close();
+        if let Err(unflushed) = self.drain_and_flush(items).await {
+            tracing::error!(lost = unflushed.items.len(), error = %unflushed.error, "write_behind_items_lost");
         }
     }
 
