@@ -7,7 +7,8 @@ use crate::common::args::runtime_path;
 use crate::common::signature::{ArgForm, Output};
 use crate::common::FnModel;
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, ToTokens};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Pat, PatIdent, Path};
 
 pub fn expand(args: &CachedArgs, model: &FnModel) -> TokenStream {
@@ -225,13 +226,20 @@ impl<'a> Expansion<'a> {
         let mut passed = Vec::new();
         for (i, (arg, name)) in self.model.args.iter().zip(&self.names).enumerate() {
             let copy = format_ident!("__mt_a{}", i);
+            // Spanned on the argument's type: "`Conn: Clone` is not satisfied" points at
+            // the argument the background refresh cannot own.
+            let span = arg.ty.span();
             match arg.form {
                 ArgForm::Shared(_) => {
-                    owned.push(quote!(let #copy = ::std::borrow::ToOwned::to_owned(#name);));
+                    owned.push(
+                        quote_spanned!(span=> let #copy = ::std::borrow::ToOwned::to_owned(#name);),
+                    );
                     passed.push(quote!(&#copy));
                 }
                 _ => {
-                    owned.push(quote!(let #copy = ::std::clone::Clone::clone(&#name);));
+                    owned.push(
+                        quote_spanned!(span=> let #copy = ::std::clone::Clone::clone(&#name);),
+                    );
                     passed.push(quote!(#copy));
                 }
             }
