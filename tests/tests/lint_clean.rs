@@ -84,3 +84,19 @@ fn lint_clean_expansions_work() {
     assert_eq!(rt.block_on(maybe(0)), None);
     assert_eq!(service.many(&[1, 2]), vec![1, 2]);
 }
+
+/// Attributes keep their meaning: `must_use` and `deprecated` stay on the public fn,
+/// `expect` goes with the body that triggers the lint.
+#[deprecated(note = "use load_user")]
+#[memotrace::cached]
+#[must_use]
+#[expect(unused_variables)]
+pub fn old_lookup(id: u64, unused: u8) -> u64 {
+    id
+}
+
+#[memotrace::cached]
+#[must_use]
+pub fn r#match(pattern: &str) -> bool {
+    pattern.is_empty()
+}

@@ -55,6 +55,16 @@ fn check_store(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
             format!("`tti` (time to idle) applies to the memory store only; with `store = {name}` use `ttl`"),
         );
     }
+    if let (Some(receiver), None) = (&model.receiver, args.name.get()) {
+        errors.push_spanned(
+            receiver,
+            format!(
+                "a method's cache on `store = {name}` needs `name = \"Type::{}\"`: its name is part of the Redis keys, and the default (the module path and fn name) does not tell two types' `{}` methods apart",
+                model.name(),
+                model.name()
+            ),
+        );
+    }
     if let (StoreKind::Redis, Some(span)) = (store, args.max_capacity.span()) {
         errors.push(
             span,
@@ -139,7 +149,12 @@ fn check_key(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
                 );
             }
             for arg in &model.args {
-                if arg.ident.is_none() {
+                if signature::borrows(&arg.ty) && !matches!(arg.form, ArgForm::Shared(_)) {
+                    errors.push_spanned(
+                        &arg.ty,
+                        "this argument borrows inside its type, so it cannot be part of the default key: give `key = \"...\"` naming the arguments that identify the result",
+                    );
+                } else if arg.ident.is_none() {
                     errors.push_spanned(&arg.pat, "the key is made of the arguments: bind this one to a name (e.g. `point: Point`) or give `key = ...`");
                 } else if let Some(span) = signature::mentions_self_type(&arg.ty) {
                     errors.push(span, "the cache is a `static`, where `Self` is not available: write the type's name instead of `Self`");

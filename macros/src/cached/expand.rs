@@ -8,6 +8,7 @@ use crate::common::signature::{ArgForm, Output};
 use crate::common::FnModel;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Pat, PatIdent, Path};
 
@@ -54,7 +55,7 @@ impl<'a> Expansion<'a> {
 
     fn ident(&self, suffix: &str) -> Ident {
         let name = self.model.name();
-        Ident::new(&format!("{name}_{suffix}"), name.span())
+        Ident::new(&format!("{}_{suffix}", name.unraw()), name.span())
     }
 
     fn prefix(&self) -> TokenStream {
@@ -344,13 +345,18 @@ impl<'a> Expansion<'a> {
 
     fn wrapper(&self) -> TokenStream {
         let item = &self.model.item;
-        let (docs, lints, _) = split_attrs(&item.attrs);
+        let Attrs {
+            public,
+            returns,
+            shared,
+            ..
+        } = split_attrs(&item.attrs);
         let vis = &item.vis;
         let mut sig = item.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
         let body = self.body();
         quote! {
-            #(#docs)* #(#lints)*
+            #(#public)* #(#returns)* #(#shared)*
             #vis #sig {
                 #body
             }
@@ -359,7 +365,12 @@ impl<'a> Expansion<'a> {
 
     fn uncached(&self) -> TokenStream {
         let item = &self.model.item;
-        let (_, lints, others) = split_attrs(&item.attrs);
+        let Attrs {
+            returns,
+            shared,
+            body,
+            ..
+        } = split_attrs(&item.attrs);
         let vis = &item.vis;
         let mut sig = item.sig.clone();
         sig.ident = self.ident("uncached");
@@ -368,7 +379,7 @@ impl<'a> Expansion<'a> {
         quote! {
             #[doc = #doc]
             #[allow(clippy::missing_errors_doc, clippy::missing_panics_doc)]
-            #(#lints)* #(#others)*
+            #(#returns)* #(#shared)* #(#body)*
             #vis #sig #block
         }
     }
@@ -415,7 +426,7 @@ impl<'a> Expansion<'a> {
             .lock_timeout
             .get()
             .map(|ms| quote!(.lock_timeout(#rt::__private::Duration::from_millis(#ms))));
-        let (_, lints, _) = split_attrs(&self.model.item.attrs);
+        let shared = split_attrs(&self.model.item.attrs).shared;
         let doc = format!(
             "The cache of `{}`: its statistics, and `clear()`.",
             self.model.name()
@@ -426,7 +437,7 @@ impl<'a> Expansion<'a> {
         quote! {
             #[doc = #doc]
             #[must_use]
-            #(#lints)*
+            #(#shared)*
             #vis fn #ident() -> &'static #ty {
                 #require
                 static __MT_CACHE: #rt::__private::LazyLock<&'static #ty> =
@@ -457,12 +468,12 @@ impl<'a> Expansion<'a> {
             .into_iter()
             .filter(|i| matches!(i, FnArg::Typed(_)));
         let generics = &self.model.item.sig.generics;
-        let (_, lints, _) = split_attrs(&self.model.item.attrs);
+        let shared = split_attrs(&self.model.item.attrs).shared;
         let asyncness = self.shared().then(|| quote!(async));
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
-            #(#lints)*
+            #(#shared)*
             #vis #asyncness fn #ident #generics(#receiver #(#inputs,)* #extra) #ret {
                 let __mt_cache = #prefix #cache_fn();
                 #bind_key
@@ -534,34 +545,38 @@ fn mentions_self(tokens: TokenStream) -> bool {
     })
 }
 
-/// Splits attributes into docs (the wrapper's), lint/cfg attributes (every generated
-/// fn's) and the rest (other attribute macros, `#[inline]`, ...: the body's, so e.g.
-/// `#[log_performance]` under `#[cached]` times loads, not hits).
-fn split_attrs(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>, Vec<&Attribute>) {
-    let mut docs = Vec::new();
-    let mut lints = Vec::new();
-    let mut others = Vec::new();
+/// The user's attributes, by the generated fn they belong on.
+struct Attrs<'a> {
+    /// Docs and `deprecated`: the public, cached fn only.
+    public: Vec<&'a Attribute>,
+    /// `must_use`: the cached fn and `{fn}_uncached`, which return the same value.
+    returns: Vec<&'a Attribute>,
+    /// `cfg`, `cfg_attr` and lint levels (except `expect`): every generated fn.
+    shared: Vec<&'a Attribute>,
+    /// The rest (other attribute macros, `#[inline]`, `#[expect]`, ...): the body's fn,
+    /// so e.g. `#[log_performance]` under `#[cached]` times loads, not hits.
+    body: Vec<&'a Attribute>,
+}
+
+fn split_attrs(attrs: &[Attribute]) -> Attrs<'_> {
+    let mut split = Attrs {
+        public: Vec::new(),
+        returns: Vec::new(),
+        shared: Vec::new(),
+        body: Vec::new(),
+    };
     for attr in attrs {
         let path = attr.path();
-        if path.is_ident("doc") {
-            docs.push(attr);
-        } else if [
-            "allow",
-            "warn",
-            "deny",
-            "expect",
-            "forbid",
-            "cfg",
-            "cfg_attr",
-            "deprecated",
-        ]
-        .iter()
-        .any(|n| path.is_ident(n))
-        {
-            lints.push(attr);
+        let is = |names: &[&str]| names.iter().any(|n| path.is_ident(n));
+        if is(&["doc", "deprecated"]) {
+            split.public.push(attr);
+        } else if is(&["must_use"]) {
+            split.returns.push(attr);
+        } else if is(&["allow", "warn", "deny", "forbid", "cfg", "cfg_attr"]) {
+            split.shared.push(attr);
         } else {
-            others.push(attr);
+            split.body.push(attr);
         }
     }
-    (docs, lints, others)
+    split
 }

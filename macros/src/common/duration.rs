@@ -3,7 +3,7 @@
 use syn::{Expr, ExprLit, Lit};
 
 const HINT: &str =
-    "write a string such as \"250ms\", \"30s\", \"10m\", \"1h30m\" or \"1d\", or an integer number of seconds";
+    "write a string such as \"250ms\", \"30s\", \"10m\", \"1h30m\" or \"1d\", or an integer number of seconds (at most 100 years)";
 
 /// A duration the user wrote, in milliseconds.
 pub fn parse(expr: &Expr, what: &str) -> syn::Result<u64> {
@@ -22,6 +22,7 @@ pub fn parse(expr: &Expr, what: &str) -> syn::Result<u64> {
             .base10_parse::<u64>()
             .ok()
             .and_then(|secs| secs.checked_mul(1000))
+            .filter(|ms| (1..=MAX_MS).contains(ms))
             .ok_or_else(|| {
                 syn::Error::new(i.span(), format!("invalid duration for `{what}`: {HINT}"))
             }),
@@ -59,8 +60,11 @@ pub fn parse_text(text: &str) -> Option<u64> {
         rest = &rest[unit_len..];
         total = total.checked_add(number.checked_mul(factor)?)?;
     }
-    (total > 0).then_some(total)
+    (total > 0 && total <= MAX_MS).then_some(total)
 }
+
+/// The longest duration accepted: 100 years (caches' engines refuse much longer ones).
+const MAX_MS: u64 = 100 * 365 * 86_400_000;
 
 #[cfg(test)]
 mod tests {
@@ -77,7 +81,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "10", "10x", "m", "0s", "1.5s", "-1s", "1h 30m"] {
+        for bad in [
+            "", "10", "10x", "m", "0s", "1.5s", "-1s", "1h 30m", "40000d",
+        ] {
             assert_eq!(parse_text(bad), None, "{bad}");
         }
     }
