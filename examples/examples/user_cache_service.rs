@@ -146,7 +146,9 @@ impl UserCacheService {
     }
 
     async fn touch(&self, id: i64, at: i64) {
-        self.touches.push((id, at)).await;
+        if let Err(rejected) = self.touches.push((id, at)).await {
+            eprintln!("last_seen touch not queued: {rejected:?}");
+        }
     }
 }
 

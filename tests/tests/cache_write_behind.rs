@@ -1,7 +1,7 @@
 //! `WriteBehind`: batches, the flush interval, retries of failed batches in order, a
 //! bounded queue, and a shutdown that loses nothing.
 
-use memotrace::cache::{Full, WriteBehind, WriteBehindConfig};
+use memotrace::cache::{Rejected, WriteBehind, WriteBehindConfig};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +45,7 @@ async fn a_full_batch_is_flushed_at_once() {
     let (flush, mut batches, _) = sink(0);
     let writes = WriteBehind::start(config(3, Duration::from_secs(3600)), flush);
     for i in 1..=3 {
-        writes.push(i).await;
+        writes.push(i).await.unwrap();
     }
     assert_eq!(batches.recv().await.unwrap(), vec![1, 2, 3]);
     assert_eq!(writes.stats().flushed, 3);
@@ -55,8 +55,8 @@ async fn a_full_batch_is_flushed_at_once() {
 async fn pending_items_are_flushed_when_the_interval_passes() {
     let (flush, mut batches, _) = sink(0);
     let writes = WriteBehind::start(config(100, Duration::from_millis(50)), flush);
-    writes.push(1).await;
-    writes.push(2).await;
+    writes.push(1).await.unwrap();
+    writes.push(2).await.unwrap();
     tokio::time::advance(Duration::from_millis(60)).await;
     assert_eq!(batches.recv().await.unwrap(), vec![1, 2]);
 }
@@ -66,12 +66,12 @@ async fn a_failed_batch_is_requeued_in_order_and_written_once() {
     let (flush, mut batches, calls) = sink(1);
     let writes = WriteBehind::start(config(100, Duration::from_secs(3600)), flush);
     for i in 1..=3 {
-        writes.push(i).await;
+        writes.push(i).await.unwrap();
     }
     writes.flush().await;
     assert_eq!(writes.stats().failed_flushes, 1);
     assert!(batches.try_recv().is_err(), "nothing written yet");
-    writes.push(4).await;
+    writes.push(4).await.unwrap();
     writes.flush().await;
     assert_eq!(batches.recv().await.unwrap(), vec![1, 2, 3, 4]);
     assert_eq!(calls.load(SeqCst), 2);
@@ -83,7 +83,7 @@ async fn shutdown_flushes_what_is_left() {
     let (flush, mut batches, _) = sink(0);
     let writes = WriteBehind::start(config(100, Duration::from_secs(3600)), flush);
     for i in 1..=5 {
-        writes.push(i).await;
+        writes.push(i).await.unwrap();
     }
     writes.shutdown().await.unwrap();
     assert_eq!(batches.recv().await.unwrap(), vec![1, 2, 3, 4, 5]);
@@ -94,7 +94,7 @@ async fn shutdown_hands_back_what_could_not_be_written() {
     let (flush, _batches, calls) = sink(usize::MAX);
     let writes = WriteBehind::start(config(2, Duration::from_secs(3600)), flush);
     for i in 1..=3 {
-        writes.push(i).await;
+        writes.push(i).await.unwrap();
     }
     let unflushed = writes.shutdown().await.unwrap_err();
     assert_eq!(unflushed.items, vec![1, 2, 3], "every item, in order");
@@ -121,10 +121,10 @@ async fn a_full_queue_hands_the_item_back() {
             Ok::<(), String>(())
         }
     });
-    writes.push(1).await;
+    writes.push(1).await.unwrap();
     entered.notified().await; // the worker is stuck writing item 1
     writes.try_push(2).expect("one item fits in the queue");
-    assert_eq!(writes.try_push(3), Err(Full(3)));
+    assert_eq!(writes.try_push(3), Err(Rejected::Full(3)));
     gate.notify_one();
     gate.notify_one();
     let stats = writes.stats();
@@ -137,7 +137,7 @@ async fn dropping_the_handle_flushes_what_is_pending() {
     let (flush, mut batches, _) = sink(0);
     let writes = WriteBehind::start(config(100, Duration::from_secs(3600)), flush);
     for i in 1..=3 {
-        writes.push(i).await;
+        writes.push(i).await.unwrap();
     }
     drop(writes);
     assert_eq!(
@@ -146,4 +146,71 @@ async fn dropping_the_handle_flushes_what_is_pending() {
         "a last flush on drop"
     );
     assert!(batches.recv().await.is_none(), "then the worker stops");
+}
+
+#[tokio::test]
+async fn a_panicking_writer_is_a_failed_flush_and_the_batch_stays_queued() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (tx, mut batches) = mpsc::unbounded_channel();
+    let counted = calls.clone();
+    let writes = WriteBehind::start(
+        config(100, Duration::from_secs(3600)),
+        move |batch: Vec<u32>| {
+            let first = counted.fetch_add(1, SeqCst) == 0;
+            let tx = tx.clone();
+            async move {
+                assert!(!first, "the database driver panicked");
+                tx.send(batch).unwrap();
+                Ok::<(), String>(())
+            }
+        },
+    );
+    writes.push(1).await.unwrap();
+    writes.push(2).await.unwrap();
+    writes.flush().await;
+    assert_eq!(writes.stats().failed_flushes, 1);
+    writes.flush().await;
+    assert_eq!(
+        batches.recv().await.unwrap(),
+        vec![1, 2],
+        "nothing lost to the panic"
+    );
+    writes.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_zero_interval_and_capacity_are_clamped_not_fatal() {
+    let (flush, mut batches, _) = sink(0);
+    let cfg = WriteBehindConfig {
+        capacity: 0,
+        batch_size: 0,
+        flush_interval: Duration::ZERO,
+        shutdown_attempts: 1,
+    };
+    let writes = WriteBehind::start(cfg, flush);
+    writes.push(7).await.unwrap();
+    assert_eq!(batches.recv().await.unwrap(), vec![7]);
+    writes.shutdown().await.unwrap();
+}
+
+#[test]
+fn a_buffer_whose_runtime_stopped_hands_items_back() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (flush, _batches, _) = sink(0);
+    let writes = runtime
+        .block_on(async { WriteBehind::start(config(100, Duration::from_secs(3600)), flush) });
+    drop(runtime);
+    assert_eq!(writes.try_push(1), Err(Rejected::Closed(1)));
+    let other = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    assert_eq!(other.block_on(writes.push(2)), Err(Rejected::Closed(2)));
+    assert!(
+        other.block_on(writes.shutdown()).is_err(),
+        "shutdown says the task had stopped"
+    );
 }

@@ -30,4 +30,4 @@ pub use registry::{invalidate_tag, register, registry, BoxFuture, CacheInfo, Reg
 pub use single_flight::{FlightGuard, Flights, Joined};
 pub use stats::CacheStats;
 pub use store::{Claim, LoadGuard, LocalStore};
-pub use write_behind::{Full, Unflushed, WriteBehind, WriteBehindConfig, WriteBehindStats};
+pub use write_behind::{Rejected, Unflushed, WriteBehind, WriteBehindConfig, WriteBehindStats};

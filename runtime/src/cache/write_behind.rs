@@ -10,9 +10,11 @@
 
 use std::collections::VecDeque;
 use std::fmt::Display;
-use std::future::Future;
+use std::future::{poll_fn, Future};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -61,9 +63,14 @@ pub struct Unflushed<T> {
     pub error: String,
 }
 
-/// A full queue hands the item back.
+/// Why an item was handed back instead of queued.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Full<T>(pub T);
+pub enum Rejected<T> {
+    /// The queue is full (`try_push` only; `push` waits).
+    Full(T),
+    /// The buffer was shut down (or its runtime stopped): nothing will write the item.
+    Closed(T),
+}
 
 enum Command<T> {
     Flush(oneshot::Sender<()>),
@@ -93,7 +100,7 @@ struct Counters {
 ///         Ok::<(), std::io::Error>(())
 ///     }
 /// });
-/// writes.push((7, "new name".into())).await;
+/// writes.push((7, "new name".into())).await.unwrap();
 /// writes.shutdown().await.unwrap();
 /// assert_eq!(db.lock().unwrap().len(), 1);
 /// # });
@@ -113,7 +120,13 @@ impl<T: Clone + Send + 'static> WriteBehind<T> {
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Display + 'static,
     {
-        let (items, item_rx) = mpsc::channel(config.batch_size.clamp(1, config.capacity.max(1)));
+        let config = WriteBehindConfig {
+            capacity: config.capacity.max(1),
+            batch_size: config.batch_size.max(1),
+            flush_interval: config.flush_interval.max(Duration::from_millis(1)),
+            ..config
+        };
+        let (items, item_rx) = mpsc::channel(config.batch_size.min(config.capacity));
         let (commands, command_rx) = mpsc::channel(4);
         let counters = Arc::new(Counters::default());
         let worker = Worker {
@@ -130,23 +143,27 @@ impl<T: Clone + Send + 'static> WriteBehind<T> {
         }
     }
 
-    /// Queues `item`, waiting while the queue is full.
-    pub async fn push(&self, item: T) {
-        if self.items.send(item).await.is_ok() {
-            self.counters.queued.fetch_add(1, Ordering::Relaxed);
+    /// Queues `item`, waiting while the queue is full; hands it back when the buffer no
+    /// longer runs.
+    pub async fn push(&self, item: T) -> Result<(), Rejected<T>> {
+        match self.items.send(item).await {
+            Ok(()) => {
+                self.counters.queued.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(mpsc::error::SendError(item)) => Err(Rejected::Closed(item)),
         }
     }
 
-    /// Queues `item` unless the queue is full, in which case it is handed back.
-    pub fn try_push(&self, item: T) -> Result<(), Full<T>> {
+    /// Queues `item` unless the queue is full or the buffer no longer runs.
+    pub fn try_push(&self, item: T) -> Result<(), Rejected<T>> {
         match self.items.try_send(item) {
             Ok(()) => {
                 self.counters.queued.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             }
-            Err(
-                mpsc::error::TrySendError::Full(item) | mpsc::error::TrySendError::Closed(item),
-            ) => Err(Full(item)),
+            Err(mpsc::error::TrySendError::Full(item)) => Err(Rejected::Full(item)),
+            Err(mpsc::error::TrySendError::Closed(item)) => Err(Rejected::Closed(item)),
         }
     }
 
@@ -161,11 +178,15 @@ impl<T: Clone + Send + 'static> WriteBehind<T> {
     /// Flushes what is left (retrying each batch a few times) and stops the task; the
     /// items that still could not be written are handed back.
     pub async fn shutdown(self) -> Result<(), Unflushed<T>> {
+        let stopped = || Unflushed {
+            items: Vec::new(),
+            error: "the write-behind task had stopped (its runtime shut down)".to_owned(),
+        };
         let (ack, done) = oneshot::channel();
         if self.commands.send(Command::Shutdown(ack)).await.is_err() {
-            return Ok(());
+            return Err(stopped());
         }
-        done.await.unwrap_or(Ok(()))
+        done.await.unwrap_or_else(|_| Err(stopped()))
     }
 
     /// The buffer's counters now.
@@ -269,7 +290,23 @@ where
     async fn flush_batch(&mut self) -> Result<(), String> {
         let n = self.pending.len().min(self.config.batch_size.max(1));
         let batch: Vec<T> = self.pending.iter().take(n).cloned().collect();
-        match (self.flush)(batch).await {
+        // A panicking writer is a failed flush: the batch stays queued, the task lives on.
+        let flush = &mut self.flush;
+        let outcome = match catch_unwind(AssertUnwindSafe(|| flush(batch))) {
+            Ok(future) => {
+                let mut future = Box::pin(future);
+                poll_fn(
+                    |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                        Ok(Poll::Pending) => Poll::Pending,
+                        Ok(Poll::Ready(result)) => Poll::Ready(result.map_err(|e| e.to_string())),
+                        Err(_) => Poll::Ready(Err("the flush panicked".to_owned())),
+                    },
+                )
+                .await
+            }
+            Err(_) => Err("the flush panicked".to_owned()),
+        };
+        match outcome {
             Ok(()) => {
                 self.pending.drain(..n);
                 self.counters.flushed.fetch_add(n as u64, Ordering::Relaxed);
@@ -278,7 +315,7 @@ where
             Err(error) => {
                 self.counters.failed_flushes.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(items = n, %error, "write_behind_flush_failed");
-                Err(error.to_string())
+                Err(error)
             }
         }
     }
