@@ -222,3 +222,27 @@ fn expired_entries_are_swept_and_do_not_hold_capacity() {
         "the 100 expired entries were swept"
     );
 }
+
+static PANICKY_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[memotrace::cached(ttl = "100ms", stale_if_error = "1h")]
+fn panicky(id: u32) -> Result<String, String> {
+    match PANICKY_CALLS.fetch_add(1, SeqCst) {
+        0 => Ok(format!("fresh {id}")),
+        1 => panic!("the driver panicked"),
+        _ => Err("backend down".to_owned()),
+    }
+}
+
+#[test]
+fn a_panicking_load_keeps_the_stale_value_for_later_failures() {
+    assert_eq!(panicky(1).unwrap(), "fresh 1");
+    sleep(Duration::from_millis(150));
+    assert!(std::panic::catch_unwind(|| panicky(1)).is_err());
+    assert_eq!(
+        panicky(1).unwrap(),
+        "fresh 1",
+        "the expired value survived the panic"
+    );
+    assert_eq!(panicky_cache().stats().stale_served, 1);
+}

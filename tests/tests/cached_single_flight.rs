@@ -161,3 +161,43 @@ async fn a_cancelled_loader_hands_the_load_to_a_waiter() {
     }
     assert_eq!(CANCELLED_LOADS.load(SeqCst), 2);
 }
+
+static RACE_LOADS: AtomicUsize = AtomicUsize::new(0);
+static RACE_GATE: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>> =
+    std::sync::Mutex::new(None);
+
+#[memotrace::cached]
+fn read_then_wait(id: u64) -> usize {
+    let n = RACE_LOADS.fetch_add(1, SeqCst);
+    if n == 0 {
+        // The first load read the old data; it finishes after the invalidation.
+        let gate = RACE_GATE.lock().unwrap().take().unwrap();
+        gate.recv().unwrap();
+    }
+    usize::try_from(id).unwrap() + n
+}
+
+#[test]
+fn an_invalidation_during_a_load_keeps_the_loaded_value_out_of_the_cache() {
+    let (open, gate) = std::sync::mpsc::channel();
+    *RACE_GATE.lock().unwrap() = Some(gate);
+    let first = std::thread::spawn(|| read_then_wait(10));
+    while RACE_LOADS.load(SeqCst) == 0 {
+        std::thread::yield_now();
+    }
+    // "UPDATE ...; then invalidate": the entry is not there yet, the load is in flight.
+    assert!(!read_then_wait_invalidate(10));
+    open.send(()).unwrap();
+    assert_eq!(
+        first.join().unwrap(),
+        10,
+        "the caller still gets what its load returned"
+    );
+    assert_eq!(
+        read_then_wait(10),
+        11,
+        "but it was not stored: the next call loads again"
+    );
+    assert_eq!(read_then_wait(10), 11);
+    assert_eq!(RACE_LOADS.load(SeqCst), 2);
+}

@@ -39,6 +39,9 @@ pub struct MemoryCache<K, V, S = QuickStore<K, V>> {
     counters: Counters,
     tags: Option<TagIndex<K>>,
     next_sweep: AtomicU64,
+    /// Bumped by every invalidation and write: a load that was in flight across one does
+    /// not store its (possibly older) value.
+    generation: AtomicU64,
     _types: PhantomData<fn() -> (K, V)>,
 }
 
@@ -60,12 +63,14 @@ pub struct Load<K: 'static, V: 'static, S: LocalStore<K, V>> {
     guard: Option<S::Guard<'static>>,
     key: Option<K>,
     previous: Option<Entry<V>>,
+    generation: u64,
 }
 
 /// The claimed background refresh of one due entry.
 pub struct Refresh<K: 'static, V: 'static, S: LocalStore<K, V>> {
     cache: &'static MemoryCache<K, V, S>,
     key: K,
+    generation: u64,
 }
 
 impl<K, V, S> MemoryCache<K, V, S>
@@ -87,6 +92,7 @@ where
             store,
             tags: config.tagged.then(TagIndex::new),
             next_sweep: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
             timing,
             config,
             counters,
@@ -162,6 +168,7 @@ where
                 Refresh {
                     cache: self,
                     key: key.to_owned(),
+                    generation: self.generation(),
                 },
             )
         } else {
@@ -183,6 +190,7 @@ where
                     guard: Some(guard),
                     key: self.tags.as_ref().map(|_| key.to_owned()),
                     previous,
+                    generation: self.generation(),
                 })
             }
         }
@@ -202,6 +210,7 @@ where
 
     /// Stores `value` for `key` now (write-through), with the cache's ttl and `tags`.
     pub fn insert(&self, key: K, value: V, tags: Vec<String>) {
+        self.supersede_loads();
         self.store_value(key, value, tags);
     }
 
@@ -211,6 +220,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.supersede_loads();
         let removed = self.store.remove(key);
         if removed {
             Counters::bump(&self.counters.invalidations);
@@ -221,6 +231,7 @@ where
     /// Drops every entry carrying `tag` in this cache; returns how many.
     pub fn invalidate_tag_now(&self, tag: &str) -> u64 {
         let Some(tags) = &self.tags else { return 0 };
+        self.supersede_loads();
         let dropped = tags
             .take(tag)
             .iter()
@@ -231,6 +242,7 @@ where
 
     /// Drops every entry.
     pub fn clear(&self) {
+        self.supersede_loads();
         let held = self.store.entry_count();
         self.store.clear();
         if let Some(tags) = &self.tags {
@@ -255,6 +267,16 @@ where
     /// Counts a call that skipped the cache (`when` was false).
     pub fn record_bypass(&self) {
         Counters::bump(&self.counters.bypassed);
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Makes loads in flight now leave their value unstored: they may have read the data
+    /// before the change this invalidation or write stands for.
+    fn supersede_loads(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn store_value(&self, key: K, value: V, tags: Vec<String>) {
@@ -309,7 +331,8 @@ where
         let guard = self.guard.take().expect("guard present until completed");
         match kind.classify(&returned) {
             Outcome::Value(value) => {
-                if !skip_if(&value) {
+                // Superseded by an invalidation during the load: answer, but do not store.
+                if !skip_if(&value) && cache.generation() == self.generation {
                     let now = clock::now_ms();
                     if let (Some(index), Some(key)) = (&cache.tags, self.key.take()) {
                         index.add(&key, tags);
@@ -340,9 +363,23 @@ where
 }
 
 impl<K, V, S: LocalStore<K, V>> Drop for Load<K, V, S> {
+    /// A load that did not complete (panic, cancelled future) wakes the waiters; the
+    /// expired entry it replaced is put back while `stale_if_error` may still serve it.
     fn drop(&mut self) {
-        if self.guard.is_some() && std::thread::panicking() {
+        let Some(guard) = self.guard.take() else {
+            return;
+        };
+        if std::thread::panicking() {
             Counters::bump(&self.cache.counters.load_errors);
+        }
+        let now = clock::now_ms();
+        let unchanged = self.cache.generation.load(Ordering::Acquire) == self.generation;
+        if let Some(previous) = self
+            .previous
+            .take()
+            .filter(|p| unchanged && now < p.stale_until)
+        {
+            guard.fill(previous);
         }
     }
 }
@@ -388,7 +425,7 @@ where
         let cache = self.cache;
         Counters::bump(&cache.counters.loads);
         match kind.classify(&returned) {
-            Outcome::Value(value) if !skip_if(&value) => {
+            Outcome::Value(value) if !skip_if(&value) && cache.generation() == self.generation => {
                 cache.store_value(self.key, value, tags);
                 Counters::bump(&cache.counters.refreshes);
             }

@@ -207,6 +207,8 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     /// Stores `value` for `key` in both tiers (write-through) and tells other processes
     /// to drop their L1 copy.
     pub async fn insert(&self, key: &str, value: V, tags: Vec<String>) -> bool {
+        // A lookup whose L2 read was in flight must not put the old value back in L1.
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         let stored = self.l2.insert(key, value.clone(), tags).await;
         self.l1.insert(key.to_owned(), value, Vec::new());
         self.publish(Message::Key(key)).await;
@@ -215,6 +217,8 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Drops the entry for `key` in both tiers and in every process's L1.
     pub async fn invalidate(&self, key: &str) -> bool {
+        // A lookup whose L2 read was in flight must not put the old value back in L1.
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         let in_l1 = self.l1.invalidate(key);
         let in_l2 = self.l2.invalidate(key).await;
         self.publish(Message::Key(key)).await;
@@ -224,6 +228,8 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     /// Pattern invalidation on L2 (see [`RedisCache::invalidate_pattern`]); every L1 of
     /// the cache is cleared.
     pub async fn invalidate_pattern(&self, pattern: &str) -> u64 {
+        // A lookup whose L2 read was in flight must not put the old value back in L1.
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         let dropped = self.l2.invalidate_pattern(pattern).await;
         self.l1.clear();
         self.publish(Message::Clear).await;
@@ -232,6 +238,8 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Drops every entry, in both tiers and in every process's L1.
     pub async fn clear(&self) {
+        // A lookup whose L2 read was in flight must not put the old value back in L1.
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         self.l1.clear();
         self.l2.clear().await;
         self.publish(Message::Clear).await;
@@ -242,14 +250,15 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         if !self.l2.config().tagged {
             return 0;
         }
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         let dropped = self.l2.invalidate_tag(tag).await;
         self.l1.clear();
         self.publish(Message::Tag(tag)).await;
         dropped
     }
 
-    /// Statistics of both tiers: `hits` counts L1 and L2 hits, `misses` the misses of
-    /// both, `entries`/`capacity` are L1's.
+    /// Statistics of both tiers: `hits` counts L1 and L2 hits, `misses` L2's misses,
+    /// `entries`/`capacity` are L1's.
     pub fn stats(&self) -> CacheStats {
         let l1 = self.l1.stats();
         let mut stats = self.l2.stats();
