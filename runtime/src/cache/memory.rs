@@ -83,7 +83,7 @@ where
     /// [`registry()`](super::registry) and [`invalidate_tag`](super::invalidate_tag).
     pub fn new(config: CacheConfig) -> Self {
         let timing = config.timing();
-        if timing.needs_clock() {
+        if timing.needs_clock() || config.tagged {
             clock::start();
         }
         let counters = Counters::default();
@@ -288,12 +288,18 @@ where
         self.sweep_if_due(now);
     }
 
-    /// Drops dead entries (past ttl and stale window) at most once per sweep interval, so
-    /// expired entries that are never read again do not hold capacity forever.
+    /// At most once per sweep interval (ttl plus stale window, between 1 s and 60 s; 60 s
+    /// without a ttl): drops dead entries (past ttl and stale window), so expired entries
+    /// that are never read again do not hold capacity, and forgets tagged keys the cache
+    /// no longer holds (evicted or expired), so the tag index stays bounded too.
     fn sweep_if_due(&self, now: u64) {
-        let Some(ttl) = self.timing.ttl else { return };
+        if self.timing.ttl.is_none() && self.tags.is_none() {
+            return;
+        }
         let due = self.next_sweep.load(Ordering::Relaxed);
-        let interval = (ttl + self.timing.stale_for).clamp(1_000, 60_000);
+        let interval = self.timing.ttl.map_or(60_000, |ttl| {
+            (ttl + self.timing.stale_for).clamp(1_000, 60_000)
+        });
         if now < due
             || self
                 .next_sweep
@@ -302,9 +308,11 @@ where
         {
             return;
         }
-        self.store.retain(|_, entry| now < entry.stale_until);
+        if self.timing.ttl.is_some() {
+            self.store.retain(|_, entry| now < entry.stale_until);
+        }
         if let Some(tags) = &self.tags {
-            tags.prune(|key| self.store.get(key).is_some());
+            tags.prune(|key| self.store.contains(key));
         }
     }
 }
@@ -350,7 +358,7 @@ where
                         Counters::bump(&cache.counters.stale_served);
                         tracing::debug!(cache = cache.config.name, "cache_stale_served");
                         let value = stale.value.clone();
-                        // Kept, so later callers can be answered with it too.
+                        // Put back, so a later failed load can fall back to it too.
                         guard.fill(stale);
                         kind.wrap(value)
                     }

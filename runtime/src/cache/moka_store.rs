@@ -144,6 +144,10 @@ where
         false
     }
 
+    fn contains(&self, key: &K) -> bool {
+        self.engine.contains_key(key)
+    }
+
     fn insert(&self, key: K, entry: Entry<V>) {
         self.engine.insert(key, entry);
     }

@@ -150,6 +150,10 @@ where
         matches!(claimed, EntryResult::Retained(true))
     }
 
+    fn contains(&self, key: &K) -> bool {
+        self.engine.contains_key(key)
+    }
+
     fn insert(&self, key: K, entry: Entry<V>) {
         self.engine.insert(key, entry);
     }

@@ -75,7 +75,8 @@ pub struct CacheStats {
     pub loads: u64,
     /// Loader runs that returned `Err` or panicked.
     pub load_errors: u64,
-    /// Entries dropped to make room or because they expired.
+    /// Entries dropped to make room (on the moka engine, also entries its ttl/tti expired;
+    /// expired entries swept by memotrace are not counted here).
     pub evictions: u64,
     /// Entries held now (expired ones included until they are swept or replaced).
     pub entries: u64,

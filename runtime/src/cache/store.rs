@@ -64,11 +64,15 @@ pub trait LocalStore<K, V>: Send + Sync + Sized + 'static {
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized;
 
     /// Claims the background refresh of a due entry: true for exactly one caller per
-    /// entry.
+    /// entry. An engine that cannot refresh answers false (moka: `refresh_ahead` is
+    /// ttl-based and the macro refuses it together with `tti`).
     fn claim_refresh<Q>(&self, key: &Q, now: u64) -> bool
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized;
+
+    /// Whether `key` is held, without counting as a use (no recency or idle-timer update).
+    fn contains(&self, key: &K) -> bool;
 
     fn insert(&self, key: K, entry: Entry<V>);
 
