@@ -640,7 +640,8 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
         A: ReturnKind<R, Value = V>,
     {
         let cache = self.cache;
-        let token = self.lock_token.take();
+        // The lock token stays in `self` until the call that releases it has returned: a
+        // caller cancelled while it is awaited leaves the release to `Drop`.
         let guard = self.guard.take();
         let outcome = kind.classify(&returned);
         let result = match outcome {
@@ -649,15 +650,19 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
                 let stamp = cache.stamp(now);
                 if self.write {
                     cache
-                        .write(&self.key, stamp, &value, &tags, token.as_deref())
+                        .write(&self.key, stamp, &value, &tags, self.lock_token.as_deref())
                         .await;
+                } else {
+                    cache.unlock(&self.key, self.lock_token.as_deref()).await;
                 }
+                self.lock_token = None;
                 cache.put_handoff(&self.key, stamp, value.clone(), now);
                 (returned, Some(value))
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);
-                cache.unlock(&self.key, token.as_deref()).await;
+                cache.unlock(&self.key, self.lock_token.as_deref()).await;
+                self.lock_token = None;
                 match self
                     .previous
                     .take()
@@ -672,7 +677,8 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
                 }
             }
             Outcome::Value(_) | Outcome::Skip => {
-                cache.unlock(&self.key, token.as_deref()).await;
+                cache.unlock(&self.key, self.lock_token.as_deref()).await;
+                self.lock_token = None;
                 (returned, None)
             }
         };
