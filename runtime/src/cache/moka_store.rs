@@ -11,6 +11,7 @@ use std::borrow::Borrow;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The moka engine.
 pub struct MokaStore<K, V> {
@@ -88,11 +89,14 @@ where
                     evictions.fetch_add(1, Ordering::Relaxed);
                 }
             });
+        // moka refuses (panics on) durations over 1000 years; the macro caps them at 100.
+        let longest = Duration::from_secs(100 * 365 * 86_400);
         if let Some(tti) = config.tti {
-            builder = builder.time_to_idle(tti);
+            builder = builder.time_to_idle(tti.min(longest));
         }
         if let Some(ttl) = config.ttl {
-            builder = builder.time_to_live(ttl + config.stale_if_error.unwrap_or_default());
+            let kept = ttl.saturating_add(config.stale_if_error.unwrap_or_default());
+            builder = builder.time_to_live(kept.min(longest));
         }
         Self {
             engine: builder.build(),
