@@ -7,7 +7,6 @@ use db_support::{capture, SCHEMA};
 use memotrace::db::rusqlite::{instrument, uninstrument};
 use memotrace::instrument_db;
 use rusqlite::Connection;
-use std::collections::BTreeSet;
 use std::sync::Once;
 use tracing::Level;
 
@@ -152,20 +151,6 @@ fn rename(conn: &Connection) -> rusqlite::Result<usize> {
     conn.execute("UPDATE users SET name = 'x' WHERE id = 1", [])
 }
 
-fn shape(cap: &db_support::Capture) -> Vec<(String, Level, BTreeSet<String>, String)> {
-    cap.db_events()
-        .into_iter()
-        .map(|e| {
-            (
-                e.message.clone(),
-                e.level,
-                e.fields.keys().cloned().collect(),
-                e.get("db.query.text").to_owned(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn same_events_as_the_macro() {
     setup();
@@ -178,7 +163,7 @@ fn same_events_as_the_macro() {
             .execute("UPDATE users SET name = 'x' WHERE id = 1", [])
             .unwrap()
     });
-    assert_eq!(shape(&by_macro), shape(&by_hook));
+    assert_eq!(by_macro.shapes(), by_hook.shapes());
     assert_eq!(
         by_hook.one("sql_query_completed").get("db.query.text"),
         "UPDATE users SET name = ? WHERE id = ?"

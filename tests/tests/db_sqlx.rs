@@ -7,7 +7,6 @@ use db_support::{block_on, capture, SCHEMA};
 use memotrace::db::sqlx::logged;
 use memotrace::instrument_db;
 use sqlx::{Connection as _, SqliteConnection};
-use std::collections::BTreeSet;
 use tracing::Level;
 
 async fn db() -> SqliteConnection {
@@ -158,20 +157,6 @@ async fn rename(conn: &mut SqliteConnection) -> Result<u64, sqlx::Error> {
         .rows_affected())
 }
 
-fn shape(cap: &db_support::Capture) -> Vec<(String, Level, BTreeSet<String>, String)> {
-    cap.db_events()
-        .into_iter()
-        .map(|e| {
-            (
-                e.message.clone(),
-                e.level,
-                e.fields.keys().cloned().collect(),
-                e.get("db.query.text").to_owned(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn same_events_as_the_macro_and_a_pool_on_a_temp_file() {
     let path = std::env::temp_dir().join(format!("memotrace-sqlx-{}.sqlite", std::process::id()));
@@ -194,7 +179,7 @@ fn same_events_as_the_macro_and_a_pool_on_a_temp_file() {
             pool.close().await;
         });
     });
-    assert_eq!(shape(&by_macro), shape(&by_wrapper));
+    assert_eq!(by_macro.shapes(), by_wrapper.shapes());
     assert_eq!(by_macro.spans()[0].fields, by_wrapper.spans()[0].fields);
     std::fs::remove_file(&path).unwrap();
 }

@@ -80,6 +80,17 @@ impl Capture {
             .filter(|e| e.target == "memotrace::db")
             .collect()
     }
+    /// Each db event as (message, level, field names, statement text): what the macro and
+    /// the adapters must agree on.
+    pub fn shapes(&self) -> Vec<(String, Level, std::collections::BTreeSet<String>, String)> {
+        self.db_events()
+            .into_iter()
+            .map(|e| {
+                let text = e.get("db.query.text").to_owned();
+                (e.message, e.level, e.fields.keys().cloned().collect(), text)
+            })
+            .collect()
+    }
     pub fn messages(&self) -> Vec<String> {
         self.db_events().into_iter().map(|e| e.message).collect()
     }
