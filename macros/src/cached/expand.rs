@@ -81,16 +81,6 @@ impl<'a> Expansion<'a> {
         self.shared().then(|| quote!(.await))
     }
 
-    /// The lookup enum the cache's `lookup`/`lookup_async` returns.
-    fn lookup_enum(&self) -> TokenStream {
-        let rt = &self.rt;
-        match self.store() {
-            StoreKind::Memory => quote!(#rt::__private::Lookup),
-            StoreKind::Redis => quote!(#rt::__private::RedisLookup),
-            StoreKind::Tiered => quote!(#rt::__private::TieredLookup),
-        }
-    }
-
     /// `OkOnly` / `SomeOnly` / `OptionAll` / `Plain`.
     fn kind(&self) -> TokenStream {
         let rt = &self.rt;
@@ -220,8 +210,7 @@ impl<'a> Expansion<'a> {
         let ret = self.model.return_type();
         let wrap = quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value));
         if self.args.refresh_ahead.get().is_none() {
-            let lookup = self.lookup_enum();
-            return quote!(#lookup::Refresh(__mt_value, _) => #wrap,);
+            return quote!(#rt::__private::Lookup::Refresh(__mt_value, _) => #wrap,);
         }
         let mut owned = Vec::new();
         let mut passed = Vec::new();
@@ -264,9 +253,8 @@ impl<'a> Expansion<'a> {
         };
         let tags = self.tags();
         let unless = self.unless();
-        let lookup = self.lookup_enum();
         quote! {
-            #lookup::Refresh(__mt_value, __mt_refresh) => {
+            #rt::__private::Lookup::Refresh(__mt_value, __mt_refresh) => {
                 #(#owned)*
                 __mt_refresh.#spawn(#kind, #job, #unless, #tags);
                 #wrap
@@ -298,7 +286,6 @@ impl<'a> Expansion<'a> {
         let tags = self.tags();
         let unless = self.unless();
         let refresh_arm = self.refresh_arm();
-        let lookup_enum = self.lookup_enum();
         let store_await = self.store_await();
         quote! {
             let __mt_cache = #prefix #cache_fn();
@@ -306,9 +293,9 @@ impl<'a> Expansion<'a> {
             #bind_key
             let __mt_lookup = #lookup;
             match __mt_lookup {
-                #lookup_enum::Hit(__mt_value) => <#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value),
+                #rt::__private::Lookup::Hit(__mt_value) => <#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value),
                 #refresh_arm
-                #lookup_enum::Load(__mt_load) => {
+                #rt::__private::Lookup::Load(__mt_load) => {
                     let __mt_tags = #tags;
                     __mt_load.complete(#kind, #call, #unless, __mt_tags) #store_await
                 }

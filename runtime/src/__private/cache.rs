@@ -20,7 +20,7 @@ pub fn no_tags() -> Vec<String> {
 }
 
 #[cfg(feature = "redis")]
-pub use crate::cache::redis::{args_key, RedisCache, RedisLookup, TieredCache, TieredLookup};
+pub use crate::cache::redis::{args_key, RedisCache, TieredCache};
 
 /// Expands to nothing when the `redis` feature is on; `store = redis | tiered` calls it
 /// so that a crate without the feature gets one error saying what to enable.

@@ -45,15 +45,20 @@ pub struct MemoryCache<K, V, S = QuickStore<K, V>> {
     _types: PhantomData<fn() -> (K, V)>,
 }
 
-/// What a lookup found.
-pub enum Lookup<K: 'static, V: 'static, S: LocalStore<K, V>> {
+/// What a lookup found, in every store: `R` is the store's claimed refresh, `L` its
+/// load right (see [`MemoryLookup`], [`RedisLookup`](super::redis::RedisLookup),
+/// [`TieredLookup`](super::redis::TieredLookup)).
+pub enum Lookup<V, R, L> {
     /// A fresh value.
     Hit(V),
     /// A fresh value whose background refresh this caller claimed.
-    Refresh(V, Refresh<K, V, S>),
+    Refresh(V, R),
     /// No fresh value: this caller loads it.
-    Load(Load<K, V, S>),
+    Load(L),
 }
+
+/// What a [`MemoryCache`] lookup found.
+pub type MemoryLookup<K, V, S> = Lookup<V, Refresh<K, V, S>, Load<K, V, S>>;
 
 /// The right to load one key after a miss; concurrent callers of the key wait for it.
 /// Dropped without [`Load::complete`] (panic, cancelled future), it wakes the waiters and
@@ -110,7 +115,7 @@ where
     /// Looks `key` up: a fresh value, or the right to load it (blocking while another
     /// thread loads the same key).
     #[inline]
-    pub fn lookup<Q>(&'static self, key: &Q) -> Lookup<K, V, S>
+    pub fn lookup<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
@@ -125,7 +130,7 @@ where
     /// [`MemoryCache::lookup`] for async fns: waits for a concurrent load without
     /// blocking the thread.
     #[inline]
-    pub async fn lookup_async<Q>(&'static self, key: &Q) -> Lookup<K, V, S>
+    pub async fn lookup_async<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
@@ -139,7 +144,7 @@ where
     }
 
     #[inline]
-    fn fresh<Q>(&'static self, key: &Q) -> Option<Lookup<K, V, S>>
+    fn fresh<Q>(&'static self, key: &Q) -> Option<MemoryLookup<K, V, S>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
@@ -157,7 +162,7 @@ where
     }
 
     #[cold]
-    fn refresh_due<Q>(&'static self, value: V, key: &Q, now: u64) -> Lookup<K, V, S>
+    fn refresh_due<Q>(&'static self, value: V, key: &Q, now: u64) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
@@ -176,7 +181,11 @@ where
         }
     }
 
-    fn claimed<Q>(&'static self, key: &Q, claim: Claim<V, S::Guard<'static>>) -> Lookup<K, V, S>
+    fn claimed<Q>(
+        &'static self,
+        key: &Q,
+        claim: Claim<V, S::Guard<'static>>,
+    ) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,

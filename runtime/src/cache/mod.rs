@@ -22,7 +22,7 @@ mod tags;
 mod write_behind;
 
 pub use config::{CacheConfig, Entry, DEFAULT_MAX_CAPACITY};
-pub use memory::{Load, Lookup, MemoryCache, Refresh};
+pub use memory::{Load, Lookup, MemoryCache, MemoryLookup, Refresh};
 pub use moka_store::MokaStore;
 pub use outcome::{OkOnly, OptionAll, Outcome, Plain, ReturnKind, SomeOnly, ValueOf};
 pub use quick::QuickStore;

@@ -11,6 +11,7 @@ use crate::cache::outcome::{Outcome, ReturnKind};
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::single_flight::{FlightGuard, Flights, Joined};
 use crate::cache::stats::{CacheStats, Counters};
+use crate::cache::Lookup;
 use redis::Script;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -78,14 +79,7 @@ pub struct RedisCache<V, C: Codec = JsonCodec> {
 }
 
 /// What a Redis lookup found.
-pub enum RedisLookup<V: 'static, C: Codec = JsonCodec> {
-    /// A fresh value.
-    Hit(V),
-    /// A fresh value whose background refresh this caller claimed.
-    Refresh(V, RedisRefresh<V, C>),
-    /// No fresh value: this caller loads it.
-    Load(RedisLoad<V, C>),
-}
+pub type RedisLookup<V, C = JsonCodec> = Lookup<V, RedisRefresh<V, C>, RedisLoad<V, C>>;
 
 /// The right to load one key after a miss, holding the in-process flight and (when Redis
 /// answered) the distributed lock. Dropped without [`RedisLoad::complete`] (panic,

@@ -52,15 +52,9 @@ pub struct TieredCache<V: RedisValue, C: Codec = JsonCodec> {
     epoch: AtomicU64,
 }
 
-/// What a tiered lookup found.
-pub enum TieredLookup<V: RedisValue, C: Codec = JsonCodec> {
-    /// A fresh value (from L1, or from L2 and now in L1 too).
-    Hit(V),
-    /// A fresh value from L2 whose background refresh this caller claimed.
-    Refresh(V, TieredRefresh<V, C>),
-    /// No fresh value in either tier: this caller loads it.
-    Load(TieredLoad<V, C>),
-}
+/// What a tiered lookup found: `Hit` from L1, or from L2 and now in L1 too; `Refresh`
+/// from L2; `Load` when neither tier had a fresh value.
+pub type TieredLookup<V, C = JsonCodec> = Lookup<V, TieredRefresh<V, C>, TieredLoad<V, C>>;
 
 /// The right to load one key after a miss in both tiers.
 pub struct TieredLoad<V: RedisValue, C: Codec = JsonCodec> {
