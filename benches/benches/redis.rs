@@ -345,6 +345,29 @@ fn process_cpu_ns() -> u64 {
         .sum()
 }
 
+/// One hit of case `which` in the paired rounds: 0 memotrace, 1 raw GET on memotrace's
+/// connection, 2 raw GET on the bench's own connection, 3 the `cached` crate.
+async fn hit_once(
+    s: &Setup,
+    which: u8,
+    conn: &mut memotrace::cache::redis::Conn,
+    own: &mut redis::aio::MultiplexedConnection,
+) {
+    match which {
+        0 => drop(black_box(match s.cache.lookup_async("123").await {
+            RedisLookup::Hit(u) => u,
+            _ => unreachable!(),
+        })),
+        1 => drop(black_box(raw_get(conn, &s.key).await)),
+        2 => drop(black_box(raw_get(own, &s.key).await)),
+        _ => drop(black_box(
+            cached::ConcurrentCachedAsync::async_cache_get(&s.cached, &"123".to_string())
+                .await
+                .unwrap(),
+        )),
+    }
+}
+
 /// Paired, interleaved rounds (A B A B ...) on one machine at one time: the ratio of
 /// medians is robust to load from other processes, which a sequential criterion run of
 /// A then B is not on a shared 2-core box.
@@ -362,22 +385,7 @@ fn paired(s: &'static Setup) {
             let t = Instant::now();
             let cpu = process_cpu_ns();
             for _ in 0..SEQ {
-                match which {
-                    0 => drop(black_box(match s.cache.lookup_async("123").await {
-                        RedisLookup::Hit(u) => u,
-                        _ => unreachable!(),
-                    })),
-                    1 => drop(black_box(raw_get(&mut conn, &s.key).await)),
-                    2 => drop(black_box(raw_get(&mut own, &s.key).await)),
-                    _ => drop(black_box(
-                        cached::ConcurrentCachedAsync::async_cache_get(
-                            &s.cached,
-                            &"123".to_string(),
-                        )
-                        .await
-                        .unwrap(),
-                    )),
-                }
+                hit_once(s, which, &mut conn, &mut own).await;
             }
             let wall = t.elapsed().as_secs_f64() * 1e6 / SEQ as f64;
             (wall, (process_cpu_ns() - cpu) as f64 / 1e3 / SEQ as f64)
@@ -393,22 +401,7 @@ fn paired(s: &'static Setup) {
                         let mut conn = s.backend.conn().await.unwrap();
                         let mut own = s.own.clone();
                         for _ in 0..PER_TASK {
-                            match which {
-                                0 => drop(black_box(match s.cache.lookup_async("123").await {
-                                    RedisLookup::Hit(u) => u,
-                                    _ => unreachable!(),
-                                })),
-                                1 => drop(black_box(raw_get(&mut conn, &s.key).await)),
-                                2 => drop(black_box(raw_get(&mut own, &s.key).await)),
-                                _ => drop(black_box(
-                                    cached::ConcurrentCachedAsync::async_cache_get(
-                                        &s.cached,
-                                        &"123".to_string(),
-                                    )
-                                    .await
-                                    .unwrap(),
-                                )),
-                            }
+                            hit_once(s, which, &mut conn, &mut own).await;
                         }
                     })
                 })
