@@ -4,6 +4,7 @@
 use super::background;
 use super::clock;
 use super::config::{CacheConfig, Entry, Timing};
+use super::fence::{Ticket, WriteFence};
 use super::outcome::{Outcome, ReturnKind};
 use super::quick::QuickStore;
 use super::registry::{self, BoxFuture, RegisteredCache};
@@ -39,9 +40,9 @@ pub struct MemoryCache<K, V, S = QuickStore<K, V>> {
     counters: Counters,
     tags: Option<TagIndex<K>>,
     next_sweep: AtomicU64,
-    /// Bumped by every invalidation and write: a load that was in flight across one does
-    /// not store its (possibly older) value.
-    generation: AtomicU64,
+    /// Orders loads against invalidations and writes: a load that was in flight across
+    /// one does not store its (possibly older) value.
+    fence: WriteFence,
     _types: PhantomData<fn() -> (K, V)>,
 }
 
@@ -68,14 +69,14 @@ pub struct Load<K: 'static, V: 'static, S: LocalStore<K, V>> {
     guard: Option<S::Guard<'static>>,
     key: Option<K>,
     previous: Option<Entry<V>>,
-    generation: u64,
+    ticket: Ticket,
 }
 
 /// The claimed background refresh of one due entry.
 pub struct Refresh<K: 'static, V: 'static, S: LocalStore<K, V>> {
     cache: &'static MemoryCache<K, V, S>,
     key: K,
-    generation: u64,
+    ticket: Ticket,
 }
 
 impl<K, V, S> MemoryCache<K, V, S>
@@ -97,7 +98,7 @@ where
             store,
             tags: config.tagged.then(TagIndex::new),
             next_sweep: AtomicU64::new(0),
-            generation: AtomicU64::new(0),
+            fence: WriteFence::new(),
             timing,
             config,
             counters,
@@ -173,7 +174,7 @@ where
                 Refresh {
                     cache: self,
                     key: key.to_owned(),
-                    generation: self.generation(),
+                    ticket: self.fence.ticket(key),
                 },
             )
         } else {
@@ -199,7 +200,7 @@ where
                     guard: Some(guard),
                     key: self.tags.as_ref().map(|_| key.to_owned()),
                     previous,
-                    generation: self.generation(),
+                    ticket: self.fence.ticket(key),
                 })
             }
         }
@@ -219,8 +220,11 @@ where
 
     /// Stores `value` for `key` now (write-through), with the cache's ttl and `tags`.
     pub fn insert(&self, key: K, value: V, tags: Vec<String>) {
-        self.supersede_loads();
-        self.store_value(key, value, tags);
+        let now = clock::now_ms();
+        let entry = self.timing.entry(value, now);
+        self.fence
+            .write_key(&key, || self.store_entry(key.clone(), entry, tags));
+        self.sweep_if_due(now);
     }
 
     /// Drops the entry for `key`; true when there was one.
@@ -229,8 +233,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.supersede_loads();
-        let removed = self.store.remove(key);
+        let removed = self.fence.write_key(key, || self.store.remove(key));
         if removed {
             Counters::bump(&self.counters.invalidations);
         }
@@ -240,23 +243,29 @@ where
     /// Drops every entry carrying `tag` in this cache; returns how many.
     pub fn invalidate_tag_now(&self, tag: &str) -> u64 {
         let Some(tags) = &self.tags else { return 0 };
-        self.supersede_loads();
-        let dropped = tags
-            .take(tag)
-            .iter()
-            .filter(|key| self.invalidate(*key))
-            .count();
-        dropped as u64
+        // Every stripe: a load in flight may carry the tag without being indexed yet.
+        let dropped = self.fence.write_all(|| {
+            tags.take(tag)
+                .iter()
+                .filter(|key| self.store.remove(*key))
+                .count() as u64
+        });
+        self.counters
+            .invalidations
+            .fetch_add(dropped, Ordering::Relaxed);
+        dropped
     }
 
     /// Drops every entry.
     pub fn clear(&self) {
-        self.supersede_loads();
-        let held = self.store.entry_count();
-        self.store.clear();
-        if let Some(tags) = &self.tags {
-            tags.clear();
-        }
+        let held = self.fence.write_all(|| {
+            let held = self.store.entry_count();
+            self.store.clear();
+            if let Some(tags) = &self.tags {
+                tags.clear();
+            }
+            held
+        });
         self.counters
             .invalidations
             .fetch_add(held, Ordering::Relaxed);
@@ -278,23 +287,13 @@ where
         Counters::bump(&self.counters.bypassed);
     }
 
-    fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    /// Makes loads in flight now leave their value unstored: they may have read the data
-    /// before the change this invalidation or write stands for.
-    fn supersede_loads(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    fn store_value(&self, key: K, value: V, tags: Vec<String>) {
-        let now = clock::now_ms();
+    /// Indexes the tags, then stores: both under the fence, so a tag invalidation sees
+    /// the entry with its tags or not at all.
+    fn store_entry(&self, key: K, entry: Entry<V>, tags: Vec<String>) {
         if let Some(index) = &self.tags {
             index.add(&key, tags);
         }
-        self.store.insert(key, self.timing.entry(value, now));
-        self.sweep_if_due(now);
+        self.store.insert(key, entry);
     }
 
     /// At most once per sweep interval (ttl plus stale window, between 1 s and 60 s; 60 s
@@ -321,7 +320,9 @@ where
             self.store.retain(|_, entry| now < entry.stale_until);
         }
         if let Some(tags) = &self.tags {
-            tags.prune(|key| self.store.contains(key));
+            // Quiesced: a load between indexing its tags and storing would lose its links.
+            self.fence
+                .quiesced(|| tags.prune(|key| self.store.contains(key)));
         }
     }
 }
@@ -349,12 +350,16 @@ where
         match kind.classify(&returned) {
             Outcome::Value(value) => {
                 // Superseded by an invalidation during the load: answer, but do not store.
-                if !skip_if(&value) && cache.generation() == self.generation {
+                if !skip_if(&value) {
                     let now = clock::now_ms();
-                    if let (Some(index), Some(key)) = (&cache.tags, self.key.take()) {
-                        index.add(&key, tags);
-                    }
-                    guard.fill(cache.timing.entry(value, now));
+                    let entry = cache.timing.entry(value, now);
+                    let key = self.key.take();
+                    cache.fence.store_if_current(self.ticket, || {
+                        if let (Some(index), Some(key)) = (&cache.tags, key) {
+                            index.add(&key, tags);
+                        }
+                        guard.fill(entry);
+                    });
                     cache.sweep_if_due(now);
                 }
                 returned
@@ -367,8 +372,11 @@ where
                         Counters::bump(&cache.counters.stale_served);
                         tracing::debug!(cache = cache.config.name, "cache_stale_served");
                         let value = stale.value.clone();
-                        // Put back, so a later failed load can fall back to it too.
-                        guard.fill(stale);
+                        // Put back (unless invalidated meanwhile), so a later failed load
+                        // can fall back to it too.
+                        cache
+                            .fence
+                            .store_if_current(self.ticket, || guard.fill(stale));
                         kind.wrap(value)
                     }
                     None => returned,
@@ -390,13 +398,10 @@ impl<K, V, S: LocalStore<K, V>> Drop for Load<K, V, S> {
             Counters::bump(&self.cache.counters.load_errors);
         }
         let now = clock::now_ms();
-        let unchanged = self.cache.generation.load(Ordering::Acquire) == self.generation;
-        if let Some(previous) = self
-            .previous
-            .take()
-            .filter(|p| unchanged && now < p.stale_until)
-        {
-            guard.fill(previous);
+        if let Some(previous) = self.previous.take().filter(|p| now < p.stale_until) {
+            self.cache
+                .fence
+                .store_if_current(self.ticket, || guard.fill(previous));
         }
     }
 }
@@ -442,9 +447,17 @@ where
         let cache = self.cache;
         Counters::bump(&cache.counters.loads);
         match kind.classify(&returned) {
-            Outcome::Value(value) if !skip_if(&value) && cache.generation() == self.generation => {
-                cache.store_value(self.key, value, tags);
-                Counters::bump(&cache.counters.refreshes);
+            Outcome::Value(value) if !skip_if(&value) => {
+                let now = clock::now_ms();
+                let entry = cache.timing.entry(value, now);
+                let key = self.key;
+                if cache
+                    .fence
+                    .store_if_current(self.ticket, || cache.store_entry(key, entry, tags))
+                {
+                    Counters::bump(&cache.counters.refreshes);
+                }
+                cache.sweep_if_due(now);
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);

@@ -8,6 +8,7 @@
 mod background;
 mod clock;
 mod config;
+mod fence;
 mod memory;
 mod moka_store;
 mod outcome;
