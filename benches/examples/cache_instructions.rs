@@ -1,0 +1,47 @@
+//! Instructions per call of a memory-cache hit, a miss (load and store) and an
+//! invalidate-then-reload cycle, for machines too noisy for wall-clock numbers: run one
+//! case N times under callgrind, twice, and divide the difference.
+//!
+//! ```text
+//! cargo build --release -p memotrace-benches --example cache_instructions
+//! for n in 1000 11000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+//!     target/release/examples/cache_instructions hit $n; done   # (b - a) / 10000
+//! ```
+//! Cases: hit, string_hit, miss, invalidate.
+
+use std::hint::black_box;
+
+#[memotrace::cached(max_capacity = 100_000)]
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+#[memotrace::cached(max_capacity = 100_000)]
+fn label(x: u64) -> String {
+    format!("label number {x:020}")
+}
+
+fn main() {
+    let which = std::env::args().nth(1).unwrap();
+    let n: u64 = std::env::args().nth(2).unwrap().parse().unwrap();
+    black_box(square(7));
+    black_box(label(7));
+    for i in 0..n {
+        match which.as_str() {
+            "hit" => {
+                black_box(square(black_box(7)));
+            }
+            "string_hit" => {
+                black_box(label(black_box(7)));
+            }
+            "miss" => {
+                black_box(square(black_box(1_000 + i)));
+            }
+            "invalidate" => {
+                square_invalidate(7);
+                black_box(square(black_box(7)));
+            }
+            _ => unreachable!("unknown case {which}"),
+        }
+    }
+}
