@@ -20,7 +20,7 @@ use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::AsyncConnectionConfig;
 use redis::{Cmd, FromRedisValue, Pipeline, RedisFuture, Value};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 /// A connection handle, cheap to clone; commands sent through clones are pipelined on
@@ -113,6 +113,9 @@ pub(crate) struct BackendInner {
     /// Random per backend: tells this process's pub/sub messages from others'.
     pub instance: String,
     pub bus: OnceLock<super::pubsub::Bus>,
+    /// Whether the last call failed (timed out, or found no connection): work that can
+    /// wait (invalidation broadcasts) then leaves the caller's path.
+    failing: AtomicBool,
 }
 
 /// A Redis or Redis Cluster backend shared by caches and [`RedisClient`](super::RedisClient)s.
@@ -184,6 +187,7 @@ impl RedisBackend {
                 target,
                 instance: super::lock::token(),
                 bus: OnceLock::new(),
+                failing: AtomicBool::new(false),
             }),
         })
     }
@@ -269,7 +273,9 @@ impl RedisBackend {
         if super::codec::unix_ms() < retry_at.load(Ordering::Relaxed) {
             return Err(unavailable());
         }
-        let bound = self.inner.config.connect_timeout + self.inner.config.response_timeout;
+        // Connecting (TCP and handshake) fits in the connect timeout, so a call that
+        // reconnects waits at most that plus one response timeout.
+        let bound = self.inner.config.connect_timeout;
         let _one = tokio::time::timeout(bound, connecting.lock())
             .await
             .map_err(|_| StoreError::Timeout(bound))?;
@@ -314,10 +320,30 @@ impl RedisBackend {
         }
     }
 
+    /// Whether the last call to Redis failed: it is probably down or stalled now.
+    pub(crate) fn known_down(&self) -> bool {
+        self.inner.failing.load(Ordering::Relaxed)
+    }
+
     /// Runs `op` on a connection. Bounded: standalone, by the response timeout (plus
     /// the connect timeout when it has to connect; a call whose connection turned out
     /// broken is retried once on a fresh one); cluster, by `op_timeout`.
     pub async fn run<T, F, Fut>(&self, op: F) -> StoreResult<T>
+    where
+        F: Fn(Conn) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let result = self.run_once(op).await;
+        let failed = matches!(&result, Err(StoreError::Timeout(_)))
+            || matches!(&result, Err(StoreError::Redis(e)) if e.is_timeout() || e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal());
+        // Read first: the flag's cache line is written only when it changes.
+        if self.inner.failing.load(Ordering::Relaxed) != failed {
+            self.inner.failing.store(failed, Ordering::Relaxed);
+        }
+        result
+    }
+
+    async fn run_once<T, F, Fut>(&self, op: F) -> StoreResult<T>
     where
         F: Fn(Conn) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,

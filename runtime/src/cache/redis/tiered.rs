@@ -2,8 +2,8 @@
 
 use super::cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
 use super::codec::{Codec, JsonCodec};
-use super::connection::RedisBackend;
-use super::pubsub::{self, L1Listener, Message};
+use super::connection::{spawn_on_backend, RedisBackend};
+use super::pubsub::{self, L1Listener, Message, Outgoing};
 use crate::cache::background;
 use crate::cache::config::CacheConfig;
 use crate::cache::memory::{Load, Lookup, MemoryCache};
@@ -179,15 +179,29 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         }
     }
 
+    /// Tells other processes about a write or an invalidation. While Redis is known to
+    /// be failing, the broadcast leaves the caller's path: a background task sends it
+    /// (bounded by the response timeout), so a call waits for Redis once, not twice.
     async fn publish(&self, message: Message<'_>) {
-        if let Err(e) = pubsub::publish(self.l2.backend(), self.l2.config().name, message).await {
-            self.l2.fail.record(
-                self.l2.config().name,
-                "publish",
-                &e,
-                self.l2.backend().config().warn_interval,
-            );
+        let outgoing = Outgoing::new(self.l2.backend(), self.l2.config().name, message);
+        if self.l2.backend().known_down() {
+            spawn_on_backend(async move {
+                if let Err(error) = outgoing.send().await {
+                    tracing::debug!(%error, "cache_publish_failed");
+                }
+            });
+        } else if let Err(e) = outgoing.send().await {
+            self.record_publish_failure(&e);
         }
+    }
+
+    fn record_publish_failure(&self, error: &super::StoreError) {
+        self.l2.fail.record(
+            self.l2.config().name,
+            "publish",
+            error,
+            self.l2.backend().config().warn_interval,
+        );
     }
 
     /// The fresh value for `key` (L1, else L2), without loading or counting.
@@ -275,8 +289,9 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 }
 
 impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
-    /// Stores what the loader returned in L2 (releasing the lock), then in L1, tells
-    /// other processes to drop their L1 copy, and hands it back. Async: it writes to
+    /// Stores what the loader returned in L2 (releasing the lock), then in L1, and hands
+    /// it back; a background task tells other processes to drop their L1 copy (skipped
+    /// while Redis is failing: the L2 write did not happen either). Async: it writes to
     /// Redis (bounded; failures counted, never returned).
     pub async fn complete<A, R>(
         self,
@@ -292,7 +307,16 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
         if let Some(value) = stored {
             self.l1
                 .complete(Plain, value, crate::__private::store_all, Vec::new());
-            self.cache.publish(Message::Key(&self.key)).await;
+            let cache = self.cache;
+            let backend = cache.l2.backend();
+            if !backend.known_down() {
+                let outgoing = Outgoing::new(backend, cache.l2.config().name, Message::Key(&self.key));
+                spawn_on_backend(async move {
+                    if let Err(e) = outgoing.send().await {
+                        cache.record_publish_failure(&e);
+                    }
+                });
+            }
         }
         returned
     }
