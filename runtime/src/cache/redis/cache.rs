@@ -75,15 +75,24 @@ pub struct RedisCache<V, C: Codec = JsonCodec> {
     /// Keys another process is refreshing: no new attempt before the time (Unix ms), so
     /// a hot due key does not send one `SET NX` per hit.
     refresh_elsewhere: Mutex<HashMap<String, u64>>,
-    handoff: Mutex<HashMap<String, (Stamp, V, u64)>>,
-    /// Bumped by every write and invalidation of this process: a load that began before
-    /// one is answered to its callers but not stored (it may carry the old value).
-    generation: AtomicU64,
-    /// Held shared by every store while it checks [`Self::generation`] and writes; taken
-    /// exclusively to bump it, so an invalidation's `UNLINK` goes out after every store
-    /// of an older load.
+    /// Values handed from a loader to this process's waiters: stamp, value, when (Unix
+    /// ms), and the load's [generation](Self::generation_of).
+    handoff: Mutex<HashMap<String, (Stamp, V, u64, u64)>>,
+    /// Write generations, one per stripe of keys, bumped by every write and invalidation
+    /// of this process: a load that began before one is answered to its callers but not
+    /// stored, nor handed to calls that began after it (it may carry the old value).
+    stripes: [AtomicU64; GENERATION_STRIPES],
+    /// Bumped by the invalidations of many keys at once (`clear`, patterns, tags).
+    everything: AtomicU64,
+    /// Held shared by every store while it checks the generation and writes (a store
+    /// that finds it taken is skipped); taken exclusively to bump a generation, so an
+    /// invalidation's `UNLINK` goes out after every store of an older load.
     stores: tokio::sync::RwLock<()>,
 }
+
+/// Keys share [`RedisCache`] write generations by stripe: a write to one key only stops
+/// the stores of concurrent loads of keys in its stripe.
+const GENERATION_STRIPES: usize = 64;
 
 /// What a Redis lookup found.
 pub type RedisLookup<V, C = JsonCodec> = Lookup<V, RedisRefresh<V, C>, RedisLoad<V, C>>;
@@ -101,7 +110,7 @@ pub struct RedisLoad<V: 'static, C: Codec = JsonCodec> {
     previous: Option<(Stamp, V)>,
     /// False when Redis did not answer the lookup: the value is not written back.
     write: bool,
-    /// The cache's write generation when the lookup began.
+    /// The entry's write generation before the loader ran.
     generation: u64,
 }
 
@@ -155,7 +164,8 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
             refreshing: Flights::default(),
             refresh_elsewhere: Mutex::new(HashMap::new()),
             handoff: Mutex::new(HashMap::new()),
-            generation: AtomicU64::new(0),
+            stripes: std::array::from_fn(|_| AtomicU64::new(0)),
+            everything: AtomicU64::new(0),
             stores: tokio::sync::RwLock::new(()),
         }
     }
@@ -213,15 +223,22 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
 
     /// Takes `lock` for one lease; when taken, its watchdog renews it until dropped and
     /// reports a loss (counted, logged rate-limited).
-    async fn acquire(&'static self, lock: &str, token: &str) -> super::StoreResult<Option<Watchdog>> {
+    async fn acquire(
+        &'static self,
+        lock: &str,
+        token: &str,
+    ) -> super::StoreResult<Option<Watchdog>> {
         let lease = lock::lease_for(self.lock_ttl());
         if !lock::try_acquire(self.backend(), lock, token, lease).await? {
             return Ok(None);
         }
         let key = lock.to_owned();
         let on_lost = move || {
-            self.fail
-                .lock_lost(self.config.name, &key, self.backend().config().warn_interval);
+            self.fail.lock_lost(
+                self.config.name,
+                &key,
+                self.backend().config().warn_interval,
+            );
         };
         Ok(Some(Watchdog::start(
             self.backend(),
@@ -232,11 +249,27 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         )))
     }
 
-    /// Starts a write or an invalidation: loads that began before it are not stored,
-    /// and stores already under way have finished (or timed out) when it returns.
-    async fn begin_write(&self) -> u64 {
+    fn stripe(&self, full: &str) -> &AtomicU64 {
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(full, &mut h);
+        let at =
+            usize::try_from(std::hash::Hasher::finish(&h) % GENERATION_STRIPES as u64).unwrap_or(0);
+        &self.stripes[at]
+    }
+
+    /// The write generation of entry `full`: it grows with every write or invalidation
+    /// of this process that concerns the entry.
+    fn generation_of(&self, full: &str) -> u64 {
+        self.everything.load(Ordering::Acquire) + self.stripe(full).load(Ordering::Acquire)
+    }
+
+    /// Starts a write or an invalidation of entry `full` (`None`: of many entries):
+    /// loads that began before it are not stored, and stores already under way have
+    /// finished (or timed out) when it returns.
+    async fn begin_write(&self, full: Option<&str>) {
         let _exclusive = self.stores.write().await;
-        self.generation.fetch_add(1, Ordering::AcqRel) + 1
+        let counter = full.map_or(&self.everything, |f| self.stripe(f));
+        counter.fetch_add(1, Ordering::AcqRel);
     }
 
     fn record(&self, op: &'static str, error: &StoreError) {
@@ -284,8 +317,19 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// Looks `key` up: a fresh value (one `GET`), or the right to load it after waiting
     /// for any concurrent load of the key, in this process or another.
     pub async fn lookup_async(&'static self, key: &str) -> RedisLookup<V, C> {
+        self.lookup_after(key, false).await
+    }
+
+    /// [`RedisCache::lookup_async`] for a call that has `waited` already (for another
+    /// caller's load): while Redis is failing it sends Redis nothing and loads without
+    /// the lock, so it does not wait for Redis a second time.
+    pub(crate) async fn lookup_after(&'static self, key: &str, waited: bool) -> RedisLookup<V, C> {
         let full = self.keys().entry(key);
-        let generation = self.generation.load(Ordering::Acquire);
+        if waited && self.backend().known_down() {
+            self.counters.misses.incr();
+            let generation = self.generation_of(&full);
+            return self.claim(full, None, true, generation).await;
+        }
         let now = unix_ms();
         let (found, failed) = self.read_checked(&full).await;
         let found = match found {
@@ -293,6 +337,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                 self.counters.hits.incr();
                 if stamp.refresh <= now && !self.refreshed_elsewhere(&full, now) {
                     if let Joined::Leader(guard) = self.refreshing.join(full.as_str()) {
+                        let generation = self.generation_of(&full);
                         let refresh = RedisRefresh {
                             cache: self,
                             key: full,
@@ -308,6 +353,8 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         };
         self.counters.misses.incr();
         let previous = found.filter(|(s, _)| now < s.stale_until);
+        // Read before any loader runs: a write that completes later stops its store.
+        let generation = self.generation_of(&full);
         self.claim(full, previous, failed, generation).await
     }
 
@@ -326,10 +373,13 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                 Joined::Waiter(listener) => {
                     listener.await;
                     let now = unix_ms();
-                    if let Some(value) = self.take_handoff(&full, now) {
+                    if let Some(value) = self.take_handoff(&full, now, generation) {
                         return RedisLookup::Hit(value);
                     }
-                    if degraded {
+                    // Redis already failed this call, or fails now: no second wait on
+                    // it (the call loads without the lock instead).
+                    if degraded || self.backend().known_down() {
+                        degraded = true;
                         continue;
                     }
                     let (found, failed) = self.read_checked(&full).await;
@@ -443,24 +493,24 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         map.insert(full.to_owned(), now + wait);
     }
 
-    /// Hands `value` to this process's waiters, unless a write or an invalidation came
-    /// after `generation` (checked under the lock that [`Self::forget_handoff`] takes).
+    /// Hands `value`, loaded by a call of `generation`, to this process's waiters.
     fn put_handoff(&self, full: &str, stamp: Stamp, value: V, now: u64, generation: u64) {
         let mut map = self.handoff.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.generation.load(Ordering::Acquire) != generation {
-            return;
-        }
         if map.len() >= 64 {
-            map.retain(|_, (_, _, at)| now < *at + HANDOFF_MS);
+            map.retain(|_, (_, _, at, _)| now < *at + HANDOFF_MS);
         }
-        map.insert(full.to_owned(), (stamp, value, now));
+        map.insert(full.to_owned(), (stamp, value, now, generation));
     }
 
-    fn take_handoff(&self, full: &str, now: u64) -> Option<V> {
+    /// The value handed over for `full`, unless it was loaded before a write or an
+    /// invalidation that the waiter's call (of `generation`) came after.
+    fn take_handoff(&self, full: &str, now: u64, generation: u64) -> Option<V> {
         let map = self.handoff.lock().unwrap_or_else(PoisonError::into_inner);
         map.get(full)
-            .filter(|(stamp, _, at)| now < at + HANDOFF_MS && stamp.is_fresh(now))
-            .map(|(_, v, _)| v.clone())
+            .filter(|(stamp, _, at, loaded)| {
+                now < at + HANDOFF_MS && stamp.is_fresh(now) && *loaded >= generation
+            })
+            .map(|(_, v, _, _)| v.clone())
     }
 
     fn forget_handoff(&self, full: Option<&str>) {
@@ -486,8 +536,11 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         let backend = self.backend();
         let lock_key = keys::lock_key(full);
         let lock = lock_token.map(|t| (lock_key.as_str(), t));
-        let _shared = self.stores.read().await;
-        if self.generation.load(Ordering::Acquire) != generation {
+        // Not waiting for the shared guard: when it is not free, an invalidation is
+        // bumping the generation, so this load is older than it anyway.
+        let shared = self.stores.try_read();
+        if shared.is_err() || self.generation_of(full) != generation {
+            drop(shared);
             self.unlock(full, lock_token).await;
             return false;
         }
@@ -565,16 +618,24 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// and `tags`; false when Redis did not take it.
     pub async fn insert(&self, key: &str, value: V, tags: Vec<String>) -> bool {
         let full = self.keys().entry(key);
-        let generation = self.begin_write().await;
+        self.begin_write(Some(&full)).await;
+        let generation = self.generation_of(&full);
         self.forget_handoff(Some(&full));
-        self.write(&full, self.stamp(unix_ms()), &value, &tags, None, generation)
-            .await
+        self.write(
+            &full,
+            self.stamp(unix_ms()),
+            &value,
+            &tags,
+            None,
+            generation,
+        )
+        .await
     }
 
     /// Drops the entry for `key`; true when there was one.
     pub async fn invalidate(&self, key: &str) -> bool {
         let full = self.keys().entry(key);
-        self.begin_write().await;
+        self.begin_write(Some(&full)).await;
         self.forget_handoff(Some(&full));
         match self
             .backend()
@@ -595,7 +656,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// Drops every entry whose `{args}` part matches the glob `pattern` (`*`, `?`,
     /// `[..]`), by `SCAN` on every primary; resolves to how many were dropped.
     pub async fn invalidate_pattern(&self, pattern: &str) -> u64 {
-        self.begin_write().await;
+        self.begin_write(None).await;
         self.forget_handoff(None);
         self.delete_matching(&self.keys().pattern(pattern)).await
     }
@@ -615,7 +676,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
 
     /// Drops every entry of this cache (its whole key prefix, tag sets included).
     pub async fn clear(&self) {
-        self.begin_write().await;
+        self.begin_write(None).await;
         self.forget_handoff(None);
         self.delete_matching(&self.keys().all()).await;
     }
@@ -625,7 +686,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         if !self.config.tagged {
             return 0;
         }
-        self.begin_write().await;
+        self.begin_write(None).await;
         self.forget_handoff(None);
         let backend = self.backend();
         let set = self.keys().tag_set(tag);
@@ -691,7 +752,8 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
         self.complete_stored(kind, returned, skip_if, tags).await.0
     }
 
-    /// [`RedisLoad::complete`], also giving the value it stored (for the tiered cache).
+    /// [`RedisLoad::complete`], also giving the value it stored (for the tiered cache),
+    /// unless a write or an invalidation came after the load began.
     pub(crate) async fn complete_stored<A, R>(
         mut self,
         kind: A,
@@ -724,7 +786,9 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
                 }
                 self.lock_token = None;
                 cache.put_handoff(&self.key, stamp, value.clone(), now, self.generation);
-                (returned, Some(value))
+                // A value loaded before a write or an invalidation is not handed on.
+                let current = cache.generation_of(&self.key) == self.generation;
+                (returned, current.then_some(value))
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);
@@ -836,13 +900,20 @@ impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
             Outcome::Value(value) if !skip_if(&value) => {
                 let now = unix_ms();
                 if cache
-                    .write(&self.key, cache.stamp(now), &value, &tags, None, self.generation)
+                    .write(
+                        &self.key,
+                        cache.stamp(now),
+                        &value,
+                        &tags,
+                        None,
+                        self.generation,
+                    )
                     .await
                 {
                     Counters::bump(&cache.counters.refreshes);
                 }
                 // A value loaded before a write or an invalidation is not handed on.
-                (cache.generation.load(Ordering::Acquire) == self.generation).then_some(value)
+                (cache.generation_of(&self.key) == self.generation).then_some(value)
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);

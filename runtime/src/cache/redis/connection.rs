@@ -20,7 +20,7 @@ use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::AsyncConnectionConfig;
 use redis::{Cmd, FromRedisValue, Pipeline, RedisFuture, Value};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 /// A connection handle, cheap to clone; commands sent through clones are pipelined on
@@ -113,10 +113,14 @@ pub(crate) struct BackendInner {
     /// Random per backend: tells this process's pub/sub messages from others'.
     pub instance: String,
     pub bus: OnceLock<super::pubsub::Bus>,
-    /// Whether the last call failed (timed out, or found no connection): work that can
-    /// wait (invalidation broadcasts) then leaves the caller's path.
-    failing: AtomicBool,
+    /// When (Unix ms) a call last timed out or found no connection: for
+    /// [`FAILURE_MEMORY`] after it, Redis counts as failing (see
+    /// [`RedisBackend::known_down`]).
+    failed_at: AtomicU64,
 }
+
+/// How long a failed call marks Redis as failing.
+const FAILURE_MEMORY: u64 = 1_000;
 
 /// A Redis or Redis Cluster backend shared by caches and [`RedisClient`](super::RedisClient)s.
 ///
@@ -187,7 +191,7 @@ impl RedisBackend {
                 target,
                 instance: super::lock::token(),
                 bus: OnceLock::new(),
-                failing: AtomicBool::new(false),
+                failed_at: AtomicU64::new(0),
             }),
         })
     }
@@ -320,9 +324,12 @@ impl RedisBackend {
         }
     }
 
-    /// Whether the last call to Redis failed: it is probably down or stalled now.
+    /// Whether a call to Redis timed out or found no connection within the last second:
+    /// a call that has already waited once then sends Redis nothing more, and work that
+    /// can wait (invalidation broadcasts) leaves the caller's path.
     pub(crate) fn known_down(&self) -> bool {
-        self.inner.failing.load(Ordering::Relaxed)
+        let at = self.inner.failed_at.load(Ordering::Relaxed);
+        at != 0 && super::codec::unix_ms() < at + FAILURE_MEMORY
     }
 
     /// Runs `op` on a connection. Bounded: standalone, by the response timeout (plus
@@ -334,11 +341,20 @@ impl RedisBackend {
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let result = self.run_once(op).await;
-        let failed = matches!(&result, Err(StoreError::Timeout(_)))
-            || matches!(&result, Err(StoreError::Redis(e)) if e.is_timeout() || e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal());
-        // Read first: the flag's cache line is written only when it changes.
-        if self.inner.failing.load(Ordering::Relaxed) != failed {
-            self.inner.failing.store(failed, Ordering::Relaxed);
+        let failed = match &result {
+            Ok(_) => false,
+            Err(StoreError::Redis(e)) => {
+                e.is_timeout()
+                    || e.is_io_error()
+                    || e.is_connection_dropped()
+                    || e.is_connection_refusal()
+            }
+            Err(_) => true,
+        };
+        if failed {
+            self.inner
+                .failed_at
+                .store(super::codec::unix_ms(), Ordering::Relaxed);
         }
         result
     }

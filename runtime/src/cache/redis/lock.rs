@@ -121,7 +121,12 @@ fn release_orphan(backend: &RedisBackend, lock: &str, token: &str) {
 
 /// Extends `lock` to `lease` if `token` still owns it; false when it does not (the lease
 /// lapsed, or another caller holds it now).
-async fn renew(backend: &RedisBackend, lock: &str, token: &str, lease: Duration) -> StoreResult<bool> {
+async fn renew(
+    backend: &RedisBackend,
+    lock: &str,
+    token: &str,
+    lease: Duration,
+) -> StoreResult<bool> {
     let renewed: i64 = backend
         .run(|mut c| async move {
             RENEW
@@ -293,7 +298,9 @@ impl Backoff {
     /// Sleeps the next step; false once the deadline has passed.
     pub async fn wait(&mut self) -> bool {
         let now = Instant::now();
-        let left = self.deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
+        let left = self
+            .deadline
+            .map_or(Duration::MAX, |d| d.saturating_duration_since(now));
         if left.is_zero() {
             return false;
         }

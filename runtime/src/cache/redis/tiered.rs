@@ -4,18 +4,21 @@ use super::cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue}
 use super::codec::{Codec, JsonCodec};
 use super::connection::{spawn_on_backend, RedisBackend};
 use super::pubsub::{self, L1Listener, Message, Outgoing};
-use crate::cache::background;
 use crate::cache::config::CacheConfig;
 use crate::cache::memory::{Load, Lookup, MemoryCache};
 use crate::cache::outcome::{Plain, ReturnKind};
 use crate::cache::quick::QuickStore;
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::stats::CacheStats;
+use crate::cache::{background, clock};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 type L1<V> = MemoryCache<String, V, QuickStore<String, V>>;
+
+/// An L1 miss that took longer than this waited for another caller's load.
+const WAITED_MS: u64 = 2;
 
 /// A memory L1 in front of a Redis L2: what `{fn}_cache()` returns for `store = tiered`.
 ///
@@ -62,6 +65,9 @@ pub struct TieredLoad<V: RedisValue, C: Codec = JsonCodec> {
     key: String,
     l1: Load<String, V, QuickStore<String, V>>,
     l2: RedisLoad<V, C>,
+    /// The cache's epoch before the loader ran: L1 keeps the value only if no
+    /// invalidation came since.
+    epoch: u64,
 }
 
 /// The claimed background refresh of one due L2 entry.
@@ -101,6 +107,8 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
             Some(b) => RedisCache::with_backend(config, b),
             None => RedisCache::new(config),
         };
+        // Tells a call that waited for another caller's load from one that did not.
+        clock::start();
         Self {
             l1: MemoryCache::new(l1_config),
             l2,
@@ -143,10 +151,14 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     /// Looks `key` up in L1 (no network on a hit), then in L2, then claims the load.
     #[inline]
     pub async fn lookup_async(&'static self, key: &str) -> TieredLookup<V, C> {
+        let asked = clock::now_ms();
         let l1 = match self.l1.lookup_async(key).await {
             Lookup::Hit(v) | Lookup::Refresh(v, _) => return TieredLookup::Hit(v),
             Lookup::Load(load) => load,
         };
+        // Waited for another caller's load (which did not keep its value): while Redis
+        // is failing, L2 is skipped rather than waited for a second time.
+        let waited = clock::now_ms() > asked + WAITED_MS;
         // The L1 load right is also the in-process single-flight over L2.
         let epoch = self.epoch.load(Ordering::Acquire);
         let fill = |l1: Load<String, V, QuickStore<String, V>>, v: V| {
@@ -157,7 +169,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
                 v
             }
         };
-        match self.l2.lookup_async(key).await {
+        match self.l2.lookup_after(key, waited).await {
             RedisLookup::Hit(v) => TieredLookup::Hit(fill(l1, v)),
             RedisLookup::Refresh(v, l2) => {
                 let v = fill(l1, v);
@@ -175,6 +187,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
                 key: key.to_owned(),
                 l1,
                 l2,
+                epoch,
             }),
         }
     }
@@ -225,10 +238,11 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Drops the entry for `key` in both tiers and in every process's L1.
     pub async fn invalidate(&self, key: &str) -> bool {
-        // A lookup whose L2 read was in flight must not put the old value back in L1.
+        // L2 first: a lookup that read the old value from L2 before the `UNLINK` finds
+        // its L1 fill superseded by the L1 invalidation that follows.
+        let in_l2 = self.l2.invalidate(key).await;
         self.epoch.fetch_add(1, Ordering::AcqRel);
         let in_l1 = self.l1.invalidate(key);
-        let in_l2 = self.l2.invalidate(key).await;
         self.publish(Message::Key(key)).await;
         in_l1 || in_l2
     }
@@ -246,10 +260,10 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Drops every entry, in both tiers and in every process's L1.
     pub async fn clear(&self) {
-        // A lookup whose L2 read was in flight must not put the old value back in L1.
+        // L2 first, as in `invalidate`.
+        self.l2.clear().await;
         self.epoch.fetch_add(1, Ordering::AcqRel);
         self.l1.clear();
-        self.l2.clear().await;
         self.publish(Message::Clear).await;
     }
 
@@ -305,12 +319,15 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
     {
         let (returned, stored) = self.l2.complete_stored(kind, returned, skip_if, tags).await;
         if let Some(value) = stored {
-            self.l1
-                .complete(Plain, value, crate::__private::store_all, Vec::new());
             let cache = self.cache;
+            if cache.epoch.load(Ordering::Acquire) == self.epoch {
+                self.l1
+                    .complete(Plain, value, crate::__private::store_all, Vec::new());
+            }
             let backend = cache.l2.backend();
             if !backend.known_down() {
-                let outgoing = Outgoing::new(backend, cache.l2.config().name, Message::Key(&self.key));
+                let outgoing =
+                    Outgoing::new(backend, cache.l2.config().name, Message::Key(&self.key));
                 spawn_on_backend(async move {
                     if let Err(e) = outgoing.send().await {
                         cache.record_publish_failure(&e);
