@@ -9,7 +9,7 @@
 
 use memotrace::cache::redis::{lock_key, RedisBackend, RedisCache, RedisConfig, TieredCache};
 use memotrace::cache::CacheConfig;
-use memotrace_tests::redis_harness::{through, through_tiered, RedisServer};
+use memotrace_tests::redis_harness::{cli, through, through_tiered, RedisServer};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 const RESPONSE: Duration = Duration::from_millis(200);
 const CONNECT: Duration = Duration::from_millis(200);
 const LOADER: Duration = Duration::from_millis(5);
+/// The longest lease of a load lock (`min(lock_timeout, 3 s)`).
+const MAX_LEASE: Duration = Duration::from_secs(3);
 /// Scheduling slack: 200 tasks on a shared 2-core machine, debug build.
 const SLACK: Duration = Duration::from_millis(150);
 const TASKS: usize = 200;
@@ -365,4 +367,75 @@ async fn a_lost_lock_is_counted() {
     assert_eq!(load.await.unwrap(), 5);
     // Its release did not touch the other owner's lock.
     assert_eq!(server.cli(&["GET", &lock]), "intruder");
+}
+
+/// The cache of the crashed-owner test, in both processes.
+fn crash_cache(port: u16) -> &'static RedisCache<u64> {
+    let backend = RedisBackend::connect(
+        RedisConfig::url(format!("redis://127.0.0.1:{port}")).key_prefix("f-crash"),
+    )
+    .unwrap();
+    Box::leak(Box::new(
+        RedisCache::with_backend(
+            CacheConfig::new("crash").ttl(Duration::from_secs(60)),
+            backend,
+        )
+        .lock_timeout(Duration::from_secs(30)),
+    ))
+}
+
+/// The second process of `a_crashed_owner_blocks_others_for_one_lease_at_most` (selected
+/// by `MT_CHILD`; otherwise it returns at once): takes the load lock, says so, and hangs
+/// in its loader until it is killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_child_holds_the_lock_until_killed() {
+    if std::env::var("MT_CHILD").as_deref() != Ok("crash_child_holds_the_lock_until_killed") {
+        return;
+    }
+    let port: u16 = std::env::var("MT_CHILD_PORT").unwrap().parse().unwrap();
+    through(crash_cache(port), "k", vec![], move || async move {
+        cli(port, &["RPUSH", "crash:locked", "1"]);
+        std::future::pending::<u64>().await
+    })
+    .await;
+}
+
+/// Another process takes the load lock and dies (SIGKILL) in its loader: the next
+/// caller takes over once the lock's lease lapses (at most 3 s), not after
+/// `lock_timeout` (30 s here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_owner_blocks_others_for_one_lease_at_most() {
+    let server = RedisServer::start();
+    let child_test = "crash_child_holds_the_lock_until_killed";
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", child_test, "--nocapture", "--test-threads", "1"])
+        .env("MT_CHILD", child_test)
+        .env("MT_CHILD_PORT", server.port().to_string())
+        .spawn()
+        .expect("spawn the child test process");
+    let port = server.port();
+    let locked = tokio::task::spawn_blocking(move || cli(port, &["BLPOP", "crash:locked", "20"]))
+        .await
+        .unwrap();
+    assert!(!locked.is_empty(), "the child never took the lock");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let cache = crash_cache(server.port());
+    let started = Instant::now();
+    let got = tokio::time::timeout(
+        Duration::from_secs(10),
+        through(cache, "k", vec![], || async { 7 }),
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(
+        got,
+        Ok(7),
+        "still waiting for the dead owner after {took:?}"
+    );
+    assert!(
+        took < MAX_LEASE + Duration::from_millis(500),
+        "the next caller waited {took:?}"
+    );
+    println!("next caller after the owner crashed: {took:?}");
 }

@@ -24,7 +24,10 @@ async fn read(cache: &'static TieredCache<u64>) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_first_subscription_ends_with_l1_cleared() {
     let server = RedisServer::start();
-    assert_eq!(server.cli(&["ACL", "SETUSER", "default", "-subscribe"]), "OK");
+    assert_eq!(
+        server.cli(&["ACL", "SETUSER", "default", "-subscribe"]),
+        "OK"
+    );
     let reader = tiered(&server, "refused");
     let writer = tiered(&server, "refused");
     assert!(
@@ -36,9 +39,16 @@ async fn refused_first_subscription_ends_with_l1_cleared() {
     assert!(writer.insert("k", 2, vec![]).await);
     // Nobody heard the broadcast: the reader still answers from its L1.
     assert_eq!(read(reader).await, 1);
-    assert_eq!(server.cli(&["ACL", "SETUSER", "default", "+subscribe"]), "OK");
+    assert_eq!(
+        server.cli(&["ACL", "SETUSER", "default", "+subscribe"]),
+        "OK"
+    );
     assert!(reader.subscribed(Duration::from_secs(5)).await);
-    assert_eq!(read(reader).await, 2, "L1 kept a value from before the subscription");
+    assert_eq!(
+        read(reader).await,
+        2,
+        "L1 kept a value from before the subscription"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,7 +76,11 @@ async fn silent_subscription_is_detected_and_ends_with_l1_cleared() {
         "detected after {detected:?}"
     );
     assert!(reader.subscribed(Duration::from_secs(5)).await);
-    assert_eq!(reader.l1().get("k"), None, "L1 was not cleared after the gap");
+    assert_eq!(
+        reader.l1().get("k"),
+        None,
+        "L1 was not cleared after the gap"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
