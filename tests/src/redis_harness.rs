@@ -161,6 +161,26 @@ impl RedisServer {
         }
     }
 
+    /// Freezes the server with SIGSTOP: connections stay open and nothing answers, like
+    /// a process stalled by its host.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a [frozen](Self::freeze) server run again (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let pid = self.pid.expect("the server is running").to_string();
+        let status = Command::new("kill").args([which, &pid]).status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "kill {which} {pid} failed"
+        );
+    }
+
     /// Starts the server again on the same port (empty: persistence is off).
     pub fn restart(&mut self) {
         self.kill();

@@ -413,6 +413,8 @@ async fn tiered_tags_clear_and_refresh() {
         b,
     )
     .register();
+    // The first subscription clears L1: let it happen before filling.
+    assert!(c.subscribed(Duration::from_secs(5)).await);
     for i in 0..6u64 {
         let tags = vec![format!("team:{}", i % 2)];
         assert_eq!(
@@ -440,6 +442,7 @@ async fn tiered_tags_clear_and_refresh() {
         Some(Duration::from_millis(100)),
     )
     .register();
+    assert!(l1_short.subscribed(Duration::from_secs(5)).await);
     assert_eq!(
         through_tiered(l1_short, "k", vec![], || async { 1 }).await,
         1

@@ -96,8 +96,9 @@ pub struct CacheStats {
     /// Shared-store entries that did not decode; each was answered as a miss and
     /// overwritten by the fresh value. Always 0 for memory caches.
     pub decode_errors: u64,
-    /// Callers that waited the whole `lock_timeout` for another process's load and then
-    /// ran the loader themselves. Always 0 for memory caches.
+    /// Loads whose distributed lock was lost before they finished: its lease lapsed
+    /// without being renewed, or another caller took the lock (each is logged as
+    /// `cache_lock_lost`, rate-limited). Always 0 for memory caches.
     pub lock_timeouts: u64,
 }
 

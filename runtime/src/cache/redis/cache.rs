@@ -4,7 +4,7 @@ use super::codec::{decode_entry, encode_entry, unix_ms, Codec, JsonCodec, Stamp}
 use super::connection::{default_backend, spawn_on_backend, RedisBackend};
 use super::fail_open::{FailOpen, StoreError};
 use super::keys::{self, KeySpace, DEFAULT_NAMESPACE};
-use super::lock::{self, Backoff};
+use super::lock::{self, Backoff, Watchdog};
 use crate::cache::background;
 use crate::cache::config::CacheConfig;
 use crate::cache::outcome::{Outcome, ReturnKind};
@@ -17,9 +17,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What a value held in Redis needs: serde both ways, and the bounds of every cache value.
 pub trait RedisValue: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {}
@@ -75,8 +75,24 @@ pub struct RedisCache<V, C: Codec = JsonCodec> {
     /// Keys another process is refreshing: no new attempt before the time (Unix ms), so
     /// a hot due key does not send one `SET NX` per hit.
     refresh_elsewhere: Mutex<HashMap<String, u64>>,
-    handoff: Mutex<HashMap<String, (Stamp, V, u64)>>,
+    /// Values handed from a loader to this process's waiters: stamp, value, when (Unix
+    /// ms), and the load's [generation](Self::generation_of).
+    handoff: Mutex<HashMap<String, (Stamp, V, u64, u64)>>,
+    /// Write generations, one per stripe of keys, bumped by every write and invalidation
+    /// of this process: a load that began before one is answered to its callers but not
+    /// stored, nor handed to calls that began after it (it may carry the old value).
+    stripes: [AtomicU64; GENERATION_STRIPES],
+    /// Bumped by the invalidations of many keys at once (`clear`, patterns, tags).
+    everything: AtomicU64,
+    /// Held shared by every store while it checks the generation and writes (a store
+    /// that finds it taken is skipped); taken exclusively to bump a generation, so an
+    /// invalidation's `UNLINK` goes out after every store of an older load.
+    stores: tokio::sync::RwLock<()>,
 }
+
+/// Keys share [`RedisCache`] write generations by stripe: a write to one key only stops
+/// the stores of concurrent loads of keys in its stripe.
+const GENERATION_STRIPES: usize = 64;
 
 /// What a Redis lookup found.
 pub type RedisLookup<V, C = JsonCodec> = Lookup<V, RedisRefresh<V, C>, RedisLoad<V, C>>;
@@ -89,9 +105,13 @@ pub struct RedisLoad<V: 'static, C: Codec = JsonCodec> {
     key: String,
     guard: Option<FlightGuard<'static, String>>,
     lock_token: Option<String>,
+    /// Renews the lock while the loader runs; stopped before the lock is released.
+    watchdog: Option<Watchdog>,
     previous: Option<(Stamp, V)>,
     /// False when Redis did not answer the lookup: the value is not written back.
     write: bool,
+    /// The entry's write generation before the loader ran.
+    generation: u64,
 }
 
 /// The claimed background refresh of one due entry.
@@ -99,6 +119,7 @@ pub struct RedisRefresh<V: 'static, C: Codec = JsonCodec> {
     cache: &'static RedisCache<V, C>,
     key: String,
     _guard: FlightGuard<'static, String>,
+    generation: u64,
 }
 
 /// KEYS: tag set. ARGV: entry key, ttl ms (0 = none). The set lives as long as its
@@ -143,12 +164,17 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
             refreshing: Flights::default(),
             refresh_elsewhere: Mutex::new(HashMap::new()),
             handoff: Mutex::new(HashMap::new()),
+            stripes: std::array::from_fn(|_| AtomicU64::new(0)),
+            everything: AtomicU64::new(0),
+            stores: tokio::sync::RwLock::new(()),
         }
     }
 
-    /// Sets how long the distributed load lock lives, which is also how long other
-    /// callers wait for the loader before computing themselves (`lock_timeout = ".."`;
-    /// default: the backend's [`RedisConfig::lock_timeout`](super::RedisConfig), 30 s).
+    /// Sets the distributed load lock's `lock_timeout` (default: the backend's
+    /// [`RedisConfig::lock_timeout`](super::RedisConfig), 30 s). The lock is a lease of
+    /// `min(lock_timeout, 3 s)` that its owner renews every third of it while the loader
+    /// runs, so a longer load still runs once; other callers wait while it is held and
+    /// take over within one lease when its owner is gone.
     #[must_use]
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = Some(timeout);
@@ -193,6 +219,57 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     fn lock_ttl(&self) -> Duration {
         self.lock_timeout
             .unwrap_or(self.backend().config().lock_timeout)
+    }
+
+    /// Takes `lock` for one lease; when taken, its watchdog renews it until dropped and
+    /// reports a loss (counted, logged rate-limited).
+    async fn acquire(
+        &'static self,
+        lock: &str,
+        token: &str,
+    ) -> super::StoreResult<Option<Watchdog>> {
+        let lease = lock::lease_for(self.lock_ttl());
+        if !lock::try_acquire(self.backend(), lock, token, lease).await? {
+            return Ok(None);
+        }
+        let key = lock.to_owned();
+        let on_lost = move || {
+            self.fail.lock_lost(
+                self.config.name,
+                &key,
+                self.backend().config().warn_interval,
+            );
+        };
+        Ok(Some(Watchdog::start(
+            self.backend(),
+            lock.to_owned(),
+            token.to_owned(),
+            lease,
+            on_lost,
+        )))
+    }
+
+    fn stripe(&self, full: &str) -> &AtomicU64 {
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(full, &mut h);
+        let at =
+            usize::try_from(std::hash::Hasher::finish(&h) % GENERATION_STRIPES as u64).unwrap_or(0);
+        &self.stripes[at]
+    }
+
+    /// The write generation of entry `full`: it grows with every write or invalidation
+    /// of this process that concerns the entry.
+    fn generation_of(&self, full: &str) -> u64 {
+        self.everything.load(Ordering::Acquire) + self.stripe(full).load(Ordering::Acquire)
+    }
+
+    /// Starts a write or an invalidation of entry `full` (`None`: of many entries):
+    /// loads that began before it are not stored, and stores already under way have
+    /// finished (or timed out) when it returns.
+    async fn begin_write(&self, full: Option<&str>) {
+        let _exclusive = self.stores.write().await;
+        let counter = full.map_or(&self.everything, |f| self.stripe(f));
+        counter.fetch_add(1, Ordering::AcqRel);
     }
 
     fn record(&self, op: &'static str, error: &StoreError) {
@@ -240,7 +317,19 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// Looks `key` up: a fresh value (one `GET`), or the right to load it after waiting
     /// for any concurrent load of the key, in this process or another.
     pub async fn lookup_async(&'static self, key: &str) -> RedisLookup<V, C> {
+        self.lookup_after(key, false).await
+    }
+
+    /// [`RedisCache::lookup_async`] for a call that has `waited` already (for another
+    /// caller's load): while Redis is failing it sends Redis nothing and loads without
+    /// the lock, so it does not wait for Redis a second time.
+    pub(crate) async fn lookup_after(&'static self, key: &str, waited: bool) -> RedisLookup<V, C> {
         let full = self.keys().entry(key);
+        if waited && self.backend().known_down() {
+            self.counters.misses.incr();
+            let generation = self.generation_of(&full);
+            return self.claim(full, None, true, generation).await;
+        }
         let now = unix_ms();
         let (found, failed) = self.read_checked(&full).await;
         let found = match found {
@@ -248,10 +337,12 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                 self.counters.hits.incr();
                 if stamp.refresh <= now && !self.refreshed_elsewhere(&full, now) {
                     if let Joined::Leader(guard) = self.refreshing.join(full.as_str()) {
+                        let generation = self.generation_of(&full);
                         let refresh = RedisRefresh {
                             cache: self,
                             key: full,
                             _guard: guard,
+                            generation,
                         };
                         return RedisLookup::Refresh(value, refresh);
                     }
@@ -262,14 +353,19 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         };
         self.counters.misses.incr();
         let previous = found.filter(|(s, _)| now < s.stale_until);
-        self.claim(full, previous, failed).await
+        // Read before any loader runs: a write that completes later stops its store.
+        let generation = self.generation_of(&full);
+        self.claim(full, previous, failed, generation).await
     }
 
+    /// `degraded`: Redis failed this call once already; it sends Redis nothing more
+    /// before loading (one bounded wait per call).
     async fn claim(
         &'static self,
         full: String,
         previous: Option<(Stamp, V)>,
         mut degraded: bool,
+        generation: u64,
     ) -> RedisLookup<V, C> {
         loop {
             let guard = match self.flights.join(full.as_str()) {
@@ -277,8 +373,14 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                 Joined::Waiter(listener) => {
                     listener.await;
                     let now = unix_ms();
-                    if let Some(value) = self.take_handoff(&full, now) {
+                    if let Some(value) = self.take_handoff(&full, now, generation) {
                         return RedisLookup::Hit(value);
+                    }
+                    // Redis already failed this call, or fails now: no second wait on
+                    // it (the call loads without the lock instead).
+                    if degraded || self.backend().known_down() {
+                        degraded = true;
+                        continue;
                     }
                     let (found, failed) = self.read_checked(&full).await;
                     if let Some((_, value)) = found.filter(|(s, _)| s.is_fresh(unix_ms())) {
@@ -295,74 +397,74 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                     key: full,
                     guard: Some(guard),
                     lock_token: None,
+                    watchdog: None,
                     previous,
                     write: false,
+                    generation,
                 });
             }
-            return self.lead(full, guard, previous).await;
+            return self.lead(full, guard, previous, generation).await;
         }
     }
 
-    /// This process's leader: take the distributed lock, or wait for its owner.
+    /// This process's leader: take the distributed lock, or wait for its owner while it
+    /// holds the lock (renewing it), and take it over once it is gone.
     async fn lead(
         &'static self,
         full: String,
         guard: FlightGuard<'static, String>,
         previous: Option<(Stamp, V)>,
+        generation: u64,
     ) -> RedisLookup<V, C> {
-        let backend = self.backend();
         let lock_key = keys::lock_key(&full);
-        let ttl = self.lock_ttl();
         let token = lock::token();
-        let load = |guard, token: Option<String>, previous, write| {
+        let load = |guard, held: Option<(String, Watchdog)>, previous, write| {
             Counters::bump(&self.counters.loads);
+            let (lock_token, watchdog) = held.map_or((None, None), |(t, w)| (Some(t), Some(w)));
             RedisLookup::Load(RedisLoad {
                 cache: self,
                 key: full.clone(),
                 guard: Some(guard),
-                lock_token: token,
+                lock_token,
+                watchdog,
                 previous,
                 write,
+                generation,
             })
         };
-        match lock::try_acquire(backend, &lock_key, &token, ttl).await {
-            Ok(true) => return load(guard, Some(token), previous, true),
-            Ok(false) => {}
-            Err(e) => {
-                self.record("lock", &e);
-                return load(guard, None, previous, false);
-            }
-        }
-        let mut backoff = Backoff::until(Instant::now() + ttl);
+        let mut backoff = Backoff::following_lock();
+        let mut first = true;
         loop {
-            if !backoff.wait().await {
-                self.fail.lock_timeout();
-                tracing::warn!(cache = self.config.name, key = %full, "cache_lock_wait_timed_out");
-                return load(guard, None, previous, true);
-            }
-            let (bytes, held) = match lock::poll(backend, &full, &lock_key).await {
-                Ok(polled) => polled,
-                Err(e) => {
-                    self.record("lock_poll", &e);
-                    return load(guard, None, previous, false);
-                }
-            };
-            let now = unix_ms();
-            if let Some((stamp, value)) = bytes.and_then(|b| self.decode(&full, &b)) {
-                if stamp.is_fresh(now) {
-                    self.put_handoff(&full, stamp, value.clone(), now);
-                    drop(guard);
-                    return RedisLookup::Hit(value);
-                }
-            }
-            if !held {
-                match lock::try_acquire(backend, &lock_key, &token, ttl).await {
-                    Ok(true) => return load(guard, Some(token), previous, true),
-                    Ok(false) => {}
+            if !first {
+                backoff.wait().await;
+                let (bytes, held) = match lock::poll(self.backend(), &full, &lock_key).await {
+                    Ok(polled) => polled,
                     Err(e) => {
-                        self.record("lock", &e);
+                        self.record("lock_poll", &e);
                         return load(guard, None, previous, false);
                     }
+                };
+                let now = unix_ms();
+                if let Some((stamp, value)) = bytes.and_then(|b| self.decode(&full, &b)) {
+                    if stamp.is_fresh(now) {
+                        self.put_handoff(&full, stamp, value.clone(), now, generation);
+                        drop(guard);
+                        return RedisLookup::Hit(value);
+                    }
+                }
+                if held {
+                    continue;
+                }
+            }
+            first = false;
+            match self.acquire(&lock_key, &token).await {
+                Ok(Some(watchdog)) => {
+                    return load(guard, Some((token, watchdog)), previous, true);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    self.record("lock", &e);
+                    return load(guard, None, previous, false);
                 }
             }
         }
@@ -391,19 +493,24 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         map.insert(full.to_owned(), now + wait);
     }
 
-    fn put_handoff(&self, full: &str, stamp: Stamp, value: V, now: u64) {
+    /// Hands `value`, loaded by a call of `generation`, to this process's waiters.
+    fn put_handoff(&self, full: &str, stamp: Stamp, value: V, now: u64, generation: u64) {
         let mut map = self.handoff.lock().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= 64 {
-            map.retain(|_, (_, _, at)| now < *at + HANDOFF_MS);
+            map.retain(|_, (_, _, at, _)| now < *at + HANDOFF_MS);
         }
-        map.insert(full.to_owned(), (stamp, value, now));
+        map.insert(full.to_owned(), (stamp, value, now, generation));
     }
 
-    fn take_handoff(&self, full: &str, now: u64) -> Option<V> {
+    /// The value handed over for `full`, unless it was loaded before a write or an
+    /// invalidation that the waiter's call (of `generation`) came after.
+    fn take_handoff(&self, full: &str, now: u64, generation: u64) -> Option<V> {
         let map = self.handoff.lock().unwrap_or_else(PoisonError::into_inner);
         map.get(full)
-            .filter(|(stamp, _, at)| now < at + HANDOFF_MS && stamp.is_fresh(now))
-            .map(|(_, v, _)| v.clone())
+            .filter(|(stamp, _, at, loaded)| {
+                now < at + HANDOFF_MS && stamp.is_fresh(now) && *loaded >= generation
+            })
+            .map(|(_, v, _, _)| v.clone())
     }
 
     fn forget_handoff(&self, full: Option<&str>) {
@@ -414,8 +521,9 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         }
     }
 
-    /// Encodes and stores `value` under `full` with its tags; releases `lock_token`'s lock
-    /// in the same round trip when given. Failures are recorded, never returned.
+    /// Encodes and stores `value` under `full` with its tags, unless a write or an
+    /// invalidation came after `generation`; releases `lock_token`'s lock (in the same
+    /// round trip when storing). Failures are recorded, never returned.
     async fn write(
         &self,
         full: &str,
@@ -423,10 +531,19 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         value: &V,
         tags: &[String],
         lock_token: Option<&str>,
+        generation: u64,
     ) -> bool {
         let backend = self.backend();
         let lock_key = keys::lock_key(full);
         let lock = lock_token.map(|t| (lock_key.as_str(), t));
+        // Not waiting for the shared guard: when it is not free, an invalidation is
+        // bumping the generation, so this load is older than it anyway.
+        let shared = self.stores.try_read();
+        if shared.is_err() || self.generation_of(full) != generation {
+            drop(shared);
+            self.unlock(full, lock_token).await;
+            return false;
+        }
         let bytes = match encode_entry(&self.codec, &stamp, value) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -501,14 +618,24 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// and `tags`; false when Redis did not take it.
     pub async fn insert(&self, key: &str, value: V, tags: Vec<String>) -> bool {
         let full = self.keys().entry(key);
+        self.begin_write(Some(&full)).await;
+        let generation = self.generation_of(&full);
         self.forget_handoff(Some(&full));
-        self.write(&full, self.stamp(unix_ms()), &value, &tags, None)
-            .await
+        self.write(
+            &full,
+            self.stamp(unix_ms()),
+            &value,
+            &tags,
+            None,
+            generation,
+        )
+        .await
     }
 
     /// Drops the entry for `key`; true when there was one.
     pub async fn invalidate(&self, key: &str) -> bool {
         let full = self.keys().entry(key);
+        self.begin_write(Some(&full)).await;
         self.forget_handoff(Some(&full));
         match self
             .backend()
@@ -529,6 +656,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// Drops every entry whose `{args}` part matches the glob `pattern` (`*`, `?`,
     /// `[..]`), by `SCAN` on every primary; resolves to how many were dropped.
     pub async fn invalidate_pattern(&self, pattern: &str) -> u64 {
+        self.begin_write(None).await;
         self.forget_handoff(None);
         self.delete_matching(&self.keys().pattern(pattern)).await
     }
@@ -548,6 +676,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
 
     /// Drops every entry of this cache (its whole key prefix, tag sets included).
     pub async fn clear(&self) {
+        self.begin_write(None).await;
         self.forget_handoff(None);
         self.delete_matching(&self.keys().all()).await;
     }
@@ -557,6 +686,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         if !self.config.tagged {
             return 0;
         }
+        self.begin_write(None).await;
         self.forget_handoff(None);
         let backend = self.backend();
         let set = self.keys().tag_set(tag);
@@ -622,7 +752,8 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
         self.complete_stored(kind, returned, skip_if, tags).await.0
     }
 
-    /// [`RedisLoad::complete`], also giving the value it stored (for the tiered cache).
+    /// [`RedisLoad::complete`], also giving the value it stored (for the tiered cache),
+    /// unless a write or an invalidation came after the load began.
     pub(crate) async fn complete_stored<A, R>(
         mut self,
         kind: A,
@@ -634,8 +765,11 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
         A: ReturnKind<R, Value = V>,
     {
         let cache = self.cache;
-        // The lock token stays in `self` until the call that releases it has returned: a
-        // caller cancelled while it is awaited leaves the release to `Drop`.
+        // The renewals stop before the lock is released (a renewal crossing the release
+        // is not reported as a loss). The lock token stays in `self` until the call that
+        // releases it has returned: a caller cancelled while it is awaited leaves the
+        // release to `Drop`.
+        self.watchdog = None;
         let guard = self.guard.take();
         let outcome = kind.classify(&returned);
         let result = match outcome {
@@ -643,15 +777,18 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
                 let now = unix_ms();
                 let stamp = cache.stamp(now);
                 if self.write {
+                    let lock_token = self.lock_token.as_deref();
                     cache
-                        .write(&self.key, stamp, &value, &tags, self.lock_token.as_deref())
+                        .write(&self.key, stamp, &value, &tags, lock_token, self.generation)
                         .await;
                 } else {
                     cache.unlock(&self.key, self.lock_token.as_deref()).await;
                 }
                 self.lock_token = None;
-                cache.put_handoff(&self.key, stamp, value.clone(), now);
-                (returned, Some(value))
+                cache.put_handoff(&self.key, stamp, value.clone(), now, self.generation);
+                // A value loaded before a write or an invalidation is not handed on.
+                let current = cache.generation_of(&self.key) == self.generation;
+                (returned, current.then_some(value))
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);
@@ -696,6 +833,7 @@ impl<V: 'static, C: Codec> Drop for RedisLoad<V, C> {
         if self.guard.is_some() && std::thread::panicking() {
             Counters::bump(&self.cache.counters.load_errors);
         }
+        self.watchdog = None;
         if let Some(token) = self.lock_token.take() {
             // Not completed (panic or cancellation): free the lock now rather than
             // making other processes wait for it to expire.
@@ -742,9 +880,9 @@ impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
         let backend = cache.backend();
         let lock = keys::refresh_key(&self.key);
         let token = lock::token();
-        match lock::try_acquire(backend, &lock, &token, cache.lock_ttl()).await {
-            Ok(true) => {}
-            Ok(false) => {
+        let watchdog = match cache.acquire(&lock, &token).await {
+            Ok(Some(watchdog)) => watchdog,
+            Ok(None) => {
                 cache.note_refresh_elsewhere(&self.key);
                 return None;
             }
@@ -752,7 +890,7 @@ impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
                 cache.record("refresh_lock", &e);
                 return None;
             }
-        }
+        };
         Counters::bump(&cache.counters.loads);
         let outcome = {
             let returned = load.await;
@@ -762,12 +900,20 @@ impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
             Outcome::Value(value) if !skip_if(&value) => {
                 let now = unix_ms();
                 if cache
-                    .write(&self.key, cache.stamp(now), &value, &tags, None)
+                    .write(
+                        &self.key,
+                        cache.stamp(now),
+                        &value,
+                        &tags,
+                        None,
+                        self.generation,
+                    )
                     .await
                 {
                     Counters::bump(&cache.counters.refreshes);
                 }
-                Some(value)
+                // A value loaded before a write or an invalidation is not handed on.
+                (cache.generation_of(&self.key) == self.generation).then_some(value)
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);
@@ -776,6 +922,7 @@ impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
             }
             Outcome::Value(_) | Outcome::Skip => None,
         };
+        drop(watchdog);
         if let Err(e) = lock::release(backend, &lock, &token).await {
             cache.record("refresh_unlock", &e);
         }

@@ -113,7 +113,14 @@ pub(crate) struct BackendInner {
     /// Random per backend: tells this process's pub/sub messages from others'.
     pub instance: String,
     pub bus: OnceLock<super::pubsub::Bus>,
+    /// When (Unix ms) a call last timed out or found no connection: for
+    /// [`FAILURE_MEMORY`] after it, Redis counts as failing (see
+    /// [`RedisBackend::known_down`]).
+    failed_at: AtomicU64,
 }
+
+/// How long a failed call marks Redis as failing.
+const FAILURE_MEMORY: u64 = 1_000;
 
 /// A Redis or Redis Cluster backend shared by caches and [`RedisClient`](super::RedisClient)s.
 ///
@@ -184,6 +191,7 @@ impl RedisBackend {
                 target,
                 instance: super::lock::token(),
                 bus: OnceLock::new(),
+                failed_at: AtomicU64::new(0),
             }),
         })
     }
@@ -269,7 +277,9 @@ impl RedisBackend {
         if super::codec::unix_ms() < retry_at.load(Ordering::Relaxed) {
             return Err(unavailable());
         }
-        let bound = self.inner.config.connect_timeout + self.inner.config.response_timeout;
+        // Connecting (TCP and handshake) fits in the connect timeout, so a call that
+        // reconnects waits at most that plus one response timeout.
+        let bound = self.inner.config.connect_timeout;
         let _one = tokio::time::timeout(bound, connecting.lock())
             .await
             .map_err(|_| StoreError::Timeout(bound))?;
@@ -314,10 +324,42 @@ impl RedisBackend {
         }
     }
 
+    /// Whether a call to Redis timed out or found no connection within the last second:
+    /// a call that has already waited once then sends Redis nothing more, and work that
+    /// can wait (invalidation broadcasts) leaves the caller's path.
+    pub(crate) fn known_down(&self) -> bool {
+        let at = self.inner.failed_at.load(Ordering::Relaxed);
+        at != 0 && super::codec::unix_ms() < at + FAILURE_MEMORY
+    }
+
     /// Runs `op` on a connection. Bounded: standalone, by the response timeout (plus
     /// the connect timeout when it has to connect; a call whose connection turned out
     /// broken is retried once on a fresh one); cluster, by `op_timeout`.
     pub async fn run<T, F, Fut>(&self, op: F) -> StoreResult<T>
+    where
+        F: Fn(Conn) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let result = self.run_once(op).await;
+        let failed = match &result {
+            Ok(_) => false,
+            Err(StoreError::Redis(e)) => {
+                e.is_timeout()
+                    || e.is_io_error()
+                    || e.is_connection_dropped()
+                    || e.is_connection_refusal()
+            }
+            Err(_) => true,
+        };
+        if failed {
+            self.inner
+                .failed_at
+                .store(super::codec::unix_ms(), Ordering::Relaxed);
+        }
+        result
+    }
+
+    async fn run_once<T, F, Fut>(&self, op: F) -> StoreResult<T>
     where
         F: Fn(Conn) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,

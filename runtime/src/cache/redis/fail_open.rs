@@ -59,6 +59,23 @@ impl FailOpen {
             _ => &self.store_errors,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        if let Some(suppressed) = self.warn_due(interval) {
+            tracing::warn!(cache, op, %error, suppressed, "cache_store_failed_open");
+        }
+    }
+
+    /// Counts a load whose distributed lock was lost before it finished (its lease
+    /// lapsed, or another caller took the lock) and logs it, rate-limited like
+    /// [`FailOpen::record`].
+    pub fn lock_lost(&self, cache: &str, key: &str, interval: Duration) {
+        self.lock_timeouts.fetch_add(1, Ordering::Relaxed);
+        if let Some(suppressed) = self.warn_due(interval) {
+            tracing::warn!(cache, key, suppressed, "cache_lock_lost");
+        }
+    }
+
+    /// Whether a warning may go out now (then how many were suppressed since the last).
+    fn warn_due(&self, interval: Duration) -> Option<u64> {
         let now = super::codec::unix_ms();
         let due = self.next_warn_ms.load(Ordering::Relaxed);
         let next = now.saturating_add(u64::try_from(interval.as_millis()).unwrap_or(u64::MAX));
@@ -68,15 +85,11 @@ impl FailOpen {
                 .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
-            tracing::warn!(cache, op, %error, suppressed, "cache_store_failed_open");
+            Some(self.suppressed.swap(0, Ordering::Relaxed))
         } else {
             self.suppressed.fetch_add(1, Ordering::Relaxed);
+            None
         }
-    }
-
-    pub fn lock_timeout(&self) {
-        self.lock_timeouts.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn fill(&self, stats: &mut crate::cache::CacheStats) {

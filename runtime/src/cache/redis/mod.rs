@@ -23,7 +23,8 @@
 //! the counters `store_errors` / `decode_errors` of [`CacheStats`](crate::cache::CacheStats)
 //! go up and one warning per cache per `warn_interval` (10 s) is logged
 //! (`cache_store_failed_open`, with the number suppressed). Nothing panics, no waiter
-//! hangs: lock waiters give up after `lock_timeout` and compute themselves. The
+//! hangs: the load lock is a short lease its owner renews while it loads, so lock
+//! waiters take over within one lease (at most 3 s) once its owner is gone. The
 //! connection reconnects by itself (see [`RedisBackend`]); while the server refuses
 //! connections, calls fail at once between reconnection attempts (back-off up to 250 ms).
 //!

@@ -5,15 +5,26 @@
 //! `{args}`), `c` (clear the cache), `t` (tag `arg`: tiered caches clear their L1, which
 //! does not know the tags of entries it took from L2). A process ignores its own
 //! messages. On a cluster, `PUBLISH` reaches every node, so the subscriber listens on any
-//! one of them (rotating through the configured nodes when one fails). After a
-//! reconnection every tiered L1 is cleared, since messages may have been missed; while
-//! Redis is unreachable L1 keeps serving (nobody can invalidate through Redis then).
+//! one of them (rotating through the configured nodes when one fails).
+//!
+//! Every subscription, the first one included, starts by clearing every tiered L1 of
+//! the backend: messages may have been missed during any period without a live
+//! subscription (not subscribed yet, refused, dropped, silent). The subscriber sends a
+//! `PING` on its connection every [`HEALTH_EVERY`] and gives it [`HEALTH_TIMEOUT`] to
+//! answer, so a silent connection is detected within 1.5 s and replaced. While there is
+//! no subscription L1 keeps serving, bounded by its ttl.
 
 use super::connection::{spawn_on_backend, RedisBackend};
 use futures_util::StreamExt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// How often the subscriber checks its connection with a `PING`.
+pub const HEALTH_EVERY: Duration = Duration::from_secs(1);
+
+/// How long the subscriber's `PING` may take before the connection counts as dead.
+pub const HEALTH_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// What a tiered cache does with a message from another process.
 pub(crate) trait L1Listener: Send + Sync {
@@ -80,23 +91,34 @@ pub(crate) async fn subscribed(backend: &RedisBackend, timeout: Duration) -> boo
         .is_ok_and(|r| r.is_ok())
 }
 
-/// Publishes `message` about `cache`; fails open (the caller records the error).
-pub(crate) async fn publish(
-    backend: &RedisBackend,
-    cache: &str,
-    message: Message<'_>,
-) -> super::StoreResult<()> {
-    let (op, arg) = match message {
-        Message::Key(k) => ("k", k),
-        Message::Clear => ("c", ""),
-        Message::Tag(t) => ("t", t),
-    };
-    let payload = format!("{}|{op}|{cache}|{arg}", backend.inner.instance);
-    let channel = &bus(backend).channel;
-    backend
-        .query::<i64>(redis::cmd("PUBLISH").arg(channel).arg(payload))
-        .await
-        .map(drop)
+/// A message about one cache, ready to publish (now or from a background task).
+pub(crate) struct Outgoing {
+    backend: RedisBackend,
+    payload: String,
+}
+
+impl Outgoing {
+    /// `message` about `cache`, from this process.
+    pub fn new(backend: &RedisBackend, cache: &str, message: Message<'_>) -> Self {
+        let (op, arg) = match message {
+            Message::Key(k) => ("k", k),
+            Message::Clear => ("c", ""),
+            Message::Tag(t) => ("t", t),
+        };
+        Self {
+            backend: backend.clone(),
+            payload: format!("{}|{op}|{cache}|{arg}", backend.inner.instance),
+        }
+    }
+
+    /// Publishes it; fails open (the caller records the error).
+    pub async fn send(self) -> super::StoreResult<()> {
+        let channel = &bus(&self.backend).channel;
+        self.backend
+            .query::<i64>(redis::cmd("PUBLISH").arg(channel).arg(self.payload))
+            .await
+            .map(drop)
+    }
 }
 
 fn dispatch(bus: &Bus, instance: &str, payload: &str) {
@@ -139,7 +161,6 @@ async fn subscribe_forever(backend: RedisBackend) {
     let bus = bus(&backend);
     let config = backend.config().clone();
     let mut node = 0usize;
-    let mut connected_before = false;
     loop {
         let url = config
             .nodes
@@ -156,26 +177,47 @@ async fn subscribe_forever(backend: RedisBackend) {
         match tokio::time::timeout(config.connect_timeout + config.response_timeout, attempt).await
         {
             Ok(Ok(pubsub)) => {
-                if connected_before {
-                    drop_every_l1(bus);
-                }
-                connected_before = true;
+                // Messages may have been missed before this subscription: the first one
+                // too (L1 may have filled while subscribing was refused or impossible).
+                drop_every_l1(bus);
                 node -= 1;
                 bus.ready.send_replace(true);
-                let mut messages = pubsub.into_on_message();
-                while let Some(msg) = messages.next().await {
-                    if let Ok(payload) = msg.get_payload::<String>() {
-                        dispatch(bus, &backend.inner.instance, &payload);
-                    }
-                }
+                listen_while_healthy(bus, &backend.inner.instance, pubsub).await;
                 // Messages may be lost from here until we are back: L1 is cleared on
-                // reconnection. While Redis is unreachable nobody can invalidate through
-                // it, so L1 keeps serving (bounded by its ttl).
+                // resubscription.
                 bus.ready.send_replace(false);
             }
             Ok(Err(error)) => tracing::debug!(%error, "memotrace_pubsub_connect_failed"),
             Err(_) => tracing::debug!("memotrace_pubsub_connect_timed_out"),
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Dispatches messages until the connection closes or a health-check `PING` goes
+/// unanswered for [`HEALTH_TIMEOUT`].
+async fn listen_while_healthy(bus: &Bus, instance: &str, pubsub: redis::aio::PubSub) {
+    let (mut sink, mut messages) = pubsub.split();
+    let mut health = tokio::time::interval(HEALTH_EVERY);
+    health.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    health.tick().await;
+    loop {
+        tokio::select! {
+            msg = messages.next() => match msg {
+                Some(msg) => {
+                    if let Ok(payload) = msg.get_payload::<String>() {
+                        dispatch(bus, instance, &payload);
+                    }
+                }
+                None => return,
+            },
+            _ = health.tick() => {
+                let ping = tokio::time::timeout(HEALTH_TIMEOUT, sink.ping::<redis::Value>()).await;
+                if !matches!(ping, Ok(Ok(_))) {
+                    tracing::debug!("memotrace_pubsub_health_check_failed");
+                    return;
+                }
+            }
+        }
     }
 }

@@ -2,20 +2,23 @@
 
 use super::cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
 use super::codec::{Codec, JsonCodec};
-use super::connection::RedisBackend;
-use super::pubsub::{self, L1Listener, Message};
-use crate::cache::background;
+use super::connection::{spawn_on_backend, RedisBackend};
+use super::pubsub::{self, L1Listener, Message, Outgoing};
 use crate::cache::config::CacheConfig;
 use crate::cache::memory::{Load, Lookup, MemoryCache};
 use crate::cache::outcome::{Plain, ReturnKind};
 use crate::cache::quick::QuickStore;
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::stats::CacheStats;
+use crate::cache::{background, clock};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 type L1<V> = MemoryCache<String, V, QuickStore<String, V>>;
+
+/// An L1 miss that took longer than this waited for another caller's load.
+const WAITED_MS: u64 = 2;
 
 /// A memory L1 in front of a Redis L2: what `{fn}_cache()` returns for `store = tiered`.
 ///
@@ -62,6 +65,9 @@ pub struct TieredLoad<V: RedisValue, C: Codec = JsonCodec> {
     key: String,
     l1: Load<String, V, QuickStore<String, V>>,
     l2: RedisLoad<V, C>,
+    /// The cache's epoch before the loader ran: L1 keeps the value only if no
+    /// invalidation came since.
+    epoch: u64,
 }
 
 /// The claimed background refresh of one due L2 entry.
@@ -101,6 +107,8 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
             Some(b) => RedisCache::with_backend(config, b),
             None => RedisCache::new(config),
         };
+        // Tells a call that waited for another caller's load from one that did not.
+        clock::start();
         Self {
             l1: MemoryCache::new(l1_config),
             l2,
@@ -143,10 +151,14 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     /// Looks `key` up in L1 (no network on a hit), then in L2, then claims the load.
     #[inline]
     pub async fn lookup_async(&'static self, key: &str) -> TieredLookup<V, C> {
+        let asked = clock::now_ms();
         let l1 = match self.l1.lookup_async(key).await {
             Lookup::Hit(v) | Lookup::Refresh(v, _) => return TieredLookup::Hit(v),
             Lookup::Load(load) => load,
         };
+        // Waited for another caller's load (which did not keep its value): while Redis
+        // is failing, L2 is skipped rather than waited for a second time.
+        let waited = clock::now_ms() > asked + WAITED_MS;
         // The L1 load right is also the in-process single-flight over L2.
         let epoch = self.epoch.load(Ordering::Acquire);
         let fill = |l1: Load<String, V, QuickStore<String, V>>, v: V| {
@@ -157,7 +169,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
                 v
             }
         };
-        match self.l2.lookup_async(key).await {
+        match self.l2.lookup_after(key, waited).await {
             RedisLookup::Hit(v) => TieredLookup::Hit(fill(l1, v)),
             RedisLookup::Refresh(v, l2) => {
                 let v = fill(l1, v);
@@ -175,19 +187,34 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
                 key: key.to_owned(),
                 l1,
                 l2,
+                epoch,
             }),
         }
     }
 
+    /// Tells other processes about a write or an invalidation. While Redis is known to
+    /// be failing, the broadcast leaves the caller's path: a background task sends it
+    /// (bounded by the response timeout), so a call waits for Redis once, not twice.
     async fn publish(&self, message: Message<'_>) {
-        if let Err(e) = pubsub::publish(self.l2.backend(), self.l2.config().name, message).await {
-            self.l2.fail.record(
-                self.l2.config().name,
-                "publish",
-                &e,
-                self.l2.backend().config().warn_interval,
-            );
+        let outgoing = Outgoing::new(self.l2.backend(), self.l2.config().name, message);
+        if self.l2.backend().known_down() {
+            spawn_on_backend(async move {
+                if let Err(error) = outgoing.send().await {
+                    tracing::debug!(%error, "cache_publish_failed");
+                }
+            });
+        } else if let Err(e) = outgoing.send().await {
+            self.record_publish_failure(&e);
         }
+    }
+
+    fn record_publish_failure(&self, error: &super::StoreError) {
+        self.l2.fail.record(
+            self.l2.config().name,
+            "publish",
+            error,
+            self.l2.backend().config().warn_interval,
+        );
     }
 
     /// The fresh value for `key` (L1, else L2), without loading or counting.
@@ -211,10 +238,11 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Drops the entry for `key` in both tiers and in every process's L1.
     pub async fn invalidate(&self, key: &str) -> bool {
-        // A lookup whose L2 read was in flight must not put the old value back in L1.
+        // L2 first: a lookup that read the old value from L2 before the `UNLINK` finds
+        // its L1 fill superseded by the L1 invalidation that follows.
+        let in_l2 = self.l2.invalidate(key).await;
         self.epoch.fetch_add(1, Ordering::AcqRel);
         let in_l1 = self.l1.invalidate(key);
-        let in_l2 = self.l2.invalidate(key).await;
         self.publish(Message::Key(key)).await;
         in_l1 || in_l2
     }
@@ -232,10 +260,10 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Drops every entry, in both tiers and in every process's L1.
     pub async fn clear(&self) {
-        // A lookup whose L2 read was in flight must not put the old value back in L1.
+        // L2 first, as in `invalidate`.
+        self.l2.clear().await;
         self.epoch.fetch_add(1, Ordering::AcqRel);
         self.l1.clear();
-        self.l2.clear().await;
         self.publish(Message::Clear).await;
     }
 
@@ -275,8 +303,9 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 }
 
 impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
-    /// Stores what the loader returned in L2 (releasing the lock), then in L1, tells
-    /// other processes to drop their L1 copy, and hands it back. Async: it writes to
+    /// Stores what the loader returned in L2 (releasing the lock), then in L1, and hands
+    /// it back; a background task tells other processes to drop their L1 copy (skipped
+    /// while Redis is failing: the L2 write did not happen either). Async: it writes to
     /// Redis (bounded; failures counted, never returned).
     pub async fn complete<A, R>(
         self,
@@ -290,9 +319,21 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
     {
         let (returned, stored) = self.l2.complete_stored(kind, returned, skip_if, tags).await;
         if let Some(value) = stored {
-            self.l1
-                .complete(Plain, value, crate::__private::store_all, Vec::new());
-            self.cache.publish(Message::Key(&self.key)).await;
+            let cache = self.cache;
+            if cache.epoch.load(Ordering::Acquire) == self.epoch {
+                self.l1
+                    .complete(Plain, value, crate::__private::store_all, Vec::new());
+            }
+            let backend = cache.l2.backend();
+            if !backend.known_down() {
+                let outgoing =
+                    Outgoing::new(backend, cache.l2.config().name, Message::Key(&self.key));
+                spawn_on_backend(async move {
+                    if let Err(e) = outgoing.send().await {
+                        cache.record_publish_failure(&e);
+                    }
+                });
+            }
         }
         returned
     }
