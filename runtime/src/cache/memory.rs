@@ -227,6 +227,24 @@ where
         self.sweep_if_due(now);
     }
 
+    /// Stores `value` for `key` (with the cache's ttl and `tags`) unless an invalidation
+    /// or write of the key came after `ticket` was taken; true when stored.
+    pub(crate) fn insert_if_current(
+        &self,
+        ticket: Ticket,
+        key: K,
+        value: V,
+        tags: Vec<String>,
+    ) -> bool {
+        let now = clock::now_ms();
+        let entry = self.timing.entry(value, now);
+        let stored = self
+            .fence
+            .store_if_current(ticket, || self.store_entry(key, entry, tags));
+        self.sweep_if_due(now);
+        stored
+    }
+
     /// Drops the entry for `key`; true when there was one.
     pub fn invalidate<Q>(&self, key: &Q) -> bool
     where
@@ -384,6 +402,14 @@ where
             }
             Outcome::Skip => returned,
         }
+    }
+}
+
+impl<K, V, S: LocalStore<K, V>> Load<K, V, S> {
+    /// This load's view of invalidations, for a value derived from the same read that is
+    /// stored later through [`MemoryCache::insert_if_current`].
+    pub(crate) fn ticket(&self) -> Ticket {
+        self.ticket
     }
 }
 

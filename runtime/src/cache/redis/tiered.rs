@@ -5,6 +5,7 @@ use super::codec::{Codec, JsonCodec};
 use super::connection::{spawn_on_backend, RedisBackend};
 use super::pubsub::{self, L1Listener, Message, Outgoing};
 use crate::cache::config::CacheConfig;
+use crate::cache::fence::Ticket;
 use crate::cache::memory::{Load, Lookup, MemoryCache};
 use crate::cache::outcome::{Plain, ReturnKind};
 use crate::cache::quick::QuickStore;
@@ -75,6 +76,9 @@ pub struct TieredRefresh<V: RedisValue, C: Codec = JsonCodec> {
     cache: &'static TieredCache<V, C>,
     key: String,
     l2: RedisRefresh<V, C>,
+    /// Taken before L2 was read: the refreshed value goes to L1 only if no invalidation
+    /// of the key came since.
+    l1: Ticket,
 }
 
 impl<V: RedisValue, C: Codec> TieredCache<V, C> {
@@ -172,6 +176,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         match self.l2.lookup_after(key, waited).await {
             RedisLookup::Hit(v) => TieredLookup::Hit(fill(l1, v)),
             RedisLookup::Refresh(v, l2) => {
+                let ticket = l1.ticket();
                 let v = fill(l1, v);
                 TieredLookup::Refresh(
                     v,
@@ -179,6 +184,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
                         cache: self,
                         key: key.to_owned(),
                         l2,
+                        l1: ticket,
                     },
                 )
             }
@@ -353,7 +359,9 @@ impl<V: RedisValue, C: Codec> TieredRefresh<V, C> {
     {
         background::spawn(async move {
             if let Some(value) = self.l2.run(kind, load, skip_if, tags).await {
-                self.cache.l1.insert(self.key.clone(), value, Vec::new());
+                self.cache
+                    .l1
+                    .insert_if_current(self.l1, self.key.clone(), value, Vec::new());
                 self.cache.publish(Message::Key(&self.key)).await;
             }
         });
