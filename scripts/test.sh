@@ -17,5 +17,8 @@ echo "==> redis-server: $(redis-server --version | head -1)"
 echo "==> cargo test --workspace --all-features"
 cargo test --workspace --all-features "$@"
 
+echo "==> loom: every interleaving of the cache's load/invalidate fence (own target dir: target/loom)"
+CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg memotrace_loom" cargo test -p memotrace --lib fence::model
+
 echo "==> cargo clippy --workspace --all-targets --all-features -- -D warnings (proves lint-clean expansions)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
