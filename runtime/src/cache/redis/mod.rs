@@ -4,7 +4,8 @@
 //! (the seed's `RedisCache` wrapper and `DistributedCache`).
 //!
 //! # Configuration
-//! In code: [`RedisConfig`] (URL or cluster nodes, timeouts, key prefix) →
+//! In code: [`RedisConfig`] (URL or cluster nodes, credentials, TLS with the `redis-tls`
+//! feature, timeouts, key prefix) →
 //! [`RedisBackend::connect`] → [`set_default_backend`] or a cache's `with_backend`. With
 //! nothing configured, the default backend reads `MEMOTRACE_REDIS_URL` (several
 //! comma-separated URLs = cluster) at first use.
@@ -34,6 +35,7 @@ mod client;
 mod codec;
 mod config;
 mod connection;
+mod endpoint;
 mod fail_open;
 mod keys;
 mod lock;
@@ -46,10 +48,11 @@ pub use client::RedisClient;
 #[cfg(feature = "redis-msgpack")]
 pub use codec::MsgPackCodec;
 pub use codec::{decode_entry, encode_entry, unix_ms, Codec, JsonCodec, Stamp};
-pub use config::{RedisConfig, REDIS_URL_ENV};
+pub use config::{mask_url, RedisConfig, REDIS_URL_ENV};
 pub use connection::{default_backend, set_default_backend, Conn, RedisBackend};
 pub use fail_open::{StoreError, StoreResult};
 pub use keys::{
     args_key, glob_escape, hash_tag, lock_key, refresh_key, KeySpace, DEFAULT_NAMESPACE,
+    DEFAULT_VERSION,
 };
 pub use tiered::{TieredCache, TieredLoad, TieredLookup, TieredRefresh};
