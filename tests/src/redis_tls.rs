@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A test CA with one server certificate (for `127.0.0.1` and `localhost`, also usable as
 /// a client certificate, as cluster nodes need) and one client certificate, as PEM text
@@ -113,6 +113,70 @@ impl Pki {
         TlsServer {
             server: RedisServer::start_probed(port, &args, accepts),
         }
+    }
+
+    /// A 3-primary Redis Cluster speaking TLS only, also between its nodes
+    /// (`--tls-cluster yes`); `extra` arguments for every node, `auth` the `redis-cli`
+    /// arguments that authenticate (e.g. `["--user", "app", "--pass", ".."]`). Returns
+    /// once every node reports `cluster_state:ok` and keys all over the slot space are
+    /// writable.
+    pub fn start_cluster(&self, extra: &[&str], auth: &[&str]) -> Vec<TlsServer> {
+        let nodes: Vec<TlsServer> = (0..3)
+            .map(|_| {
+                // Each server has its own directory.
+                let mut args = vec![
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    "2000",
+                    "--cluster-require-full-coverage",
+                    "no",
+                    "--tls-cluster",
+                    "yes",
+                ];
+                args.extend_from_slice(extra);
+                self.start_server(&args)
+            })
+            .collect();
+        let first = nodes[0].server.port();
+        let mut create: Vec<String> = auth.iter().map(|a| (*a).to_owned()).collect();
+        create.extend(["--cluster".into(), "create".into()]);
+        create.extend(
+            nodes
+                .iter()
+                .map(|n| format!("127.0.0.1:{}", n.server.port())),
+        );
+        create.extend([
+            "--cluster-replicas".into(),
+            "0".into(),
+            "--cluster-yes".into(),
+        ]);
+        let create: Vec<&str> = create.iter().map(String::as_str).collect();
+        self.cli(first, &create);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ok = nodes.iter().all(|n| {
+                self.cli(n.server.port(), &[auth, &["CLUSTER", "INFO"]].concat())
+                    .contains("cluster_state:ok")
+            }) && (0..30).all(|i| {
+                let probe = format!("probe{i}");
+                self.cli(first, &[auth, &["-c", "SET", &probe, "1"]].concat()) == "OK"
+            });
+            if ok {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "TLS cluster did not become ready"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for n in &nodes {
+            self.cli(n.server.port(), &[auth, &["FLUSHALL"]].concat());
+        }
+        nodes
     }
 
     /// `redis-cli` over TLS with the client certificate against `port`; trimmed stdout.
