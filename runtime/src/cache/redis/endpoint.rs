@@ -65,16 +65,24 @@ fn node_info(config: &RedisConfig, url: &str) -> RedisResult<ConnectionInfo> {
 
 /// What is wrong when the server refused the client's credentials or permissions.
 pub(crate) fn access_problem(error: &RedisError) -> Option<&'static str> {
-    match error.code() {
-        Some("NOAUTH") => Some("redis requires a password and none was configured"),
-        Some("WRONGPASS") => Some("redis refused the username or password"),
-        Some("NOPERM") => {
-            Some("the redis user lacks a permission (command, key or channel) that memotrace needs")
-        }
-        _ if error.kind() == ErrorKind::AuthenticationFailed => {
-            Some("redis refused the username or password")
-        }
-        _ => None,
+    // The cluster client reports a failed first connection as an I/O error whose detail
+    // is the node's error, as text.
+    let wrapped = match error.kind() {
+        ErrorKind::Io => error.detail().unwrap_or_default(),
+        _ => "",
+    };
+    let is = |code: &str| error.code() == Some(code) || wrapped.starts_with(code);
+    if is("NOAUTH") {
+        Some("redis requires a password and none was configured")
+    } else if is("WRONGPASS")
+        || error.kind() == ErrorKind::AuthenticationFailed
+        || wrapped.contains("AuthenticationFailed")
+    {
+        Some("redis refused the username or password")
+    } else if is("NOPERM") {
+        Some("the redis user lacks a permission (command, key or channel) that memotrace needs")
+    } else {
+        None
     }
 }
 
