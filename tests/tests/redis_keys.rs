@@ -81,7 +81,7 @@ fn distinct_long_inputs_get_distinct_keys() {
     for len in 65..400 {
         inputs.insert("z".repeat(len));
     }
-    let keys: HashSet<String> = inputs.iter().map(|i| args_key(i)).collect();
+    let keys: HashSet<String> = inputs.iter().map(args_key).collect();
     assert!(inputs.len() > 9_000);
     assert_eq!(keys.len(), inputs.len(), "two inputs share a key");
 }

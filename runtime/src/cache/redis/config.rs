@@ -71,9 +71,8 @@ pub struct RedisConfig {
 
 impl fmt::Debug for RedisConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let nodes: Vec<String> = self.nodes.iter().map(|url| mask_url(url)).collect();
         let mut out = f.debug_struct("RedisConfig");
-        out.field("nodes", &nodes)
+        out.field("nodes", &self.masked_nodes())
             .field("cluster", &self.cluster)
             .field("key_prefix", &self.key_prefix)
             .field("connect_timeout", &self.connect_timeout)
@@ -203,6 +202,11 @@ impl RedisConfig {
             #[cfg(feature = "redis-tls")]
             tls: None,
         }
+    }
+
+    /// The node URLs as logs and `Debug` show them: passwords masked by [`mask_url`].
+    pub(crate) fn masked_nodes(&self) -> Vec<String> {
+        self.nodes.iter().map(|url| mask_url(url)).collect()
     }
 
     /// Whether this is a cluster configuration.

@@ -137,15 +137,8 @@ pub struct RedisBackend {
 
 impl std::fmt::Debug for RedisBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let nodes: Vec<String> = self
-            .inner
-            .config
-            .nodes
-            .iter()
-            .map(|url| super::config::mask_url(url))
-            .collect();
         f.debug_struct("RedisBackend")
-            .field("nodes", &nodes)
+            .field("nodes", &self.inner.config.masked_nodes())
             .finish_non_exhaustive()
     }
 }

@@ -1,7 +1,7 @@
 //! Who gets in: clients built from a [`RedisConfig`] (URL, credentials, TLS), and the one
 //! warning when the server refuses them.
 
-use super::config::{mask_url, RedisConfig};
+use super::config::RedisConfig;
 use super::fail_open::{StoreError, WarnThrottle};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::{ConnectionInfo, ErrorKind, IntoConnectionInfo, RedisError, RedisResult};
@@ -113,10 +113,9 @@ impl AccessWarning {
         };
         self.refused.store(true, Ordering::Relaxed);
         if let Some(suppressed) = self.throttle.due(config.warn_interval) {
-            let nodes: Vec<String> = config.nodes.iter().map(|url| mask_url(url)).collect();
             tracing::warn!(
                 problem,
-                nodes = ?nodes,
+                nodes = ?config.masked_nodes(),
                 %error,
                 suppressed,
                 "memotrace_redis_access_denied"
