@@ -13,7 +13,14 @@
 //! # Keys
 //! See [`keys`](self::KeySpace): `[{prefix}:]{namespace}:v{version}:{name}:{args}`; tag
 //! sets `…:{name}:#tag:{<tag>}`, locks `{<entry key>}:lock` (hash tags keep the lock in
-//! the entry's slot).
+//! the entry's slot). `{args}` is the key template with its values escaped
+//! ([`KeyPart`](crate::cache::KeyPart)), or [`args_key`] (JSON, or its SHA-256 when long).
+//!
+//! # Who gets in
+//! Credentials from the URL (`redis://user:password@host`) or from
+//! [`RedisConfig::username`] / [`RedisConfig::password`]; `rediss://` with the `redis-tls`
+//! feature. URLs print masked ([`mask_url`]); refused credentials fail open with one
+//! `memotrace_redis_access_denied` warning per backend per `warn_interval`.
 //!
 //! # Failure behaviour (fail-open)
 //! Every call is bounded (connect and response timeouts 250 ms each by default; cluster
