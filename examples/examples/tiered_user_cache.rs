@@ -30,7 +30,7 @@ impl UserCacheService {
         self.db.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Cache-aside: L1, then Redis (`users:v1:get_user:user:{id}`), then the database —
+    /// Cache-aside: L1, then Redis (`users:v2:get_user:user:{id}`), then the database —
     /// once across every process, under the distributed lock. `None` is not cached.
     #[memotrace::cached(store = tiered, key = "user:{id}", ttl = "1h", namespace = "users", tags = ["user:{id}"], name = "get_user")]
     async fn get_user(&self, id: i64) -> Option<User> {

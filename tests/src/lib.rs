@@ -19,3 +19,4 @@ pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> 
 }
 
 pub mod redis_harness;
+pub mod redis_tls;

@@ -47,6 +47,8 @@ pub struct RedisServer {
     dir: PathBuf,
     watchdog: Option<(Child, ChildStdin)>,
     pid: Option<u32>,
+    /// Whether the server on a port is up and answering.
+    probe: fn(u16) -> bool,
 }
 
 impl RedisServer {
@@ -57,6 +59,12 @@ impl RedisServer {
 
     /// A server on `port` with extra `redis-server` arguments.
     pub fn start_with(port: u16, extra: &[&str]) -> Self {
+        Self::start_probed(port, extra, ping)
+    }
+
+    /// A server on `port` with extra arguments, up once `probe(port)` holds (for servers
+    /// that do not answer a plain-text `PING` there, e.g. TLS).
+    pub fn start_probed(port: u16, extra: &[&str], probe: fn(u16) -> bool) -> Self {
         let dir =
             std::env::temp_dir().join(format!("memotrace-redis-{}-{port}", std::process::id()));
         let mut server = Self {
@@ -65,6 +73,7 @@ impl RedisServer {
             dir,
             watchdog: None,
             pid: None,
+            probe,
         };
         server.spawn();
         server
@@ -116,13 +125,13 @@ impl RedisServer {
     pub fn wait_ready(&self, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            if ping(self.port) {
+            if (self.probe)(self.port) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(2));
         }
         panic!(
-            "redis-server on port {} did not answer PING within {timeout:?}",
+            "redis-server on port {} was not up within {timeout:?}",
             self.port
         );
     }
@@ -156,7 +165,7 @@ impl RedisServer {
             drop(stdin);
         }
         let deadline = Instant::now() + Duration::from_secs(5);
-        while ping(self.port) && Instant::now() < deadline {
+        while (self.probe)(self.port) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(2));
         }
     }

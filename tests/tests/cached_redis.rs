@@ -118,7 +118,7 @@ async fn default_keys_encode_the_arguments_and_misses_load_once() {
     assert_eq!(
         server.cli(&[
             "EXISTS",
-            r#"macro:memotrace:v1:cached_redis::search:["rust",1]"#
+            r#"macro:memotrace:v2:cached_redis::search:["rust",1]"#
         ]),
         "1",
         "the argument part is the arguments as JSON"
@@ -143,7 +143,7 @@ async fn tiered_store_answers_from_l1_and_keeps_l2() {
     assert_eq!(PRICE_LOADS.load(SeqCst), 1);
     assert_eq!(price_cache().l1().stats().entries, 1, "held in L1");
     assert_eq!(
-        server.cli(&["EXISTS", "macro:memotrace:v1:cached_redis::price:3"]),
+        server.cli(&["EXISTS", "macro:memotrace:v2:cached_redis::price:3"]),
         "1",
         "and in L2"
     );
@@ -152,7 +152,7 @@ async fn tiered_store_answers_from_l1_and_keeps_l2() {
     assert_eq!(PRICE_LOADS.load(SeqCst), 1);
     assert!(price_invalidate(3).await);
     assert_eq!(
-        server.cli(&["EXISTS", "macro:memotrace:v1:cached_redis::price:3"]),
+        server.cli(&["EXISTS", "macro:memotrace:v2:cached_redis::price:3"]),
         "0"
     );
     assert_eq!(price(3).await, 300);

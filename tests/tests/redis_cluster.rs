@@ -32,7 +32,7 @@ async fn tags_patterns_and_clear_reach_every_primary() {
             i
         );
     }
-    let spread = cluster.count_matching("t-tags:memotrace:v1:posts:post:*");
+    let spread = cluster.count_matching("t-tags:memotrace:v2:posts:post:*");
     assert!(
         spread.iter().all(|&n| n > 0),
         "entries not on every primary: {spread:?}"

@@ -27,7 +27,7 @@ async fn a_dead_primary_is_a_miss_not_an_error() {
             i * 3
         );
     }
-    let spread = cluster.count_matching("memotrace:v1:fo:*");
+    let spread = cluster.count_matching("memotrace:v2:fo:*");
     assert!(spread.iter().all(|&n| n > 0), "{spread:?}");
 
     cluster.nodes[2].kill();

@@ -41,7 +41,7 @@ async fn hit_miss_and_ttl_through_redis() {
     assert_eq!((s.hits, s.misses, s.loads, s.store_errors), (1, 1, 1, 0));
     // Redis holds the key with the ttl (no stale window: it dies with the ttl).
     let pttl: i64 = server
-        .cli(&["PTTL", "t-hit:memotrace:v1:hit:1"])
+        .cli(&["PTTL", "t-hit:memotrace:v2:hit:1"])
         .parse()
         .unwrap();
     assert!(pttl > 0 && pttl <= 300, "pttl {pttl}");
@@ -79,10 +79,10 @@ async fn keys_follow_the_documented_layout() {
         server.cli(&["EXISTS", "{prod:users:v2:get_user:42}:lock"]),
         "0"
     );
-    // Without a namespace: `memotrace:v1:{name}:{args}`.
+    // Without a namespace: `memotrace:v2:{name}:{args}`.
     let plain: &'static RedisCache<u32> = cache(&b, CacheConfig::new("plain"));
     through(plain, "a:b", vec![], || async { 1 }).await;
-    assert_eq!(server.cli(&["EXISTS", "prod:memotrace:v1:plain:a:b"]), "1");
+    assert_eq!(server.cli(&["EXISTS", "prod:memotrace:v2:plain:a:b"]), "1");
     // Bumping the version orphans old entries.
     let v3: &'static RedisCache<u32> = cache(
         &b,

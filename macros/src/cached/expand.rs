@@ -138,7 +138,7 @@ impl<'a> Expansion<'a> {
     fn key_binding(&self) -> (TokenStream, TokenStream) {
         match self.args.key.get() {
             Some(KeySpec::Template(t)) => {
-                let render = t.render();
+                let render = t.render(&self.rt);
                 (
                     quote!(let __mt_key: ::std::string::String = #render;),
                     quote!(::std::string::String::as_str(&__mt_key)),
@@ -180,7 +180,7 @@ impl<'a> Expansion<'a> {
         let rt = &self.rt;
         match self.args.tags.get() {
             Some(tags) if !tags.is_empty() => {
-                let renders = tags.iter().map(|t| t.render());
+                let renders = tags.iter().map(|t| t.render(rt));
                 quote!(::std::vec![#(#renders),*])
             }
             _ => quote!(#rt::__private::no_tags()),

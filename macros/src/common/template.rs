@@ -5,6 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Ident, LitStr};
 
+const UNSEPARATED: &str = "separate the fields of a template with `:`, e.g. `\"user:{a}:{b}\"`: values are rendered with `:` escaped, so that two different arguments never render to the same key";
+
 /// A parsed template.
 pub struct Template {
     pub lit: LitStr,
@@ -71,6 +73,16 @@ impl Template {
         if !literal.is_empty() {
             parts.push(Part::Text(literal));
         }
+        // Values are rendered with `:` escaped: a `:` between every two fields is what
+        // makes the rendered key tell `{a}` from `{b}`.
+        let mut separated = true;
+        for part in &parts {
+            match part {
+                Part::Field(_) if !separated => return Err(error(UNSEPARATED)),
+                Part::Field(_) => separated = false,
+                Part::Text(t) => separated |= t.contains(':'),
+            }
+        }
         Ok(Self {
             lit: lit.clone(),
             parts,
@@ -111,8 +123,9 @@ impl Template {
         })
     }
 
-    /// `::std::format!("user:{}", id)` rendering the template.
-    pub fn render(&self) -> TokenStream {
+    /// `::std::format!("user:{}", KeyPart(&id))` rendering the template, every value
+    /// escaped by `{rt}::__private::KeyPart`.
+    pub fn render(&self, rt: &syn::Path) -> TokenStream {
         let span = self.lit.span();
         let mut fmt = String::new();
         let mut values = Vec::new();
@@ -129,7 +142,7 @@ impl Template {
                             quote!(#ident)
                         }
                     });
-                    values.push(quote!(#(#idents).*));
+                    values.push(quote!(#rt::__private::KeyPart(&#(#idents).*)));
                 }
             }
         }

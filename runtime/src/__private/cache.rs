@@ -1,8 +1,8 @@
 //! Items the `#[cached]` expansions reach for.
 
 pub use crate::cache::{
-    CacheConfig, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore, ReturnKind,
-    SomeOnly, ValueOf,
+    CacheConfig, KeyPart, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore,
+    ReturnKind, SomeOnly, ValueOf,
 };
 pub use std::sync::LazyLock;
 pub use std::time::Duration;

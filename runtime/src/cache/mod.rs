@@ -9,6 +9,7 @@ mod background;
 mod clock;
 mod config;
 mod fence;
+mod key_part;
 mod memory;
 mod moka_store;
 mod outcome;
@@ -23,6 +24,7 @@ mod tags;
 mod write_behind;
 
 pub use config::{CacheConfig, Entry, DEFAULT_MAX_CAPACITY};
+pub use key_part::KeyPart;
 pub use memory::{Load, Lookup, MemoryCache, MemoryLookup, Refresh};
 pub use moka_store::MokaStore;
 pub use outcome::{OkOnly, OptionAll, Outcome, Plain, ReturnKind, SomeOnly, ValueOf};

@@ -74,6 +74,10 @@ pub fn registry() -> Vec<CacheInfo> {
 /// Drops every entry carrying `tag` in every cache and store; resolves to how many
 /// entries were dropped.
 ///
+/// `tag` is compared with the rendered tag templates, whose values are escaped: build
+/// it with [`KeyPart`](super::KeyPart) when a value may hold `:` or `%`
+/// (`format!("user:{}", KeyPart(email))`).
+///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// #[memotrace::cached(tags = ["user:{id}"])]

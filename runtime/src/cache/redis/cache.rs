@@ -194,7 +194,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
             let keys = KeySpace::new(
                 backend.config().key_prefix.as_deref(),
                 self.config.namespace.unwrap_or(DEFAULT_NAMESPACE),
-                self.config.version.unwrap_or(1),
+                self.config.version.unwrap_or(keys::DEFAULT_VERSION),
                 self.config.name,
             );
             (backend, keys)

@@ -1,5 +1,6 @@
-//! How to reach Redis: URL or cluster nodes, timeouts, key prefix.
+//! How to reach Redis: URL or cluster nodes, credentials, TLS, timeouts, key prefix.
 
+use std::fmt;
 use std::time::Duration;
 
 /// The environment variable read when no backend was configured in code: one URL for a
@@ -27,8 +28,17 @@ pub const REDIS_URL_ENV: &str = "MEMOTRACE_REDIS_URL";
 ///
 /// // Comma-separated = cluster, as `MEMOTRACE_REDIS_URL` reads it.
 /// assert!(RedisConfig::parse("redis://a:1,redis://b:2").is_cluster());
+///
+/// // Credentials in the URL or from the builder; `Debug` never prints a password.
+/// let acl = RedisConfig::url("redis://app:s3cret@10.0.0.1:6379").password("rotated");
+/// assert!(!format!("{acl:?}").contains("s3cret") && !format!("{acl:?}").contains("rotated"));
 /// ```
-#[derive(Clone, Debug)]
+///
+/// With the `redis-tls` feature, `rediss://` URLs connect over TLS (rustls), checking the
+/// server against the system's root certificates, or against
+/// [`tls_root_ca`](Self::tls_root_ca) when set; [`tls_client_cert`](Self::tls_client_cert)
+/// adds a client certificate (mutual TLS).
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct RedisConfig {
     /// Server URLs: one for a standalone server, the seed nodes for a cluster.
@@ -50,6 +60,95 @@ pub struct RedisConfig {
     pub lock_timeout: Duration,
     /// At most one fail-open warning per cache per this interval.
     pub warn_interval: Duration,
+    /// The ACL user of every node, instead of the one in the URLs.
+    pub username: Option<String>,
+    /// The password of every node, instead of the one in the URLs.
+    pub(crate) password: Option<String>,
+    /// CA and client certificates for `rediss://` nodes.
+    #[cfg(feature = "redis-tls")]
+    pub(crate) tls: Option<redis::TlsCertificates>,
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("RedisConfig");
+        out.field("nodes", &self.masked_nodes())
+            .field("cluster", &self.cluster)
+            .field("key_prefix", &self.key_prefix)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .field("op_timeout", &self.op_timeout)
+            .field("retries", &self.retries)
+            .field("lock_timeout", &self.lock_timeout)
+            .field("warn_interval", &self.warn_interval)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| MASK));
+        #[cfg(feature = "redis-tls")]
+        out.field("tls", &self.tls);
+        out.finish()
+    }
+}
+
+/// What a secret prints as.
+const MASK: &str = "***";
+
+/// `url` with its password (and a userinfo without `:`, which may be a bare token) and any
+/// `pass`/`password` query value replaced by `***`: what logs and `Debug` show of a URL.
+///
+/// ```
+/// use memotrace::cache::redis::mask_url;
+///
+/// assert_eq!(mask_url("rediss://app:s3cret@cache.internal:6380/0"), "rediss://app:***@cache.internal:6380/0");
+/// assert_eq!(mask_url("redis://tok3n@h:1"), "redis://***@h:1");
+/// assert_eq!(mask_url("redis+unix:///run/redis.sock?db=1&pass=s3cret"), "redis+unix:///run/redis.sock?db=1&pass=***");
+/// assert_eq!(mask_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+/// ```
+pub fn mask_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return MASK.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let mut out = String::with_capacity(url.len());
+    out.push_str(&url[..scheme_end]);
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            if let Some((user, _)) = rest[..at].split_once(':') {
+                out.push_str(user);
+                out.push(':');
+            }
+            out.push_str(MASK);
+            out.push_str(&rest[at..authority_end]);
+        }
+        None => out.push_str(&rest[..authority_end]),
+    }
+    let tail = &rest[authority_end..];
+    let Some(query_at) = tail.find('?') else {
+        out.push_str(tail);
+        return out;
+    };
+    out.push_str(&tail[..=query_at]);
+    let (query, fragment) = tail[query_at + 1..]
+        .split_once('#')
+        .map_or((&tail[query_at + 1..], None), |(q, f)| (q, Some(f)));
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.split_once('=') {
+            Some((name, _)) if name == "pass" || name == "password" => {
+                out.push_str(name);
+                out.push('=');
+                out.push_str(MASK);
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
 }
 
 impl RedisConfig {
@@ -98,7 +197,16 @@ impl RedisConfig {
             retries: 1,
             lock_timeout: Duration::from_secs(30),
             warn_interval: Duration::from_secs(10),
+            username: None,
+            password: None,
+            #[cfg(feature = "redis-tls")]
+            tls: None,
         }
+    }
+
+    /// The node URLs as logs and `Debug` show them: passwords masked by [`mask_url`].
+    pub(crate) fn masked_nodes(&self) -> Vec<String> {
+        self.nodes.iter().map(|url| mask_url(url)).collect()
     }
 
     /// Whether this is a cluster configuration.
@@ -160,5 +268,53 @@ impl RedisConfig {
     pub fn warn_interval(mut self, interval: Duration) -> Self {
         self.warn_interval = interval;
         self
+    }
+
+    /// Authenticates as ACL user `username` on every node (instead of the URLs' user).
+    #[must_use]
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Authenticates with `password` on every node (instead of the URLs' password):
+    /// `requirepass`, or the ACL user's password with [`username`](Self::username).
+    #[must_use]
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Trusts the CA certificates in `pem` (PEM) for `rediss://` nodes, instead of the
+    /// system's root certificates.
+    #[cfg(feature = "redis-tls")]
+    #[must_use]
+    pub fn tls_root_ca(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.get_or_insert_with(no_certificates).root_cert = Some(pem.into());
+        self
+    }
+
+    /// Presents the client certificate chain `cert_pem` with its private key `key_pem`
+    /// (both PEM) to `rediss://` nodes (mutual TLS).
+    #[cfg(feature = "redis-tls")]
+    #[must_use]
+    pub fn tls_client_cert(
+        mut self,
+        cert_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls.get_or_insert_with(no_certificates).client_tls = Some(redis::ClientTlsConfig {
+            client_cert: cert_pem.into(),
+            client_key: key_pem.into(),
+        });
+        self
+    }
+}
+
+#[cfg(feature = "redis-tls")]
+fn no_certificates() -> redis::TlsCertificates {
+    redis::TlsCertificates {
+        client_tls: None,
+        root_cert: None,
     }
 }

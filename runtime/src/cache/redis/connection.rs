@@ -117,6 +117,7 @@ pub(crate) struct BackendInner {
     /// [`FAILURE_MEMORY`] after it, Redis counts as failing (see
     /// [`RedisBackend::known_down`]).
     failed_at: AtomicU64,
+    access: super::endpoint::AccessWarning,
 }
 
 /// How long a failed call marks Redis as failing.
@@ -144,23 +145,23 @@ pub struct RedisBackend {
 impl std::fmt::Debug for RedisBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisBackend")
-            .field("nodes", &self.inner.config.nodes)
+            .field("nodes", &self.inner.config.masked_nodes())
             .finish_non_exhaustive()
     }
 }
 
 impl RedisBackend {
-    /// Builds the backend; fails only on a malformed URL.
+    /// Builds the backend; fails only on a malformed URL or certificate (or a
+    /// `rediss://` URL without the `redis-tls` feature).
     pub fn connect(config: RedisConfig) -> StoreResult<Self> {
         let first = config
             .nodes
             .first()
             .cloned()
             .unwrap_or_else(|| "redis://127.0.0.1:6379".into());
-        let client = redis::Client::open(first.as_str())?;
-        let _ = &client;
+        let client = super::endpoint::node_client(&config, &first)?;
         let target = if config.cluster {
-            let client = ClusterClient::builder(config.nodes.clone())
+            let client = super::endpoint::cluster_builder(&config)?
                 .connection_timeout(config.connect_timeout)
                 .response_timeout(config.response_timeout)
                 .overall_response_timeout(Some(config.op_timeout))
@@ -192,6 +193,7 @@ impl RedisBackend {
                 instance: super::lock::token(),
                 bus: OnceLock::new(),
                 failed_at: AtomicU64::new(0),
+                access: super::endpoint::AccessWarning::default(),
             }),
         })
     }
@@ -268,12 +270,7 @@ impl RedisBackend {
         if let Some(c) = current() {
             return Ok(c);
         }
-        let unavailable = || {
-            StoreError::Redis(redis::RedisError::from(std::io::Error::new(
-                std::io::ErrorKind::NotConnected,
-                "redis unreachable; reconnecting after a back-off",
-            )))
-        };
+        let unavailable = || self.inner.access.backoff_error();
         if super::codec::unix_ms() < retry_at.load(Ordering::Relaxed) {
             return Err(unavailable());
         }
@@ -334,13 +331,15 @@ impl RedisBackend {
 
     /// Runs `op` on a connection. Bounded: standalone, by the response timeout (plus
     /// the connect timeout when it has to connect; a call whose connection turned out
-    /// broken is retried once on a fresh one); cluster, by `op_timeout`.
+    /// broken is retried once on a fresh one); cluster, by `op_timeout`. Refused
+    /// credentials or permissions are warned about once per `warn_interval`.
     pub async fn run<T, F, Fut>(&self, op: F) -> StoreResult<T>
     where
         F: Fn(Conn) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        let result = self.run_once(op).await;
+        let result = self.attempt(op).await;
+        self.inner.access.note(&self.inner.config, &result);
         let failed = match &result {
             Ok(_) => false,
             Err(StoreError::Redis(e)) => {
@@ -359,7 +358,7 @@ impl RedisBackend {
         result
     }
 
-    async fn run_once<T, F, Fut>(&self, op: F) -> StoreResult<T>
+    async fn attempt<T, F, Fut>(&self, op: F) -> StoreResult<T>
     where
         F: Fn(Conn) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,

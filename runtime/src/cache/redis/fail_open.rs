@@ -32,6 +32,17 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+impl StoreError {
+    /// What is wrong when the server refused the credentials or a permission (the
+    /// backend warns about these once for all its caches).
+    pub(crate) fn access_problem(&self) -> Option<&'static str> {
+        match self {
+            Self::Redis(e) => super::endpoint::access_problem(e),
+            _ => None,
+        }
+    }
+}
+
 impl From<redis::RedisError> for StoreError {
     fn from(e: redis::RedisError) -> Self {
         Self::Redis(e)
@@ -41,41 +52,16 @@ impl From<redis::RedisError> for StoreError {
 /// What a Redis call returns inside memotrace.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Counters of one cache's store failures, and its rate-limited warning.
+/// At most one warning per interval; counts the ones it held back.
 #[derive(Default)]
-pub(crate) struct FailOpen {
-    pub store_errors: AtomicU64,
-    pub decode_errors: AtomicU64,
-    pub lock_timeouts: AtomicU64,
+pub(crate) struct WarnThrottle {
     next_warn_ms: AtomicU64,
     suppressed: AtomicU64,
 }
 
-impl FailOpen {
-    /// Counts `error` and logs it unless a warning went out less than `interval` ago.
-    pub fn record(&self, cache: &str, op: &'static str, error: &StoreError, interval: Duration) {
-        let counter = match error {
-            StoreError::Decode(_) => &self.decode_errors,
-            _ => &self.store_errors,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        if let Some(suppressed) = self.warn_due(interval) {
-            tracing::warn!(cache, op, %error, suppressed, "cache_store_failed_open");
-        }
-    }
-
-    /// Counts a load whose distributed lock was lost before it finished (its lease
-    /// lapsed, or another caller took the lock) and logs it, rate-limited like
-    /// [`FailOpen::record`].
-    pub fn lock_lost(&self, cache: &str, key: &str, interval: Duration) {
-        self.lock_timeouts.fetch_add(1, Ordering::Relaxed);
-        if let Some(suppressed) = self.warn_due(interval) {
-            tracing::warn!(cache, key, suppressed, "cache_lock_lost");
-        }
-    }
-
-    /// Whether a warning may go out now (then how many were suppressed since the last).
-    fn warn_due(&self, interval: Duration) -> Option<u64> {
+impl WarnThrottle {
+    /// `Some(held back since the last one)` when a warning may go out now.
+    pub fn due(&self, interval: Duration) -> Option<u64> {
         let now = super::codec::unix_ms();
         let due = self.next_warn_ms.load(Ordering::Relaxed);
         let next = now.saturating_add(u64::try_from(interval.as_millis()).unwrap_or(u64::MAX));
@@ -89,6 +75,43 @@ impl FailOpen {
         } else {
             self.suppressed.fetch_add(1, Ordering::Relaxed);
             None
+        }
+    }
+}
+
+/// Counters of one cache's store failures, and its rate-limited warning.
+#[derive(Default)]
+pub(crate) struct FailOpen {
+    pub store_errors: AtomicU64,
+    pub decode_errors: AtomicU64,
+    pub lock_timeouts: AtomicU64,
+    warning: WarnThrottle,
+}
+
+impl FailOpen {
+    /// Counts `error` and logs it unless a warning went out less than `interval` ago, or
+    /// it is an access problem (the backend warns about those).
+    pub fn record(&self, cache: &str, op: &'static str, error: &StoreError, interval: Duration) {
+        let counter = match error {
+            StoreError::Decode(_) => &self.decode_errors,
+            _ => &self.store_errors,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        if error.access_problem().is_some() {
+            return;
+        }
+        if let Some(suppressed) = self.warning.due(interval) {
+            tracing::warn!(cache, op, %error, suppressed, "cache_store_failed_open");
+        }
+    }
+
+    /// Counts a load whose distributed lock was lost before it finished (its lease
+    /// lapsed, or another caller took the lock) and logs it, rate-limited like
+    /// [`FailOpen::record`].
+    pub fn lock_lost(&self, cache: &str, key: &str, interval: Duration) {
+        self.lock_timeouts.fetch_add(1, Ordering::Relaxed);
+        if let Some(suppressed) = self.warning.due(interval) {
+            tracing::warn!(cache, key, suppressed, "cache_lock_lost");
         }
     }
 

@@ -9,17 +9,24 @@
 //!
 //! `{prefix}` is [`RedisConfig::key_prefix`](super::RedisConfig::key_prefix) (e.g. the
 //! environment), `{namespace}` and `{version}` come from `namespace = ".."` / `version =
-//! N` (defaults `memotrace` and `1`: bumping the version orphans old entries), `{name}` is
-//! the cache's name (the fn's path unless `name = ".."`), `{args}` is the rendered key
-//! template, or [`args_key`] of the arguments. A lock key wraps the entry key in a hash
+//! N` (defaults `memotrace` and [`DEFAULT_VERSION`]: bumping the version orphans old
+//! entries), `{name}` is the cache's name (the fn's path unless `name = ".."`), `{args}` is
+//! the rendered key template (its values escaped by [`KeyPart`](crate::cache::KeyPart)), or
+//! [`args_key`] of the arguments. A lock key wraps the entry key in a hash
 //! tag, so the entry and its lock live in one slot and "store the value and release the
 //! lock" is one script call. When the entry key already has a hash tag `{x}`, the lock is
 //! `{x}:lock:<entry key>`: same slot again.
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 /// The default namespace when a cache sets none.
 pub const DEFAULT_NAMESPACE: &str = "memotrace";
+
+/// The key version when a cache sets none. It is 2 since long argument keys are SHA-256
+/// hashes and template values are escaped: entries written by releases that used `v1`
+/// keys are never read.
+pub const DEFAULT_VERSION: u32 = 2;
 
 /// The keys of one cache: everything starts with its base `[{prefix}:]{ns}:v{ver}:{name}`.
 ///
@@ -133,8 +140,11 @@ pub fn lock_shares_slot(key: &str) -> bool {
 }
 
 /// A stable, printable key part for arguments that have no template: their JSON when it
-/// is short and printable, else a 128-bit hash of it (`h` + 32 hex digits). The hash does
-/// not depend on the process, the platform or the Rust version.
+/// is at most 64 bytes of printable ASCII, else `h` and the 64 hex digits of the SHA-256
+/// of the JSON. JSON never starts with `h`, so the two forms cannot meet; arguments are
+/// often user input, and a cryptographic hash keeps anyone from making two argument sets
+/// share an entry. The key does not depend on the process, the platform or the Rust
+/// version.
 ///
 /// ```
 /// use memotrace::cache::redis::args_key;
@@ -142,22 +152,22 @@ pub fn lock_shares_slot(key: &str) -> bool {
 /// assert_eq!(args_key(&(7, "bob")), r#"[7,"bob"]"#);
 /// assert_eq!(args_key(&42), "42");
 /// let long = args_key(&"x".repeat(200));
-/// assert!(long.starts_with('h') && long.len() == 33);
+/// assert!(long.starts_with('h') && long.len() == 65);
 /// ```
 pub fn args_key<T: Serialize + ?Sized>(args: &T) -> String {
     let json = serde_json::to_string(args).unwrap_or_default();
     if json.len() <= 64 && json.bytes().all(|b| b.is_ascii_graphic()) {
         return json;
     }
-    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut b: u64 = 0x6c62_272e_07bb_0142;
-    for byte in json.bytes() {
-        a = (a ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-        b = (b ^ u64::from(byte))
-            .wrapping_mul(0x0000_0100_0000_01b3)
-            .rotate_left(5);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(json.as_bytes());
+    let mut key = String::with_capacity(1 + 2 * digest.len());
+    key.push('h');
+    for byte in digest {
+        key.push(char::from(HEX[usize::from(byte >> 4)]));
+        key.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
-    format!("h{a:016x}{b:016x}")
+    key
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! (the seed's `RedisCache` wrapper and `DistributedCache`).
 //!
 //! # Configuration
-//! In code: [`RedisConfig`] (URL or cluster nodes, timeouts, key prefix) →
+//! In code: [`RedisConfig`] (URL or cluster nodes, credentials, TLS with the `redis-tls`
+//! feature, timeouts, key prefix) →
 //! [`RedisBackend::connect`] → [`set_default_backend`] or a cache's `with_backend`. With
 //! nothing configured, the default backend reads `MEMOTRACE_REDIS_URL` (several
 //! comma-separated URLs = cluster) at first use.
@@ -12,7 +13,14 @@
 //! # Keys
 //! See [`keys`](self::KeySpace): `[{prefix}:]{namespace}:v{version}:{name}:{args}`; tag
 //! sets `…:{name}:#tag:{<tag>}`, locks `{<entry key>}:lock` (hash tags keep the lock in
-//! the entry's slot).
+//! the entry's slot). `{args}` is the key template with its values escaped
+//! ([`KeyPart`](crate::cache::KeyPart)), or [`args_key`] (JSON, or its SHA-256 when long).
+//!
+//! # Who gets in
+//! Credentials from the URL (`redis://user:password@host`) or from
+//! [`RedisConfig::username`] / [`RedisConfig::password`]; `rediss://` with the `redis-tls`
+//! feature. URLs print masked ([`mask_url`]); refused credentials fail open with one
+//! `memotrace_redis_access_denied` warning per backend per `warn_interval`.
 //!
 //! # Failure behaviour (fail-open)
 //! Every call is bounded (connect and response timeouts 250 ms each by default; cluster
@@ -35,6 +43,7 @@ mod client;
 mod codec;
 mod config;
 mod connection;
+mod endpoint;
 mod fail_open;
 mod keys;
 mod lock;
@@ -47,10 +56,11 @@ pub use client::RedisClient;
 #[cfg(feature = "redis-msgpack")]
 pub use codec::MsgPackCodec;
 pub use codec::{decode_entry, encode_entry, unix_ms, Codec, JsonCodec, Stamp};
-pub use config::{RedisConfig, REDIS_URL_ENV};
+pub use config::{mask_url, RedisConfig, REDIS_URL_ENV};
 pub use connection::{default_backend, set_default_backend, Conn, RedisBackend};
 pub use fail_open::{StoreError, StoreResult};
 pub use keys::{
     args_key, glob_escape, hash_tag, lock_key, refresh_key, KeySpace, DEFAULT_NAMESPACE,
+    DEFAULT_VERSION,
 };
 pub use tiered::{TieredCache, TieredLoad, TieredLookup, TieredRefresh};

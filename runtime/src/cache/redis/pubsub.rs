@@ -169,7 +169,7 @@ async fn subscribe_forever(backend: RedisBackend) {
             .unwrap_or_default();
         node += 1;
         let attempt = async {
-            let client = redis::Client::open(url.as_str())?;
+            let client = super::endpoint::node_client(&config, &url)?;
             let mut pubsub = client.get_async_pubsub().await?;
             pubsub.subscribe(&bus.channel).await?;
             Ok::<_, redis::RedisError>(pubsub)
