@@ -6,11 +6,17 @@ use crate::common::signature::{self, ArgForm, Output};
 use crate::common::{Errors, FnModel};
 use syn::ReturnType;
 
-pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
+/// Records every problem; returns whether the fn's types (its signature and its key) are
+/// sound, so that the companions' signatures can be written even when other arguments
+/// are wrong.
+pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> bool {
     check_store(args, model, errors);
     check_time_policy(args, model, errors);
-    check_signature(model, errors);
-    check_key(args, model, errors);
+    let mut types = Errors::default();
+    check_signature(model, &mut types);
+    check_key(args, model, &mut types);
+    let sound = types.is_empty();
+    errors.append(types);
     if let Some(tags) = args.tags.get() {
         for tag in tags {
             tag.check(model, errors);
@@ -24,6 +30,7 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
             );
         }
     }
+    sound
 }
 
 fn check_store(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
@@ -99,7 +106,7 @@ fn check_time_policy(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
 }
 
 fn check_signature(model: &FnModel, errors: &mut Errors) {
-    let sig = &model.item.sig;
+    let sig = &model.sig;
     let type_params =
         sig.generics.type_params().next().is_some() || sig.generics.const_params().next().is_some();
     if type_params {
@@ -128,8 +135,8 @@ fn check_signature(model: &FnModel, errors: &mut Errors) {
     if let ReturnType::Type(_, ty) = &sig.output {
         if signature::contains_impl_trait(ty) {
             errors.push_spanned(ty, "#[cached] stores the return value, so its type must be named: return a concrete type instead of `impl Trait`");
-        } else if signature::borrows(ty) {
-            errors.push_spanned(ty, "cached values are returned by value and outlive the call: return an owned type (e.g. `String` instead of `&str`)");
+        } else if signature::borrows_non_static(ty) {
+            errors.push_spanned(ty, "cached values are returned by value and outlive the call: return an owned type (e.g. `String` instead of `&str`) or a `'static` borrow");
         } else if let Some(span) = signature::mentions_self_type(ty) {
             errors.push(span, "the cache is a `static`, where `Self` is not available: write the type's name instead of `Self`");
         }
@@ -149,7 +156,7 @@ fn check_key(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
                 );
             }
             for arg in &model.args {
-                if signature::borrows(&arg.ty) && !matches!(arg.form, ArgForm::Shared(_)) {
+                if signature::borrows_non_static(&arg.ty) && !matches!(arg.form, ArgForm::Shared(_)) {
                     errors.push_spanned(
                         &arg.ty,
                         "this argument borrows inside its type, so it cannot be part of the default key: give `key = \"...\"` naming the arguments that identify the result",
