@@ -4,6 +4,7 @@
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use crate::common::signature::{self, ArgForm, Output};
 use crate::common::{Errors, FnModel};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ReturnType;
 
 /// Records every problem; returns whether the fn's types (its signature and its key) are
@@ -12,6 +13,7 @@ use syn::ReturnType;
 pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> bool {
     check_store(args, model, errors);
     check_time_policy(args, model, errors);
+    check_not_instrumented(model, errors);
     let mut types = Errors::default();
     check_signature(model, &mut types);
     check_key(args, model, &mut types);
@@ -102,6 +104,26 @@ fn check_time_policy(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
         if !matches!(model.output, Output::Result) {
             errors.push(span, "`stale_if_error` answers with the old value when the fn returns `Err`, but this fn does not return a `Result`; remove it");
         }
+    }
+}
+
+/// `#[tracing::instrument]` written above `#[cached]` expanded first and put its span into
+/// the body, which `#[cached]` runs only on a miss: that would trace the loads while the
+/// order says every call. Its expansion is recognised by the locals it declares.
+fn check_not_instrumented(model: &FnModel, errors: &mut Errors) {
+    fn declares_span(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            TokenTree::Ident(i) => i == "__tracing_attr_span" || i == "__tracing_instrument_future",
+            TokenTree::Group(g) => declares_span(g.stream()),
+            _ => false,
+        })
+    }
+    if declares_span(model.block.clone()) {
+        errors.push(
+            Span::call_site(),
+            "#[tracing::instrument] above #[cached] would only trace the loads (its span goes into the body, which runs on a miss): \
+             put it below #[cached] to trace the loads, or on a fn that calls this one to trace every call",
+        );
     }
 }
 
