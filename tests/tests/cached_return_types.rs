@@ -19,7 +19,11 @@ fn result_with_a_static_str_error_caches_ok_only() {
     assert_eq!(parse_port("80"), Ok(80));
     assert_eq!(parse_port("x"), Err("not a port"));
     assert_eq!(parse_port("x"), Err("not a port"));
-    assert_eq!(PARSES.load(Ordering::SeqCst), 3, "one load for 80, every `x` runs");
+    assert_eq!(
+        PARSES.load(Ordering::SeqCst),
+        3,
+        "one load for 80, every `x` runs"
+    );
     assert_eq!(parse_port_cache().stats().hits, 1);
 }
 

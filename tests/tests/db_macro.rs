@@ -181,10 +181,7 @@ fn syntax_error_is_a_failed_event_with_the_error_type() {
     assert!(failed.get("error").contains("syntax error"), "{failed:?}");
     assert!(failed.duration_ms() >= 0.0);
     assert_eq!(cap.spans()[0].fields["otel.status_code"], "ERROR");
-    assert_eq!(
-        cap.spans()[0].fields["error.type"],
-        "Error"
-    );
+    assert_eq!(cap.spans()[0].fields["error.type"], "Error");
 }
 
 #[test]

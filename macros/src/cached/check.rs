@@ -178,7 +178,8 @@ fn check_key(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
                 );
             }
             for arg in &model.args {
-                if signature::borrows_non_static(&arg.ty) && !matches!(arg.form, ArgForm::Shared(_)) {
+                if signature::borrows_non_static(&arg.ty) && !matches!(arg.form, ArgForm::Shared(_))
+                {
                     errors.push_spanned(
                         &arg.ty,
                         "this argument borrows inside its type, so it cannot be part of the default key: give `key = \"...\"` naming the arguments that identify the result",

@@ -4,8 +4,8 @@
 
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use crate::common::args::runtime_path;
-use crate::common::signature::{ArgForm, Output};
 use crate::common::naming::cache_hit_flag;
+use crate::common::signature::{ArgForm, Output};
 use crate::common::FnModel;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -202,7 +202,10 @@ impl<'a> Expansion<'a> {
                         ArgForm::Shared(_) => quote!(::std::borrow::ToOwned::to_owned(#n)),
                         _ => quote!(::std::clone::Clone::clone(&#n)),
                     });
-                    (quote!(let __memotrace_key = (#(#owned,)*);), quote!(&__memotrace_key))
+                    (
+                        quote!(let __memotrace_key = (#(#owned,)*);),
+                        quote!(&__memotrace_key),
+                    )
                 }
             },
         }
@@ -241,7 +244,8 @@ impl<'a> Expansion<'a> {
         let kind = self.kind();
         let ret = self.model.return_type();
         let mark = self.mark_hit();
-        let wrap = quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value));
+        let wrap =
+            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value));
         if self.args.refresh_ahead.get().is_none() {
             return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
         }
@@ -269,10 +273,14 @@ impl<'a> Expansion<'a> {
         }
         let receiver = self.model.receiver.as_ref().map(|r| {
             if r.reference.is_some() {
-                owned.push(quote!(let __memotrace_this = <Self as ::std::clone::Clone>::clone(self);));
+                owned.push(
+                    quote!(let __memotrace_this = <Self as ::std::clone::Clone>::clone(self);),
+                );
                 quote!(&__memotrace_this,)
             } else {
-                owned.push(quote!(let __memotrace_this = <Self as ::std::clone::Clone>::clone(&self);));
+                owned.push(
+                    quote!(let __memotrace_this = <Self as ::std::clone::Clone>::clone(&self);),
+                );
                 quote!(__memotrace_this,)
             }
         });
@@ -428,15 +436,17 @@ impl<'a> Expansion<'a> {
         let vis = &self.model.vis;
         let mut sig = self.model.sig.clone();
         sig.ident = self.ident("uncached");
-        let (block, body) = if self.stub {
-            (quote!({ ::core::unreachable!() }), Vec::new())
+        let (block, body, allow) = if self.stub {
+            let allow = quote!(#[allow(unused_variables)]);
+            (quote!({ ::core::unreachable!() }), Vec::new(), Some(allow))
         } else {
-            (self.model.block.clone(), body)
+            (self.model.block.clone(), body, None)
         };
         let doc = format!("Calls `{}` without its cache.", self.model.name());
         quote! {
             #[doc = #doc]
             #[allow(clippy::missing_errors_doc, clippy::missing_panics_doc)]
+            #allow
             #(#returns)* #(#shared)* #(#body)*
             #vis #sig #block
         }
@@ -595,8 +605,7 @@ impl<'a> Expansion<'a> {
             let body = quote!(__memotrace_cache.insert(#key_ref, #value, #tags).await);
             return self.keyed_companion("put", &doc, &extra, &quote!(-> bool), &body);
         }
-        let body =
-            quote!(__memotrace_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
+        let body = quote!(__memotrace_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
         self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
     }
 

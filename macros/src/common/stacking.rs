@@ -18,7 +18,11 @@ pub const CACHE_HIT: &str = "__cache_hit";
 /// When `#[cached]` is among the fn's attributes, the fn with `outer` (a whole
 /// `#[path(args)]` attribute) handed down to it, and `__cache_hit` when the outer
 /// attribute reports hits; `None` when there is no `#[cached]` below.
-pub fn hand_to_cached(model: &FnModel, outer: &TokenStream, report_hit: bool) -> Option<TokenStream> {
+pub fn hand_to_cached(
+    model: &FnModel,
+    outer: &TokenStream,
+    report_hit: bool,
+) -> Option<TokenStream> {
     let index = model.attrs.iter().position(is_cached)?;
     let mut attrs = model.attrs.clone();
     let attr = &attrs[index];

@@ -54,18 +54,24 @@ impl Args {
             krate: Setting::new("crate"),
             statement_written: false,
         };
-        let list = errors.ok(ArgList::parse(tokens)).unwrap_or(ArgList(Vec::new()));
+        let list = errors
+            .ok(ArgList::parse(tokens))
+            .unwrap_or(ArgList(Vec::new()));
         for arg in &list.0 {
             let span = arg.name_span();
             match arg.name.as_str() {
-                "system" => this.system.set_parsed(span, string(arg, "\"sqlite\""), errors),
+                "system" => this
+                    .system
+                    .set_parsed(span, string(arg, "\"sqlite\""), errors),
                 "statement" => this
                     .statement
                     .set_parsed(span, parse_statement(arg), errors),
                 "operation" => this
                     .operation
                     .set_parsed(span, string(arg, "\"SELECT\""), errors),
-                "table" => this.table.set_parsed(span, string(arg, "\"users\""), errors),
+                "table" => this
+                    .table
+                    .set_parsed(span, string(arg, "\"users\""), errors),
                 "slow" => this.slow.set_parsed(
                     span,
                     arg.value("\"250ms\"")

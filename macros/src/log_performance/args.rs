@@ -159,7 +159,9 @@ impl Config {
         let mut krate = Setting::<Path>::new(CRATE);
         let mut cache_hit = false;
 
-        let list = errors.ok(ArgList::parse(tokens)).unwrap_or(ArgList(Vec::new()));
+        let list = errors
+            .ok(ArgList::parse(tokens))
+            .unwrap_or(ArgList(Vec::new()));
         for arg in list.0 {
             let span = arg.name_span();
             match arg.name.as_str() {
@@ -171,11 +173,7 @@ impl Config {
                         .and_then(Level::parse),
                     errors,
                 ),
-                SLOW => slow.set_parsed(
-                    span,
-                    arg.value("\"250ms\"").and_then(parse_slow),
-                    errors,
-                ),
+                SLOW => slow.set_parsed(span, arg.value("\"250ms\"").and_then(parse_slow), errors),
                 FIELDS => fields.set_parsed(
                     span,
                     parse_list::<FieldSpec>(&arg, "limit, user.id = user.id"),

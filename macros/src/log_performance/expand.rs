@@ -4,8 +4,8 @@
 
 use super::args::{Config, Level};
 use crate::common::args::runtime_path;
-use crate::common::signature::{contains_impl_trait, Output};
 use crate::common::naming::{cache_hit_flag, local, static_item};
+use crate::common::signature::{contains_impl_trait, Output};
 use crate::common::FnModel;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
