@@ -177,14 +177,11 @@ fn syntax_error_is_a_failed_event_with_the_error_type() {
     assert_eq!(cap.messages(), ["sql_query_started", "sql_query_failed"]);
     let failed = cap.one("sql_query_failed");
     assert_eq!(failed.level, Level::ERROR);
-    assert_eq!(failed.get("error_type"), "rusqlite::error::Error");
+    assert_eq!(failed.get("error_type"), "Error");
     assert!(failed.get("error").contains("syntax error"), "{failed:?}");
     assert!(failed.duration_ms() >= 0.0);
     assert_eq!(cap.spans()[0].fields["otel.status_code"], "ERROR");
-    assert_eq!(
-        cap.spans()[0].fields["error.type"],
-        "rusqlite::error::Error"
-    );
+    assert_eq!(cap.spans()[0].fields["error.type"], "Error");
 }
 
 #[test]
@@ -196,7 +193,7 @@ fn constraint_violation_is_a_failed_event() {
     });
     assert!(result.is_err());
     let failed = cap.one("sql_query_failed");
-    assert_eq!(failed.get("error_type"), "rusqlite::error::Error");
+    assert_eq!(failed.get("error_type"), "Error");
     assert!(
         failed
             .get("error")
@@ -378,7 +375,7 @@ fn methods_sync_and_async() {
     let events = cap.db_events();
     assert_eq!(events[1].get("db.operation.name"), "DELETE");
     assert_eq!(events[1].spans, ["db.query"]);
-    assert_eq!(events[3].get("error_type"), "rusqlite::error::Error");
+    assert_eq!(events[3].get("error_type"), "Error");
 }
 
 #[instrument_db(system = "sqlite", statement = "SELECT 1")]

@@ -100,3 +100,47 @@ pub fn old_lookup(id: u64, unused: u8) -> u64 {
 pub fn r#match(pattern: &str) -> bool {
     pattern.is_empty()
 }
+
+/// Stacked: timed above the cache (every call, with `cache_hit`), on a method too.
+///
+/// # Errors
+/// When the id is zero.
+#[memotrace::log_performance(level = "info", fields(id))]
+#[memotrace::cached(ttl = "1m")]
+pub async fn timed_user(id: u64) -> Result<User, String> {
+    tokio::task::yield_now().await;
+    load_user(id)
+}
+
+impl Service {
+    /// Instrumented above the cache.
+    #[memotrace::instrument_db(statement = "SELECT name FROM users WHERE id = ?1")]
+    #[memotrace::cached(key = "{self.tenant}:{id}")]
+    #[must_use]
+    pub fn name_of(&self, id: u64) -> String {
+        format!("{}:{id}", self.tenant)
+    }
+}
+
+/// A `'static` borrow is a value like any other.
+#[memotrace::log_performance]
+#[memotrace::cached]
+#[must_use]
+pub fn label(id: u8) -> &'static str {
+    if id == 0 {
+        "zero"
+    } else {
+        "other"
+    }
+}
+
+#[test]
+fn stacked_expansions_work() {
+    assert_eq!(label(0), "zero");
+    assert_eq!(Service { tenant: 2 }.name_of(1), "2:1");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    assert_eq!(rt.block_on(timed_user(4)).map(|u| u.id), Ok(4));
+}

@@ -1,9 +1,5 @@
-//! `#[log_performance]` composes with `#[tracing::instrument]` and with `#[cached]` in
-//! either order.
-//!
-//! With `#[cached]`, in either order, the timing wraps the function's body, which only
-//! runs on a miss: one `operation_completed` per load, none for hits (the cache's own
-//! statistics count those).
+//! `#[log_performance]` composes with `#[tracing::instrument]` in either order (with
+//! `#[cached]`: `cached_wrapping_order.rs`).
 
 use memotrace::log_performance;
 use memotrace_tests::capture::Capture;
@@ -65,57 +61,4 @@ fn log_performance_below_instrument_wraps_the_span() {
     assert_eq!(failed["error"], "zero");
     assert!(cap.block_on(&rt, inner_perf_async(5)).is_ok());
     assert_eq!(cap.events("operation_completed").len(), 2);
-}
-
-static LOADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-#[memotrace::cached]
-#[log_performance(level = "info", name = "load_price")]
-fn price_cached_outer(id: u32) -> u32 {
-    LOADS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    id * 10
-}
-
-#[log_performance(level = "info", name = "load_stock")]
-#[memotrace::cached]
-async fn stock_perf_outer(id: u32) -> Result<u32, String> {
-    tokio::task::yield_now().await;
-    if id == 0 {
-        Err("no stock".into())
-    } else {
-        Ok(id)
-    }
-}
-
-#[test]
-fn cached_above_log_performance_times_loads_only() {
-    let cap = Capture::json();
-    cap.run(|| {
-        assert_eq!(price_cached_outer(1), 10);
-        assert_eq!(price_cached_outer(1), 10);
-        assert_eq!(price_cached_outer(2), 20);
-    });
-    let events = cap.events("operation_completed");
-    assert_eq!(events.len(), 2, "two loads, one hit");
-    assert!(events.iter().all(|e| e["operation"] == "load_price"));
-    assert_eq!(price_cached_outer_cache().stats().hits, 1);
-    assert_eq!(LOADS.load(std::sync::atomic::Ordering::SeqCst), 2);
-}
-
-#[test]
-fn log_performance_above_cached_times_loads_and_reports_failures() {
-    let cap = Capture::json();
-    let rt = cap.runtime();
-    assert_eq!(cap.block_on(&rt, stock_perf_outer(3)), Ok(3));
-    assert_eq!(cap.block_on(&rt, stock_perf_outer(3)), Ok(3));
-    assert!(cap.block_on(&rt, stock_perf_outer(0)).is_err());
-    assert_eq!(
-        cap.events("operation_completed").len(),
-        1,
-        "the hit is not timed"
-    );
-    let failed = cap.one("operation_failed");
-    assert_eq!(failed["operation"], "load_stock");
-    assert_eq!(failed["error"], "no stock");
-    assert_eq!(stock_perf_outer_cache().stats().hits, 1);
 }

@@ -1,8 +1,10 @@
 //! Parses `#[cached(...)]` into [`CachedArgs`]; every value keeps its span.
 
 use crate::common::args::{self, Arg, ArgList, Setting};
+use crate::common::stacking::{CACHE_HIT, OUTER};
 use crate::common::template::Template;
 use crate::common::{duration, Errors};
+use proc_macro2::TokenStream;
 use syn::{Expr, ExprLit, Lit, LitStr, Path};
 
 const KNOWN: &[&str] = &[
@@ -58,6 +60,12 @@ pub struct CachedArgs {
     pub lock_timeout: Setting<u64>,
     pub name: Setting<LitStr>,
     pub krate: Setting<Path>,
+    /// Attributes written above `#[cached]` that wrap every call (`#[log_performance]`,
+    /// `#[instrument_db]`): they handed themselves down as `__outer(#[..])`, outermost
+    /// first, and go on the cached fn.
+    pub outer: Vec<TokenStream>,
+    /// `__cache_hit`: an outer `#[log_performance]` reports whether the call was a hit.
+    pub report_hit: bool,
 }
 
 impl CachedArgs {
@@ -79,6 +87,8 @@ impl CachedArgs {
             lock_timeout: Setting::new("lock_timeout"),
             name: Setting::new("name"),
             krate: Setting::new("crate"),
+            outer: Vec::new(),
+            report_hit: false,
         };
         for arg in &list.0 {
             this.parse_one(arg, errors);
@@ -156,6 +166,12 @@ impl CachedArgs {
                     .and_then(args::crate_path),
                 errors,
             ),
+            OUTER => {
+                if let Some(tokens) = errors.ok(arg.list("#[..]")) {
+                    self.outer.push(tokens.clone());
+                }
+            }
+            CACHE_HIT => self.report_hit = true,
             _ => args::unknown(errors, arg, KNOWN),
         }
     }

@@ -4,13 +4,21 @@
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use crate::common::signature::{self, ArgForm, Output};
 use crate::common::{Errors, FnModel};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ReturnType;
 
-pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
+/// Records every problem; returns whether the fn's types (its signature and its key) are
+/// sound, so that the companions' signatures can be written even when other arguments
+/// are wrong.
+pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> bool {
     check_store(args, model, errors);
     check_time_policy(args, model, errors);
-    check_signature(model, errors);
-    check_key(args, model, errors);
+    check_not_instrumented(model, errors);
+    let mut types = Errors::default();
+    check_signature(model, &mut types);
+    check_key(args, model, &mut types);
+    let sound = types.is_empty();
+    errors.append(types);
     if let Some(tags) = args.tags.get() {
         for tag in tags {
             tag.check(model, errors);
@@ -24,6 +32,7 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
             );
         }
     }
+    sound
 }
 
 fn check_store(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
@@ -98,8 +107,28 @@ fn check_time_policy(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     }
 }
 
+/// `#[tracing::instrument]` written above `#[cached]` expanded first and put its span into
+/// the body, which `#[cached]` runs only on a miss: that would trace the loads while the
+/// order says every call. Its expansion is recognised by the locals it declares.
+fn check_not_instrumented(model: &FnModel, errors: &mut Errors) {
+    fn declares_span(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            TokenTree::Ident(i) => i == "__tracing_attr_span" || i == "__tracing_instrument_future",
+            TokenTree::Group(g) => declares_span(g.stream()),
+            _ => false,
+        })
+    }
+    if declares_span(model.block.clone()) {
+        errors.push(
+            Span::call_site(),
+            "#[tracing::instrument] above #[cached] would only trace the loads (its span goes into the body, which runs on a miss): \
+             put it below #[cached] to trace the loads, or on a fn that calls this one to trace every call",
+        );
+    }
+}
+
 fn check_signature(model: &FnModel, errors: &mut Errors) {
-    let sig = &model.item.sig;
+    let sig = &model.sig;
     let type_params =
         sig.generics.type_params().next().is_some() || sig.generics.const_params().next().is_some();
     if type_params {
@@ -128,8 +157,8 @@ fn check_signature(model: &FnModel, errors: &mut Errors) {
     if let ReturnType::Type(_, ty) = &sig.output {
         if signature::contains_impl_trait(ty) {
             errors.push_spanned(ty, "#[cached] stores the return value, so its type must be named: return a concrete type instead of `impl Trait`");
-        } else if signature::borrows(ty) {
-            errors.push_spanned(ty, "cached values are returned by value and outlive the call: return an owned type (e.g. `String` instead of `&str`)");
+        } else if signature::borrows_non_static(ty) {
+            errors.push_spanned(ty, "cached values are returned by value and outlive the call: return an owned type (e.g. `String` instead of `&str`) or a `'static` borrow");
         } else if let Some(span) = signature::mentions_self_type(ty) {
             errors.push(span, "the cache is a `static`, where `Self` is not available: write the type's name instead of `Self`");
         }
@@ -149,7 +178,8 @@ fn check_key(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
                 );
             }
             for arg in &model.args {
-                if signature::borrows(&arg.ty) && !matches!(arg.form, ArgForm::Shared(_)) {
+                if signature::borrows_non_static(&arg.ty) && !matches!(arg.form, ArgForm::Shared(_))
+                {
                     errors.push_spanned(
                         &arg.ty,
                         "this argument borrows inside its type, so it cannot be part of the default key: give `key = \"...\"` naming the arguments that identify the result",

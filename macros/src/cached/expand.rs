@@ -4,6 +4,7 @@
 
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use crate::common::args::runtime_path;
+use crate::common::naming::cache_hit_flag;
 use crate::common::signature::{ArgForm, Output};
 use crate::common::FnModel;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -13,7 +14,35 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Pat, PatIdent, Path};
 
 pub fn expand(args: &CachedArgs, model: &FnModel) -> TokenStream {
-    Expansion::new(args, model).tokens()
+    Expansion::new(args, model, false).tokens()
+}
+
+/// After a mistake: the fn as written, and its companions with their signatures and
+/// `unreachable!()` bodies (as thiserror's fallback impls), so that the mistake is the
+/// one error and not one more at each call site. When the fn's types themselves are
+/// wrong (`sound` false) the companions' types cannot be written: only `_uncached` and
+/// `_invalidate` are emitted.
+pub fn fallback(args: &CachedArgs, model: &FnModel, sound: bool) -> TokenStream {
+    let e = Expansion::new(args, model, true);
+    let FnModel {
+        attrs,
+        vis,
+        sig,
+        block,
+        ..
+    } = model;
+    let outer = &args.outer;
+    let uncached = e.uncached();
+    let invalidate = e.invalidate_fn();
+    let typed = sound.then(|| {
+        let cache_fn = e.cache_fn();
+        let put = e.put_fn();
+        quote!(#cache_fn #put)
+    });
+    quote! {
+        #(#outer)* #(#attrs)* #vis #sig #block
+        #uncached #invalidate #typed
+    }
 }
 
 struct Expansion<'a> {
@@ -22,10 +51,12 @@ struct Expansion<'a> {
     rt: Path,
     /// The arguments as the wrapper names them (patterns get a generated name).
     names: Vec<Ident>,
+    /// Companions with `unreachable!()` bodies, for [`fallback`].
+    stub: bool,
 }
 
 impl<'a> Expansion<'a> {
-    fn new(args: &'a CachedArgs, model: &'a FnModel) -> Self {
+    fn new(args: &'a CachedArgs, model: &'a FnModel, stub: bool) -> Self {
         let names = model
             .args
             .iter()
@@ -33,7 +64,7 @@ impl<'a> Expansion<'a> {
             .map(|(i, a)| {
                 a.ident
                     .clone()
-                    .unwrap_or_else(|| format_ident!("__mt_arg{}", i))
+                    .unwrap_or_else(|| format_ident!("__memotrace_arg{}", i))
             })
             .collect();
         Self {
@@ -41,6 +72,7 @@ impl<'a> Expansion<'a> {
             model,
             rt: runtime_path(args.krate.get().cloned()),
             names,
+            stub,
         }
     }
 
@@ -133,20 +165,20 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// Statements binding `__mt_key` (when the key is owned), and the borrowed form to
+    /// Statements binding `__memotrace_key` (when the key is owned), and the borrowed form to
     /// look up with.
     fn key_binding(&self) -> (TokenStream, TokenStream) {
         match self.args.key.get() {
             Some(KeySpec::Template(t)) => {
                 let render = t.render(&self.rt);
                 (
-                    quote!(let __mt_key: ::std::string::String = #render;),
-                    quote!(::std::string::String::as_str(&__mt_key)),
+                    quote!(let __memotrace_key: ::std::string::String = #render;),
+                    quote!(::std::string::String::as_str(&__memotrace_key)),
                 )
             }
             Some(KeySpec::Expr(e)) => (
-                quote!(let __mt_key: ::std::string::String = ::std::string::ToString::to_string(&(#e));),
-                quote!(::std::string::String::as_str(&__mt_key)),
+                quote!(let __memotrace_key: ::std::string::String = ::std::string::ToString::to_string(&(#e));),
+                quote!(::std::string::String::as_str(&__memotrace_key)),
             ),
             None if self.shared() => {
                 let rt = &self.rt;
@@ -155,8 +187,8 @@ impl<'a> Expansion<'a> {
                     names => quote!(&(#(&#names,)*)),
                 };
                 (
-                    quote!(let __mt_key: ::std::string::String = #rt::__private::args_key(#args);),
-                    quote!(::std::string::String::as_str(&__mt_key)),
+                    quote!(let __memotrace_key: ::std::string::String = #rt::__private::args_key(#args);),
+                    quote!(::std::string::String::as_str(&__memotrace_key)),
                 )
             }
             None => match (self.model.args.as_slice(), self.names.as_slice()) {
@@ -170,7 +202,10 @@ impl<'a> Expansion<'a> {
                         ArgForm::Shared(_) => quote!(::std::borrow::ToOwned::to_owned(#n)),
                         _ => quote!(::std::clone::Clone::clone(&#n)),
                     });
-                    (quote!(let __mt_key = (#(#owned,)*);), quote!(&__mt_key))
+                    (
+                        quote!(let __memotrace_key = (#(#owned,)*);),
+                        quote!(&__memotrace_key),
+                    )
                 }
             },
         }
@@ -208,14 +243,16 @@ impl<'a> Expansion<'a> {
         let rt = &self.rt;
         let kind = self.kind();
         let ret = self.model.return_type();
-        let wrap = quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value));
+        let mark = self.mark_hit();
+        let wrap =
+            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value));
         if self.args.refresh_ahead.get().is_none() {
-            return quote!(#rt::__private::Lookup::Refresh(__mt_value, _) => #wrap,);
+            return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
         }
         let mut owned = Vec::new();
         let mut passed = Vec::new();
         for (i, (arg, name)) in self.model.args.iter().zip(&self.names).enumerate() {
-            let copy = format_ident!("__mt_a{}", i);
+            let copy = format_ident!("__memotrace_a{}", i);
             // Spanned on the argument's type: "`Conn: Clone` is not satisfied" points at
             // the argument the background refresh cannot own.
             let span = arg.ty.span();
@@ -236,11 +273,15 @@ impl<'a> Expansion<'a> {
         }
         let receiver = self.model.receiver.as_ref().map(|r| {
             if r.reference.is_some() {
-                owned.push(quote!(let __mt_this = <Self as ::std::clone::Clone>::clone(self);));
-                quote!(&__mt_this,)
+                owned.push(
+                    quote!(let __memotrace_this = <Self as ::std::clone::Clone>::clone(self);),
+                );
+                quote!(&__memotrace_this,)
             } else {
-                owned.push(quote!(let __mt_this = <Self as ::std::clone::Clone>::clone(&self);));
-                quote!(__mt_this,)
+                owned.push(
+                    quote!(let __memotrace_this = <Self as ::std::clone::Clone>::clone(&self);),
+                );
+                quote!(__memotrace_this,)
             }
         });
         let prefix = self.prefix();
@@ -254,9 +295,10 @@ impl<'a> Expansion<'a> {
         let tags = self.tags();
         let unless = self.unless();
         quote! {
-            #rt::__private::Lookup::Refresh(__mt_value, __mt_refresh) => {
+            #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
                 #(#owned)*
-                __mt_refresh.#spawn(#kind, #job, #unless, #tags);
+                __memotrace_refresh.#spawn(#kind, #job, #unless, #tags);
+                #mark
                 #wrap
             }
         }
@@ -271,14 +313,14 @@ impl<'a> Expansion<'a> {
         let (bind_key, key_ref) = self.key_binding();
         let call = self.call_uncached();
         let lookup = if self.model.is_async() {
-            quote!(__mt_cache.lookup_async(#key_ref).await)
+            quote!(__memotrace_cache.lookup_async(#key_ref).await)
         } else {
-            quote!(__mt_cache.lookup(#key_ref))
+            quote!(__memotrace_cache.lookup(#key_ref))
         };
         let when = self.args.when.get().map(|when| {
             quote! {
                 if !(#when) {
-                    __mt_cache.record_bypass();
+                    __memotrace_cache.record_bypass();
                     return #call;
                 }
             }
@@ -287,20 +329,54 @@ impl<'a> Expansion<'a> {
         let unless = self.unless();
         let refresh_arm = self.refresh_arm();
         let store_await = self.store_await();
+        let spelled_out = self.spelled_out_check();
+        let mark = self.mark_hit();
         quote! {
-            let __mt_cache = #prefix #cache_fn();
+            #spelled_out
+            let __memotrace_cache = #prefix #cache_fn();
             #when
             #bind_key
-            let __mt_lookup = #lookup;
-            match __mt_lookup {
-                #rt::__private::Lookup::Hit(__mt_value) => <#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __mt_value),
+            let __memotrace_lookup = #lookup;
+            match __memotrace_lookup {
+                #rt::__private::Lookup::Hit(__memotrace_value) => {
+                    #mark
+                    <#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)
+                }
                 #refresh_arm
-                #rt::__private::Lookup::Load(__mt_load) => {
-                    let __mt_tags = #tags;
-                    __mt_load.complete(#kind, #call, #unless, __mt_tags) #store_await
+                #rt::__private::Lookup::Load(__memotrace_load) => {
+                    let __memotrace_tags = #tags;
+                    __memotrace_load.complete(#kind, #call, #unless, __memotrace_tags) #store_await
                 }
             }
         }
+    }
+
+    /// Under an outer `#[log_performance]`: tells it the call was a hit.
+    fn mark_hit(&self) -> Option<TokenStream> {
+        let flag = cache_hit_flag();
+        self.args.report_hit.then(|| quote!(#flag.mark();))
+    }
+
+    /// A `Plain` return type that is a `Result` or `Option` behind a type alias would
+    /// cache `Err` / `None`: the type checker sees through the alias, and this
+    /// assertion makes that a compile error on the return type that says what to write.
+    fn spelled_out_check(&self) -> Option<TokenStream> {
+        if !matches!(self.model.output, Output::Plain) {
+            return None;
+        }
+        let rt = &self.rt;
+        let ret = self.model.return_type();
+        let span = ret.span();
+        Some(quote_spanned! {span=>
+            const _: () = {
+                #[allow(unused_imports)]
+                use #rt::__private::PlainShape as _;
+                ::core::assert!(
+                    !#rt::__private::Shape::<#ret>::WRAPPED,
+                    "#[cached]: this return type is a `Result` or an `Option` behind a type alias, so `Err` / `None` would be cached: write `Result<T, E>` or `Option<T>` in the signature"
+                );
+            };
+        })
     }
 
     /// The wrapper's inputs: arguments bound to plain names (`mut` dropped, patterns
@@ -308,7 +384,6 @@ impl<'a> Expansion<'a> {
     fn plain_inputs(&self) -> Vec<FnArg> {
         let mut names = self.names.iter();
         self.model
-            .item
             .sig
             .inputs
             .iter()
@@ -331,18 +406,19 @@ impl<'a> Expansion<'a> {
     }
 
     fn wrapper(&self) -> TokenStream {
-        let item = &self.model.item;
         let Attrs {
             public,
             returns,
             shared,
             ..
-        } = split_attrs(&item.attrs);
-        let vis = &item.vis;
-        let mut sig = item.sig.clone();
+        } = split_attrs(&self.model.attrs);
+        let vis = &self.model.vis;
+        let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
         let body = self.body();
+        let outer = &self.args.outer;
         quote! {
+            #(#outer)*
             #(#public)* #(#returns)* #(#shared)*
             #vis #sig {
                 #body
@@ -351,21 +427,26 @@ impl<'a> Expansion<'a> {
     }
 
     fn uncached(&self) -> TokenStream {
-        let item = &self.model.item;
         let Attrs {
             returns,
             shared,
             body,
             ..
-        } = split_attrs(&item.attrs);
-        let vis = &item.vis;
-        let mut sig = item.sig.clone();
+        } = split_attrs(&self.model.attrs);
+        let vis = &self.model.vis;
+        let mut sig = self.model.sig.clone();
         sig.ident = self.ident("uncached");
-        let block = &item.block;
+        let (block, body, allow) = if self.stub {
+            let allow = quote!(#[allow(unused_variables)]);
+            (quote!({ ::core::unreachable!() }), Vec::new(), Some(allow))
+        } else {
+            (self.model.block.clone(), body, None)
+        };
         let doc = format!("Calls `{}` without its cache.", self.model.name());
         quote! {
             #[doc = #doc]
             #[allow(clippy::missing_errors_doc, clippy::missing_panics_doc)]
+            #allow
             #(#returns)* #(#shared)* #(#body)*
             #vis #sig #block
         }
@@ -404,7 +485,7 @@ impl<'a> Expansion<'a> {
 
     fn cache_fn(&self) -> TokenStream {
         let rt = &self.rt;
-        let vis = &self.model.item.vis;
+        let vis = &self.model.vis;
         let ident = self.ident("cache");
         let ty = self.cache_type();
         let config = self.config();
@@ -413,7 +494,7 @@ impl<'a> Expansion<'a> {
             .lock_timeout
             .get()
             .map(|ms| quote!(.lock_timeout(#rt::__private::Duration::from_millis(#ms))));
-        let shared = split_attrs(&self.model.item.attrs).shared;
+        let shared = split_attrs(&self.model.attrs).shared;
         let doc = format!(
             "The cache of `{}`: its statistics, and `clear()`.",
             self.model.name()
@@ -421,15 +502,22 @@ impl<'a> Expansion<'a> {
         let require = self
             .shared()
             .then(|| quote!(#rt::__private::require_redis!();));
+        let body = if self.stub {
+            quote!(::core::unreachable!())
+        } else {
+            quote! {
+                #require
+                static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =
+                    #rt::__private::LazyLock::new(|| <#ty>::new(#config) #lock_timeout .register());
+                *__MEMOTRACE_CACHE
+            }
+        };
         quote! {
             #[doc = #doc]
             #[must_use]
             #(#shared)*
             #vis fn #ident() -> &'static #ty {
-                #require
-                static __MT_CACHE: #rt::__private::LazyLock<&'static #ty> =
-                    #rt::__private::LazyLock::new(|| <#ty>::new(#config) #lock_timeout .register());
-                *__MT_CACHE
+                #body
             }
         }
     }
@@ -444,26 +532,33 @@ impl<'a> Expansion<'a> {
         ret: &TokenStream,
         body: &TokenStream,
     ) -> TokenStream {
-        let vis = &self.model.item.vis;
+        let vis = &self.model.vis;
         let ident = self.ident(suffix);
         let prefix = self.prefix();
         let cache_fn = self.ident("cache");
-        let (bind_key, _) = self.key_binding();
+        let body = if self.stub {
+            quote!(::core::unreachable!())
+        } else {
+            let (bind_key, _) = self.key_binding();
+            quote! {
+                let __memotrace_cache = #prefix #cache_fn();
+                #bind_key
+                #body
+            }
+        };
         let receiver = self.key_reads_self().then(|| quote!(&self,));
         let inputs = self
             .plain_inputs()
             .into_iter()
             .filter(|i| matches!(i, FnArg::Typed(_)));
-        let generics = &self.model.item.sig.generics;
-        let shared = split_attrs(&self.model.item.attrs).shared;
+        let generics = &self.model.sig.generics;
+        let shared = split_attrs(&self.model.attrs).shared;
         let asyncness = self.shared().then(|| quote!(async));
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
             #(#shared)*
             #vis #asyncness fn #ident #generics(#receiver #(#inputs,)* #extra) #ret {
-                let __mt_cache = #prefix #cache_fn();
-                #bind_key
                 #body
             }
         }
@@ -482,7 +577,7 @@ impl<'a> Expansion<'a> {
             &quote!(-> bool),
             &{
                 let store_await = self.store_await();
-                quote!(__mt_cache.invalidate(#key_ref) #store_await)
+                quote!(__memotrace_cache.invalidate(#key_ref) #store_await)
             },
         )
     }
@@ -495,7 +590,7 @@ impl<'a> Expansion<'a> {
         let kind = self.kind();
         let ret = self.model.return_type();
         let value = if self.model.arg("value").is_some() {
-            format_ident!("__mt_value")
+            format_ident!("__memotrace_value")
         } else {
             format_ident!("value")
         };
@@ -507,11 +602,10 @@ impl<'a> Expansion<'a> {
         let extra = quote!(#value: #rt::__private::ValueOf<#kind, #ret>);
         if self.shared() {
             // True when the shared store took the value (a failure is counted, not raised).
-            let body = quote!(__mt_cache.insert(#key_ref, #value, #tags).await);
+            let body = quote!(__memotrace_cache.insert(#key_ref, #value, #tags).await);
             return self.keyed_companion("put", &doc, &extra, &quote!(-> bool), &body);
         }
-        let body =
-            quote!(__mt_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
+        let body = quote!(__memotrace_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
         self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
     }
 

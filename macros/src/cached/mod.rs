@@ -18,9 +18,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .ok(ArgList::parse(args))
         .unwrap_or(ArgList(Vec::new()));
     let args = args::CachedArgs::parse(list, &mut errors);
-    check::check(&args, &model, &mut errors);
+    let sound = check::check(&args, &model, &mut errors);
     match errors.finish() {
         Ok(()) => expand::expand(&args, &model),
-        Err(e) => with_original(&e, item),
+        // Like thiserror's fallback: the fn and its companions still exist, so the
+        // mistake is the one error, not one more at each call site.
+        Err(e) => with_original(&e, expand::fallback(&args, &model, sound)),
     }
 }

@@ -26,6 +26,16 @@ impl Errors {
         self.errors.push(error);
     }
 
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Records every error of `other`.
+    pub fn append(&mut self, other: Self) {
+        self.errors.extend(other.errors);
+    }
+
     /// Keeps the value of `result`, recording its error.
     pub fn ok<T>(&mut self, result: syn::Result<T>) -> Option<T> {
         result.map_err(|e| self.push_error(e)).ok()

@@ -4,7 +4,9 @@
 pub mod args;
 pub mod duration;
 pub mod errors;
+pub mod naming;
 pub mod signature;
+pub mod stacking;
 pub mod template;
 
 pub use args::ArgList;

@@ -1,12 +1,25 @@
 //! One typed model of the annotated function, shared by all three macros: its receiver,
 //! its arguments with their borrowed/owned form, and the shape of what it returns.
+//!
+//! Only the signature is parsed; the body stays tokens (as tracing-attributes'
+//! `MaybeItemFn` and tokio-macros' `ItemFn` keep it), so a mistake inside the body is
+//! reported by rustc where it is, not by the macro.
 
-use proc_macro2::{Span, TokenStream};
-use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, Receiver, ReturnType, Type};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream};
+use syn::{
+    Attribute, FnArg, GenericArgument, Ident, Pat, PathArguments, Receiver, ReturnType, Signature,
+    Type, Visibility,
+};
 
 /// The annotated function.
 pub struct FnModel {
-    pub item: ItemFn,
+    /// Its outer attributes (those below the macro's own).
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub sig: Signature,
+    /// The body, braces included, as written.
+    pub block: TokenStream,
     pub receiver: Option<Receiver>,
     pub args: Vec<ArgModel>,
     pub output: Output,
@@ -49,15 +62,25 @@ impl FnModel {
     /// Parses the item the attribute is on; anything but a fn with a body is an error that
     /// says where the attribute goes.
     pub fn parse(item: TokenStream, macro_name: &str) -> syn::Result<Self> {
-        let item: ItemFn = syn::parse2(item.clone()).map_err(|_| {
-            syn::Error::new(
-                first_span(&item),
-                format!("#[{macro_name}] goes on a `fn` with a body (a free fn or a method in an `impl` block)"),
-            )
+        let Parts {
+            attrs,
+            vis,
+            sig,
+            block,
+        } = syn::parse2(item.clone()).map_err(|e| {
+            if has_fn_keyword(&item) && has_body(&item) {
+                // A fn whose signature does not parse: syn's error is the precise one.
+                e
+            } else {
+                syn::Error::new(
+                    first_span(&item),
+                    format!("#[{macro_name}] goes on a `fn` with a body (a free fn or a method in an `impl` block)"),
+                )
+            }
         })?;
         let mut receiver = None;
         let mut args = Vec::new();
-        for input in &item.sig.inputs {
+        for input in &sig.inputs {
             match input {
                 FnArg::Receiver(r) => receiver = Some(r.clone()),
                 FnArg::Typed(pt) => {
@@ -76,9 +99,12 @@ impl FnModel {
                 }
             }
         }
-        let output = Output::of(&item.sig.output);
+        let output = Output::of(&sig.output);
         Ok(Self {
-            item,
+            attrs,
+            vis,
+            sig,
+            block,
             receiver,
             args,
             output,
@@ -86,11 +112,11 @@ impl FnModel {
     }
 
     pub fn name(&self) -> &Ident {
-        &self.item.sig.ident
+        &self.sig.ident
     }
 
     pub fn is_async(&self) -> bool {
-        self.item.sig.asyncness.is_some()
+        self.sig.asyncness.is_some()
     }
 
     /// The argument called `name`.
@@ -117,7 +143,7 @@ impl FnModel {
 
     /// The declared return type, `()` when there is none.
     pub fn return_type(&self) -> Type {
-        match &self.item.sig.output {
+        match &self.sig.output {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => (**ty).clone(),
         }
@@ -197,20 +223,72 @@ pub fn mentions_self_type(ty: &Type) -> Option<Span> {
     finder.0
 }
 
-/// Whether a lifetime or reference appears in the type.
-pub fn borrows(ty: &Type) -> bool {
+/// Whether the type holds a borrow that can dangle: a reference or lifetime other than
+/// `'static` (`&'static str` and `Cow<'static, str>` live as long as the cache).
+pub fn borrows_non_static(ty: &Type) -> bool {
     struct Finder(bool);
     impl<'a> syn::visit::Visit<'a> for Finder {
-        fn visit_type_reference(&mut self, _: &'a syn::TypeReference) {
-            self.0 = true;
+        fn visit_lifetime(&mut self, lifetime: &'a syn::Lifetime) {
+            if lifetime.ident != "static" {
+                self.0 = true;
+            }
         }
-        fn visit_lifetime(&mut self, _: &'a syn::Lifetime) {
-            self.0 = true;
+        fn visit_type_reference(&mut self, reference: &'a syn::TypeReference) {
+            match &reference.lifetime {
+                None => self.0 = true,
+                Some(lifetime) => self.visit_lifetime(lifetime),
+            }
+            self.visit_type(&reference.elem);
         }
     }
     let mut finder = Finder(false);
     syn::visit::visit_type(&mut finder, ty);
     finder.0
+}
+
+/// A fn item with its body left as tokens.
+struct Parts {
+    attrs: Vec<Attribute>,
+    vis: Visibility,
+    sig: Signature,
+    block: TokenStream,
+}
+
+impl Parse for Parts {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let sig = input.parse()?;
+        let block = match input.parse::<TokenTree>()? {
+            TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => {
+                TokenTree::Group(g).into()
+            }
+            other => return Err(syn::Error::new(other.span(), "expected the fn's body")),
+        };
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the fn's body"));
+        }
+        Ok(Self {
+            attrs,
+            vis,
+            sig,
+            block,
+        })
+    }
+}
+
+fn has_fn_keyword(tokens: &TokenStream) -> bool {
+    tokens
+        .clone()
+        .into_iter()
+        .any(|t| matches!(&t, TokenTree::Ident(i) if i == "fn"))
+}
+
+fn has_body(tokens: &TokenStream) -> bool {
+    matches!(
+        tokens.clone().into_iter().last(),
+        Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Brace
+    )
 }
 
 fn first_span(tokens: &TokenStream) -> Span {

@@ -1,20 +1,22 @@
 //! Expands `#[instrument_db]`: the fn keeps its signature, its body runs inside a
 //! `__private::DbCall` that opens the `db.query` span and emits the events.
 
-use super::args::{Config, Statement};
+use super::args::Statement;
+use super::check::Config;
+use crate::common::naming::{local, static_item};
 use crate::common::signature::{contains_impl_trait, Output};
 use crate::common::FnModel;
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Ident, LitStr};
+use syn::LitStr;
 
 pub fn expand(model: &FnModel, config: &Config) -> TokenStream {
     let krate = &config.krate;
     let private = quote!(#krate::__private);
-    let call = Ident::new("memotrace_db_call", Span::mixed_site());
-    let result = Ident::new("memotrace_db_result", Span::mixed_site());
-    let params_var = Ident::new("memotrace_db_params", Span::mixed_site());
-    let site = Ident::new("__MEMOTRACE_DB_SITE", Span::mixed_site());
+    let call = local("db_call");
+    let result = local("db_result");
+    let params_var = local("db_params");
+    let site = static_item("db_site");
 
     let opt = |value: Option<&str>| match value {
         Some(v) => quote!(::core::option::Option::Some(#v)),
@@ -57,7 +59,8 @@ pub fn expand(model: &FnModel, config: &Config) -> TokenStream {
         Output::Result => quote!(#call.finish_result(&#result);),
         _ => quote!(#call.finish();),
     };
-    let block = &model.item.block;
+    let block = &model.block;
+    let fake = local("fake_return");
     let run = if model.is_async() {
         let fake_return = if contains_impl_trait(&ret_ty) {
             quote!()
@@ -71,8 +74,8 @@ pub fn expand(model: &FnModel, config: &Config) -> TokenStream {
                     clippy::needless_return
                 )]
                 if false {
-                    let fake_return: #ret_ty = loop {};
-                    return fake_return;
+                    let #fake: #ret_ty = loop {};
+                    return #fake;
                 }
             }
         };
@@ -97,7 +100,6 @@ pub fn expand(model: &FnModel, config: &Config) -> TokenStream {
             #result
         }
     };
-    let mut item = model.item.clone();
-    *item.block = syn::parse2(body).unwrap_or_else(|_| (*model.item.block).clone());
-    quote!(#item)
+    let (attrs, vis, sig) = (&model.attrs, &model.vis, &model.sig);
+    quote!(#(#attrs)* #vis #sig #body)
 }

@@ -1,8 +1,9 @@
-//! Parsing `#[log_performance(name = "..", level = "info", slow = "250ms",
+//! Parses `#[log_performance(name = "..", level = "info", slow = "250ms",
 //! fields(limit, user.id = expr), skip(password), crate = "..")]`.
 
-use crate::common::args::{closest, crate_path, lit_str, unknown, Arg, Setting};
-use crate::common::{duration, ArgList, Errors, FnModel};
+use crate::common::args::{crate_path, lit_str, unknown, Arg, Setting};
+use crate::common::stacking::CACHE_HIT;
+use crate::common::{duration, ArgList, Errors};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
@@ -19,7 +20,7 @@ const CRATE: &str = "crate";
 const KNOWN: &[&str] = &[NAME, LEVEL, SLOW, FIELDS, SKIP, CRATE];
 
 /// Field names the events already carry; `fields(..)` may not reuse them.
-const RESERVED: &[&str] = &[
+pub const RESERVED: &[&str] = &[
     "operation",
     "duration_ms",
     "success",
@@ -27,6 +28,7 @@ const RESERVED: &[&str] = &[
     "error_type",
     "slow",
     "message",
+    "cache_hit",
 ];
 
 /// A `tracing` level.
@@ -139,63 +141,64 @@ pub struct Config {
     pub level: Level,
     pub slow_ms: Option<u64>,
     pub fields: Vec<FieldSpec>,
+    pub skip: Vec<Ident>,
     pub krate: Option<Path>,
+    /// `__cache_hit` (given by `#[cached]` when this attribute was above it): events
+    /// carry `cache_hit`.
+    pub cache_hit: bool,
 }
 
 impl Config {
-    /// Parses and checks the arguments; `model` is `None` when the item is not a fn (the
-    /// arguments are still checked on their own).
-    pub fn parse(tokens: TokenStream, model: Option<&FnModel>) -> syn::Result<Self> {
-        let mut errors = Errors::default();
+    /// Parses the arguments, recording every mistake in `errors`.
+    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut name = Setting::<LitStr>::new(NAME);
         let mut level = Setting::<Level>::new(LEVEL);
         let mut slow = Setting::<u64>::new(SLOW);
         let mut fields = Setting::<Vec<FieldSpec>>::new(FIELDS);
         let mut skip = Setting::<Vec<Ident>>::new(SKIP);
         let mut krate = Setting::<Path>::new(CRATE);
+        let mut cache_hit = false;
 
-        for arg in ArgList::parse(tokens)?.0 {
+        let list = errors
+            .ok(ArgList::parse(tokens))
+            .unwrap_or(ArgList(Vec::new()));
+        for arg in list.0 {
             let span = arg.name_span();
             match arg.name.as_str() {
-                NAME => name.set_parsed(span, parse_name(&arg), &mut errors),
+                NAME => name.set_parsed(span, parse_name(&arg), errors),
                 LEVEL => level.set_parsed(
                     span,
                     arg.value("\"info\"")
                         .and_then(|v| lit_str(v, LEVEL))
                         .and_then(Level::parse),
-                    &mut errors,
+                    errors,
                 ),
-                SLOW => slow.set_parsed(
-                    span,
-                    arg.value("\"250ms\"").and_then(parse_slow),
-                    &mut errors,
-                ),
+                SLOW => slow.set_parsed(span, arg.value("\"250ms\"").and_then(parse_slow), errors),
                 FIELDS => fields.set_parsed(
                     span,
                     parse_list::<FieldSpec>(&arg, "limit, user.id = user.id"),
-                    &mut errors,
+                    errors,
                 ),
-                SKIP => skip.set_parsed(span, parse_list::<Ident>(&arg, "password"), &mut errors),
+                SKIP => skip.set_parsed(span, parse_list::<Ident>(&arg, "password"), errors),
                 CRATE => krate.set_parsed(
                     span,
                     arg.value("\"my_crate::memotrace\"").and_then(crate_path),
-                    &mut errors,
+                    errors,
                 ),
-                _ => unknown(&mut errors, &arg, KNOWN),
+                CACHE_HIT => cache_hit = true,
+                _ => unknown(errors, &arg, KNOWN),
             }
         }
 
-        let fields = fields.into_inner().unwrap_or_default();
-        let skip = skip.into_inner().unwrap_or_default();
-        check(&fields, &skip, model, &mut errors);
-        errors.finish()?;
-        Ok(Self {
+        Self {
             name: name.into_inner(),
             level: level.into_inner().unwrap_or(Level::Debug),
             slow_ms: slow.into_inner(),
-            fields,
+            fields: fields.into_inner().unwrap_or_default(),
+            skip: skip.into_inner().unwrap_or_default(),
             krate: krate.into_inner(),
-        })
+            cache_hit,
+        }
     }
 }
 
@@ -224,72 +227,4 @@ fn parse_list<T: Parse>(arg: &Arg, example: &str) -> syn::Result<Vec<T>> {
     let tokens = arg.list(example)?;
     let items = Punctuated::<T, Token![,]>::parse_terminated.parse2(tokens.clone())?;
     Ok(items.into_iter().collect())
-}
-
-fn check(fields: &[FieldSpec], skip: &[Ident], model: Option<&FnModel>, errors: &mut Errors) {
-    let mut seen: Vec<&str> = Vec::new();
-    for field in fields {
-        if RESERVED.contains(&field.text.as_str()) {
-            errors.push(
-                field.name.span(),
-                format!("`{}` is already a field of the event: give this field another name, e.g. `fields(arg_{} = ..)`", field.text, field.text),
-            );
-        }
-        if seen.contains(&field.text.as_str()) {
-            errors.push(
-                field.name.span(),
-                format!("field `{}` is given twice in `fields(..)`", field.text),
-            );
-        }
-        seen.push(&field.text);
-        let (Some(root), Some(model)) = (&field.root, model) else {
-            continue;
-        };
-        if root == "self" {
-            if model.receiver.is_none() {
-                errors.push(
-                    root.span(),
-                    "`self` in `fields(..)` needs a method with a `self` receiver",
-                );
-            }
-        } else if model.arg(&root.to_string()).is_none() {
-            errors.push(
-                root.span(),
-                format!(
-                    "`{root}` in `fields(..)` is not an argument of this fn; {}{}; to log another value write `{} = expr`",
-                    did_you_mean(model, &root.to_string()),
-                    model.arg_names(),
-                    field.text
-                ),
-            );
-        } else if skip.iter().any(|s| s == root) {
-            errors.push(root.span(), format!("`{root}` is in `skip(..)`, so it cannot be logged in `fields(..)`: remove it from one of them"));
-        }
-    }
-    if let Some(model) = model {
-        for ident in skip {
-            if model.arg(&ident.to_string()).is_none() {
-                errors.push(
-                    ident.span(),
-                    format!(
-                        "`{ident}` in `skip(..)` is not an argument of this fn; {}{}",
-                        did_you_mean(model, &ident.to_string()),
-                        model.arg_names()
-                    ),
-                );
-            }
-        }
-    }
-}
-
-/// `did you mean `limit`? ` when an argument name is close to `name`.
-fn did_you_mean(model: &FnModel, name: &str) -> String {
-    let names: Vec<String> = model
-        .args
-        .iter()
-        .filter_map(|a| a.ident.as_ref())
-        .map(ToString::to_string)
-        .collect();
-    closest(name, names.iter().map(String::as_str))
-        .map_or_else(String::new, |n| format!("did you mean `{n}`? "))
 }

@@ -4,13 +4,15 @@
 
 use super::args::{Config, Level};
 use crate::common::args::runtime_path;
+use crate::common::naming::{cache_hit_flag, local, static_item};
 use crate::common::signature::{contains_impl_trait, Output};
 use crate::common::FnModel;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::{Ident, LitStr};
 
-fn local(name: &str) -> Ident {
+/// A hygienic local named as the event field it fills (`duration_ms`, `error`, ..).
+fn field_local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
@@ -18,11 +20,7 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
     let path = runtime_path(config.krate.clone());
     let pv = quote!(#path::__private);
     let tr = quote!(#pv::tracing);
-    let item = &model.item;
-    let attrs = &item.attrs;
-    let vis = &item.vis;
-    let sig = &item.sig;
-    let block = &item.block;
+    let (attrs, vis, sig, block) = (&model.attrs, &model.vis, &model.sig, &model.block);
     let name = config
         .name
         .clone()
@@ -31,18 +29,18 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
     let slow_ms = config.slow_ms.unwrap_or(0);
 
     let (site, active, capture, run, report, ret) = (
-        local("MT_SITE"),
-        local("mt_active"),
-        local("mt_capture"),
-        local("mt_run"),
-        local("mt_report"),
-        local("mt_ret"),
+        static_item("perf_site"),
+        local("active"),
+        local("capture"),
+        local("run"),
+        local("report"),
+        local("ret"),
     );
     let (duration_ms, error_type, error, e) = (
-        local("duration_ms"),
-        local("error_type"),
-        local("error"),
-        local("mt_e"),
+        field_local("duration_ms"),
+        field_local("error_type"),
+        field_local("error"),
+        local("e"),
     );
 
     // The site's level: the least verbose level an event of a successful call can have.
@@ -59,7 +57,7 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
     let mut captures = Vec::new();
     let mut event_fields = Vec::new();
     for (i, field) in config.fields.iter().enumerate() {
-        let var = local(&format!("mt_field_{i}"));
+        let var = local(&format!("field_{i}"));
         let expr = &field.expr;
         let fname = &field.name;
         captures.push(quote! {
@@ -67,7 +65,7 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
                 ::core::option::Option::Some({
                     #[allow(unused_imports)]
                     use #pv::{CaptureClone as _, CaptureCopy as _, CaptureDebug as _};
-                    (&&&#pv::Capture(&(#expr))).__mt_capture()
+                    (&&&#pv::Capture(&(#expr))).__memotrace_capture()
                 })
             } else {
                 ::core::option::Option::None
@@ -78,7 +76,17 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
     let capture_flag = (!captures.is_empty())
         .then(|| quote!(let #capture: bool = #active || #pv::perf_errors_on();));
 
-    let f = quote!(#(#event_fields)*);
+    // Above `#[cached]`: the cached body marks the flag on a hit.
+    let hit_flag = cache_hit_flag();
+    let (declare_hit, hit_field) = if config.cache_hit {
+        (
+            Some(quote!(let #hit_flag = &#pv::CacheHit::new();)),
+            Some(quote!(cache_hit = #hit_flag.get(),)),
+        )
+    } else {
+        (None, None)
+    };
+    let f = quote!(#hit_field #(#event_fields)*);
     let emit = quote! {
         move |#report: #pv::PerfReport<'_>| match #report {
             #pv::PerfReport::Completed { #duration_ms, slow: false } => {
@@ -140,6 +148,7 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         #(#attrs)*
         #vis #sig {
             #prologue
+            #declare_hit
             let #active: bool = #pv::perf_metrics_on() || #site.enabled();
             #capture_flag
             #(#captures)*

@@ -4,8 +4,31 @@ pub use crate::cache::{
     CacheConfig, KeyPart, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore,
     ReturnKind, SomeOnly, ValueOf,
 };
+use std::marker::PhantomData;
 pub use std::sync::LazyLock;
 pub use std::time::Duration;
+
+/// `Shape::<R>::WRAPPED` is true when `R` is a `Result` or an `Option`, whatever it is
+/// called in the signature: the inherent consts below are preferred over
+/// [`PlainShape`]'s, which answers for every other type. `#[cached]` asserts it is false
+/// for return types it treats as plain values, so a `Result` behind a type alias is a
+/// compile error instead of a cache of `Err`s.
+pub struct Shape<R: ?Sized>(PhantomData<R>);
+
+impl<T, E> Shape<Result<T, E>> {
+    pub const WRAPPED: bool = true;
+}
+
+impl<T> Shape<Option<T>> {
+    pub const WRAPPED: bool = true;
+}
+
+/// The answer of [`Shape`] for types that are neither `Result` nor `Option`.
+pub trait PlainShape {
+    const WRAPPED: bool = false;
+}
+
+impl<R: ?Sized> PlainShape for Shape<R> {}
 
 /// `unless` when none was given: every value is stored.
 #[inline]

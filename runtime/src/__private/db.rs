@@ -106,7 +106,7 @@ impl DbCall {
             match result {
                 Ok(_) => run.end(None),
                 Err(e) => run.end(Some(&Failure {
-                    error_type: std::any::type_name::<E>(),
+                    error_type: &super::perf::short_type_name(std::any::type_name::<E>()),
                     error: e,
                 })),
             }

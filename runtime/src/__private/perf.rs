@@ -3,7 +3,7 @@
 use crate::perf::Operation;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -136,6 +136,30 @@ pub fn perf_errors_on() -> bool {
         && Level::ERROR <= LevelFilter::current()
 }
 
+/// Whether a `#[cached]` call was answered from its cache: set by the cached fn's body
+/// when `#[log_performance]` is written above `#[cached]`, read for the `cache_hit` field.
+#[derive(Default)]
+pub struct CacheHit(AtomicBool);
+
+impl CacheHit {
+    #[inline]
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(AtomicBool::new(false))
+    }
+
+    /// The call was a hit.
+    #[inline]
+    pub fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// How a timed call ended, handed to the expansion's event closure.
 pub enum PerfReport<'a> {
     Completed {
@@ -224,7 +248,7 @@ impl<E: FnOnce(PerfReport<'_>)> PerfRun<E> {
         let (duration_ms, _) = self.elapsed(true);
         if let Some(emit) = self.emit.take() {
             let error_type = short_type_name(std::any::type_name::<T>());
-            let text = (&&ErrProbe(error)).__mt_describe();
+            let text = (&&ErrProbe(error)).__memotrace_describe();
             emit(PerfReport::Failed {
                 duration_ms,
                 error_type: &error_type,
@@ -320,17 +344,17 @@ impl<R, F: Future> Future for PerfFuture<R, F> {
 pub struct ErrProbe<'a, T: ?Sized>(pub &'a T);
 
 pub trait DescribeError {
-    fn __mt_describe(&self) -> String;
+    fn __memotrace_describe(&self) -> String;
 }
 
 impl<T: std::fmt::Display + ?Sized> DescribeError for &&ErrProbe<'_, T> {
-    fn __mt_describe(&self) -> String {
+    fn __memotrace_describe(&self) -> String {
         self.0.to_string()
     }
 }
 
 impl<T: std::fmt::Debug + ?Sized> DescribeError for &ErrProbe<'_, T> {
-    fn __mt_describe(&self) -> String {
+    fn __memotrace_describe(&self) -> String {
         format!("{:?}", self.0)
     }
 }
@@ -340,30 +364,30 @@ impl<T: std::fmt::Debug + ?Sized> DescribeError for &ErrProbe<'_, T> {
 pub struct Capture<'a, T: ?Sized>(pub &'a T);
 
 pub trait CaptureCopy<T> {
-    fn __mt_capture(&self) -> T;
+    fn __memotrace_capture(&self) -> T;
 }
 impl<T: Copy + tracing::Value> CaptureCopy<T> for &&Capture<'_, T> {
     #[inline]
-    fn __mt_capture(&self) -> T {
+    fn __memotrace_capture(&self) -> T {
         *self.0
     }
 }
 
 pub trait CaptureClone<T> {
-    fn __mt_capture(&self) -> T;
+    fn __memotrace_capture(&self) -> T;
 }
 impl<T: Clone + tracing::Value> CaptureClone<T> for &Capture<'_, T> {
     #[inline]
-    fn __mt_capture(&self) -> T {
+    fn __memotrace_capture(&self) -> T {
         self.0.clone()
     }
 }
 
 pub trait CaptureDebug {
-    fn __mt_capture(&self) -> tracing::field::DisplayValue<String>;
+    fn __memotrace_capture(&self) -> tracing::field::DisplayValue<String>;
 }
 impl<T: std::fmt::Debug + ?Sized> CaptureDebug for Capture<'_, T> {
-    fn __mt_capture(&self) -> tracing::field::DisplayValue<String> {
+    fn __memotrace_capture(&self) -> tracing::field::DisplayValue<String> {
         tracing::field::display(format!("{:?}", self.0))
     }
 }

@@ -1,0 +1,8 @@
+// A type error inside the body is rustc's error, where it is.
+#[memotrace::cached]
+fn f(x: u32) -> u32 {
+    let y: String = x;
+    y.len() as u32
+}
+
+fn main() {}
