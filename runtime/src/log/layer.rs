@@ -95,7 +95,7 @@ impl Visit for SpanFields {
 /// A span's text value: JSON text (an object or array, leading blanks allowed) is parsed
 /// once here and kept as [`Value::Json`]; it is redacted when written, like any value.
 fn text_value(text: String) -> Value {
-    let trimmed = text.trim_start();
+    let trimmed = text.trim_ascii_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         if let Ok(json) = serde_json::from_str(trimmed) {
             return Value::Json(json);

@@ -74,8 +74,9 @@ pub const DEFAULT_SENSITIVE: &[(&str, NameMatch)] = &[
 #[derive(Clone)]
 pub struct Redactor {
     rules: Vec<(Box<str>, NameMatch)>,
-    /// The [`NameMatch::Contains`] names, as one automaton (`None` when there are none).
-    contains: Option<Arc<AhoCorasick>>,
+    /// Every rule's name, as one automaton whose pattern ids index `rules` (`None` when
+    /// there are none): a name no rule occurs in is cleared in one scan.
+    automaton: Option<Arc<AhoCorasick>>,
     /// Identifies these rules in the per-thread cache of `'static` names.
     id: u64,
 }
@@ -125,8 +126,8 @@ fn normalise(name: &str) -> String {
 
 impl Redactor {
     /// A redactor for exactly these names, each matched anywhere in a field name
-    /// ([`NameMatch::Contains`]); an empty list redacts nothing by name (free text is
-    /// still masked after the names of this list).
+    /// ([`NameMatch::Contains`]); an empty list redacts nothing by name. Bearer tokens,
+    /// JWTs and URL passwords in text are masked whatever the list.
     pub fn new<I, S>(names: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -137,17 +138,13 @@ impl Redactor {
 
     fn from_rules(mut rules: Vec<(Box<str>, NameMatch)>) -> Self {
         rules.retain(|(n, _)| !n.is_empty());
-        let contains: Vec<&str> = rules
-            .iter()
-            .filter(|(_, how)| *how == NameMatch::Contains)
-            .map(|(n, _)| &**n)
-            .collect();
-        let contains = (!contains.is_empty())
-            .then(|| AhoCorasick::new(contains).ok().map(Arc::new))
-            .flatten();
+        let automaton = (!rules.is_empty())
+            .then(|| AhoCorasick::new(rules.iter().map(|(n, _)| &**n)).ok())
+            .flatten()
+            .map(Arc::new);
         Self {
             rules,
-            contains,
+            automaton,
             id: next_id(),
         }
     }
@@ -216,20 +213,16 @@ impl Redactor {
             );
             &spill
         };
-        if normalised.is_empty() {
+        let Some(automaton) = &self.automaton else {
             return false;
-        }
-        if self
-            .contains
-            .as_ref()
-            .is_some_and(|ac| ac.is_match(normalised))
-        {
-            return true;
-        }
-        self.rules.iter().any(|(rule, how)| match how {
-            NameMatch::Contains => false,
-            NameMatch::Exact => rule.as_bytes() == normalised,
-            NameMatch::Word => words(name).any(|w| w.eq_ignore_ascii_case(rule)),
+        };
+        automaton.find_overlapping_iter(normalised).any(|m| {
+            let (rule, how) = &self.rules[m.pattern().as_usize()];
+            match how {
+                NameMatch::Contains => true,
+                NameMatch::Exact => m.len() == normalised.len(),
+                NameMatch::Word => words(name).any(|w| w.eq_ignore_ascii_case(rule)),
+            }
         })
     }
 

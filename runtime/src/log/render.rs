@@ -238,6 +238,16 @@ impl<'a, 'k> Line<'a, 'k> {
         }
     }
 
+    /// One of our own text fields (service, thread…): never redacted nor masked, and
+    /// left out when a field of the event already took its name.
+    fn own_text(&mut self, key: &'k str, value: &str) {
+        if self.first(key) {
+            self.key(key);
+            self.text(value);
+            self.end_value();
+        }
+    }
+
     /// Whether `key` is written for the first time (and records it).
     fn first(&mut self, key: &'k str) -> bool {
         if self.written.contains(key) {
@@ -465,7 +475,7 @@ impl<'a, 'k> Line<'a, 'k> {
     /// as nested JSON, redacted inside (or as its redacted text when `as_string`); other
     /// text is masked.
     fn text_value(&mut self, s: &str, as_string: bool) {
-        let trimmed = s.trim_start();
+        let trimmed = s.trim_ascii_start();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
             if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(trimmed) {
                 self.redactor.redact_json(&mut v);
@@ -493,7 +503,7 @@ impl<'a, 'k> Line<'a, 'k> {
                 .zip([&statics.service, &statics.version, &statics.environment])
         {
             if let Some(v) = value {
-                self.field(name, Check::Never, &FieldRef::Str(v));
+                self.own_text(name, v);
             }
         }
         if let (true, Some(service)) = (ecs, &statics.service) {
@@ -509,11 +519,7 @@ impl<'a, 'k> Line<'a, 'k> {
             let name = thread
                 .name()
                 .map_or_else(|| format!("{:?}", thread.id()), str::to_owned);
-            self.field(
-                if ecs { "process.thread.name" } else { "thread" },
-                Check::Never,
-                &FieldRef::Str(&name),
-            );
+            self.own_text(if ecs { "process.thread.name" } else { "thread" }, &name);
         }
         if statics.process || ecs {
             self.field(
