@@ -183,7 +183,7 @@ fn colliding_user_fields_keep_ecs_types_or_move_under_labels() {
 }
 
 #[test]
-fn event_dataset_can_be_set_and_needs_a_service() {
+fn event_dataset_set_by_a_field_wins() {
     let cap = Capture::with(|b| b.format(Format::Ecs));
     cap.run(|| tracing::info!(event.dataset = "billing.audit", "x"));
     let members = check_line(cap.text().lines().next().unwrap());
