@@ -7,11 +7,13 @@
 //! for n in 1000 11000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/log_instructions perf $n; done   # (b - a) / 10000
 //! ```
-//! Cases: bare, disabled, metrics, perf, hand, ts_hand, ts_instrument, bound, plain, ts_plain.
+//! Cases: bare, disabled, metrics, perf, hand, ts_hand, ts_instrument, bound, plain, ts_plain,
+//! and the redaction cases clean, sensitive, free_text, debug_struct.
 
 use memotrace::log::Logger;
 use memotrace_benches::log_cases::{
-    bare, hand_written, instrumented, memotrace_json, timed_debug, timed_info, tracing_json,
+    bare, clean_event, debug_struct_event, free_text_event, hand_written, instrumented,
+    memotrace_json, sensitive_field_event, timed_debug, timed_info, tracing_json,
 };
 use std::hint::black_box;
 
@@ -51,6 +53,10 @@ fn main() {
             }
             "bound" => tracing::info!(password = "hunter2", page = "/home", "page_view"),
             "plain" | "ts_plain" => tracing::info!(page = "/home", "page_view"),
+            "clean" => clean_event(),
+            "sensitive" => sensitive_field_event(),
+            "free_text" => free_text_event(),
+            "debug_struct" => debug_struct_event(),
             _ => unreachable!(),
         }
     }

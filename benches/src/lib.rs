@@ -47,6 +47,58 @@ pub mod log_cases {
         black_box(x)
     }
 
+    /// A configuration struct as services log it with `?config`.
+    #[derive(Debug)]
+    #[allow(dead_code)] // read through `Debug` only
+    pub struct DbConfig {
+        host: &'static str,
+        port: u16,
+        user: &'static str,
+        password: &'static str,
+    }
+
+    /// The configuration [`debug_struct_event`] logs.
+    pub const DB_CONFIG: DbConfig = DbConfig {
+        host: "db.internal",
+        port: 5432,
+        user: "app",
+        password: "hunter2",
+    };
+
+    /// Redaction cases: a clean 3-field event (nothing to mask).
+    #[inline(never)]
+    pub fn clean_event() {
+        tracing::info!(user_id = 123, page = "/home", status = "ok", "page_view");
+    }
+
+    /// Redaction cases: a field with a sensitive name.
+    #[inline(never)]
+    pub fn sensitive_field_event() {
+        tracing::info!(
+            user_id = 123,
+            password = "hunter2",
+            page = "/home",
+            "user_login"
+        );
+    }
+
+    /// Redaction cases: free text with a `name=value` pair and a bearer token.
+    #[inline(never)]
+    pub fn free_text_event() {
+        tracing::info!(
+            user_id = 123,
+            error = "connect to db.internal failed: password=hunter2 rejected (Authorization: Bearer abc.def.ghi)",
+            page = "/home",
+            "login_failed"
+        );
+    }
+
+    /// Redaction cases: a Debug-formatted struct holding a password.
+    #[inline(never)]
+    pub fn debug_struct_event() {
+        tracing::info!(user_id = 123, config = ?DB_CONFIG, page = "/home", "connecting");
+    }
+
     /// memotrace's layer writing to `io::sink()` in the caller's thread.
     pub fn memotrace_json(filter: &str) -> Dispatch {
         let (subscriber, guard) = Builder::new()

@@ -42,6 +42,13 @@ impl Capture {
         }
     }
 
+    /// One capture per format, configured alike by `configure`: pretty (no colours),
+    /// JSON and ECS.
+    pub fn every_format(configure: impl Fn(Builder) -> Builder) -> [(Format, Self); 3] {
+        [Format::Pretty, Format::Json, Format::Ecs]
+            .map(|f| (f, Self::with(|b| configure(b.format(f).ansi(false)))))
+    }
+
     /// Runs `f` with this subscriber as the thread's default.
     pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
         tracing::dispatcher::with_default(&self.dispatch, f)

@@ -310,14 +310,28 @@ impl Builder {
         self
     }
 
-    /// Adds field-name fragments to redact.
+    /// Adds names to redact, matched anywhere in a field name once both are normalised
+    /// (`.redact(["tenant_ref"])` hides `tenantRef` and `x-tenant-ref`); see
+    /// [`Redactor`] for other kinds of match.
     #[must_use]
-    pub fn redact<I, S>(mut self, fragments: I) -> Self
+    pub fn redact<I, S>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.redactor = self.redactor.with(fragments);
+        self.redactor = self.redactor.with(names);
+        self
+    }
+
+    /// Removes names from the redaction list (`.unredact(["session"])` shows the
+    /// `session` field), compared normalised.
+    #[must_use]
+    pub fn unredact<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.redactor = self.redactor.without(names);
         self
     }
 

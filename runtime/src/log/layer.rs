@@ -73,7 +73,7 @@ impl Visit for SpanFields {
         self.set(field.name(), Value::Bool(value));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.set(field.name(), Value::Str(value.to_owned().into()));
+        self.set(field.name(), text_value(value.to_owned()));
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         let sources = std::iter::successors(value.source(), |s| s.source())
@@ -88,14 +88,20 @@ impl Visit for SpanFields {
         );
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let text = format!("{value:?}");
-        let value = if text.starts_with('{') || text.starts_with('[') {
-            serde_json::from_str(&text).map_or_else(|_| Value::Str(text.into()), Value::Json)
-        } else {
-            Value::Str(text.into())
-        };
-        self.set(field.name(), value);
+        self.set(field.name(), text_value(format!("{value:?}")));
     }
+}
+
+/// A span's text value: JSON text (an object or array, leading blanks allowed) is parsed
+/// once here and kept as [`Value::Json`]; it is redacted when written, like any value.
+fn text_value(text: String) -> Value {
+    let trimmed = text.trim_ascii_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        if let Ok(json) = serde_json::from_str(trimmed) {
+            return Value::Json(json);
+        }
+    }
+    Value::Str(text.into())
 }
 
 /// Writes the message of an event, nothing else.
@@ -225,6 +231,7 @@ impl MemotraceLayer {
         line.begin(*meta.level(), meta.target());
         let mut mv = MessageVisitor(&mut line, false);
         event.record(&mut mv);
+        line.logger(meta.target());
         event.record(&mut FieldVisitor(&mut line));
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope {

@@ -5,8 +5,11 @@
 //!   `MEMOTRACE_LOG_FORMAT` the format.
 //! - [`Format::Json`]: one flat JSON object per line — `timestamp`, `level`, `logger`,
 //!   `event`, the fields of the event, its spans and the bound context (innermost wins),
-//!   `service`, `version`, `environment`. [`Format::Ecs`] is the Elastic Common Schema.
-//! - Redaction ([`Redactor`], [`Redacted`]) in every format, inside JSON values too.
+//!   `service`, `version`, `environment`. [`Format::Ecs`] is the Elastic Common Schema,
+//!   as elastic/ecs-logging specifies it (`@timestamp`, `log.level`, `message` first).
+//! - Redaction ([`Redactor`], [`Redacted`]) in every format, whatever path a value took:
+//!   sensitive names (normalised across snake, camel and kebab case) in fields, JSON
+//!   values and text, Debug output, free text and error messages.
 //! - Context binding ([`Logger`], [`bind`]) that follows futures across `.await`.
 //! - A panic hook ([`panic::install`]) and a non-blocking writer ([`NonBlocking`]).
 //!
@@ -24,7 +27,9 @@
 
 mod config;
 mod context;
+mod ecs;
 mod layer;
+mod mask;
 pub mod panic;
 mod redact;
 mod render;
@@ -35,7 +40,7 @@ mod writer;
 pub use config::{init, Builder, Environment, Format, InitError, LogGuard};
 pub use context::{bind, ContextGuard, FutureExt, Logger, WithContext};
 pub use layer::MemotraceLayer;
-pub use redact::{Redacted, Redactor, DEFAULT_SENSITIVE, REDACTED};
+pub use redact::{NameMatch, Redacted, Redactor, DEFAULT_SENSITIVE, REDACTED};
 pub use render::ECS_VERSION;
 pub use value::Value;
 pub use writer::{LineSink, MakeWriterSink, NonBlocking, WriterGuard};

@@ -1,40 +1,92 @@
-//! Redaction of sensitive fields: by name (case-insensitive substring) and by wrapper.
+//! Redaction of sensitive fields: by name (normalised, see [`Redactor`]), inside JSON and
+//! free text (see [`Redactor::mask_text`]), and by wrapper ([`Redacted`]).
 
+use aho_corasick::AhoCorasick;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// What a redacted value prints as, in every format.
 pub const REDACTED: &str = "***REDACTED***";
 
-/// The field-name fragments redacted by default.
-pub const DEFAULT_SENSITIVE: &[&str] = &[
-    "password",
-    "token",
-    "api_key",
-    "secret",
-    "authorization",
-    "credit_card",
-    "ssn",
+/// How a listed name is compared with a field name, both normalised (ASCII letters and
+/// digits only, lowercased: `X-Api-Key`, `api_key` and `apiKey` all read `apikey`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NameMatch {
+    /// Anywhere in the name: `password` hides `user_password` and `passwordHash`.
+    Contains,
+    /// One whole word of the name (words are split at `_`, `-`, `.`, spaces and
+    /// lower-to-upper case changes): `ssn` hides `user_ssn` and `ssnLast4` but not
+    /// `class_name` (whose letters contain `ssn`).
+    Word,
+    /// The whole name: `session` hides `session` and `Session` but not `session_id`.
+    Exact,
+}
+
+/// The names redacted by default, with how each is matched.
+///
+/// Short names match whole words only (`pwd`, `ssn`), and `session` / `auth` match the
+/// whole name only, so `class_name`, `session_id` or `author` stay visible.
+pub const DEFAULT_SENSITIVE: &[(&str, NameMatch)] = &[
+    ("password", NameMatch::Contains),
+    ("passwd", NameMatch::Contains),
+    ("passphrase", NameMatch::Contains),
+    ("pwd", NameMatch::Word),
+    ("secret", NameMatch::Contains),
+    ("token", NameMatch::Contains),
+    ("api_key", NameMatch::Contains),
+    ("access_key", NameMatch::Contains),
+    ("private_key", NameMatch::Contains),
+    ("credential", NameMatch::Contains),
+    ("authorization", NameMatch::Contains),
+    ("auth", NameMatch::Exact),
+    ("bearer", NameMatch::Contains),
+    ("jwt", NameMatch::Contains),
+    ("cookie", NameMatch::Contains),
+    ("session", NameMatch::Exact),
+    ("credit_card", NameMatch::Contains),
+    ("card_number", NameMatch::Contains),
+    ("cvv", NameMatch::Contains),
+    ("ssn", NameMatch::Word),
 ];
 
-/// Decides which field names are sensitive: a name is when it contains one of the
-/// fragments, ignoring ASCII case.
+/// Decides which field names are sensitive, and masks what they hold in JSON and free
+/// text.
+///
+/// Names are compared normalised: only ASCII letters and digits, lowercased, so snake,
+/// camel and kebab case are one name (`api_key` = `apiKey` = `X-API-KEY`). Each listed
+/// name has a [`NameMatch`]; [`DEFAULT_SENSITIVE`] is the default list.
 ///
 /// ```
-/// use memotrace::log::Redactor;
+/// use memotrace::log::{NameMatch, Redactor};
 /// let r = Redactor::default();
 /// assert!(r.is_sensitive("user_Password"));
-/// assert!(r.is_sensitive("X-API_KEY"));
-/// assert!(!r.is_sensitive("user_id"));
-/// let custom = Redactor::new(["pin"]);
-/// assert!(custom.is_sensitive("card_pin") && !custom.is_sensitive("password"));
+/// assert!(r.is_sensitive("x-api-key") && r.is_sensitive("apiKey"));
+/// assert!(r.is_sensitive("user_ssn") && !r.is_sensitive("class_name"));
+/// assert!(!r.is_sensitive("user_id") && !r.is_sensitive("session_id"));
+/// let custom = Redactor::default().with(["pin"]).without(["session"]);
+/// assert!(custom.is_sensitive("card_pin") && !custom.is_sensitive("session"));
+/// let exact = Redactor::new(["pin"]).with_match(["user"], NameMatch::Exact);
+/// assert!(exact.is_sensitive("user") && !exact.is_sensitive("user_id") && !exact.is_sensitive("password"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Redactor {
-    fragments: Vec<Box<[u8]>>,
+    rules: Vec<(Box<str>, NameMatch)>,
+    /// Every rule's name, as one automaton whose pattern ids index `rules` (`None` when
+    /// there are none): a name no rule occurs in is cleared in one scan.
+    automaton: Option<Arc<AhoCorasick>>,
     /// Identifies these rules in the per-thread cache of `'static` names.
     id: u64,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.rules.iter().map(|(n, m)| (n, m)))
+            .finish()
+    }
 }
 
 fn next_id() -> u64 {
@@ -55,54 +107,127 @@ thread_local! {
 
 impl Default for Redactor {
     fn default() -> Self {
-        Self::new(DEFAULT_SENSITIVE.iter().copied())
+        Self::from_rules(
+            DEFAULT_SENSITIVE
+                .iter()
+                .map(|&(name, how)| (normalise(name).into_boxed_str(), how))
+                .collect(),
+        )
     }
 }
 
+/// `name` with only its ASCII letters and digits, lowercased.
+fn normalise(name: &str) -> String {
+    name.bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| char::from(b.to_ascii_lowercase()))
+        .collect()
+}
+
 impl Redactor {
-    /// A redactor for exactly these fragments (an empty list redacts nothing by name).
-    pub fn new<I, S>(fragments: I) -> Self
+    /// A redactor for exactly these names, each matched anywhere in a field name
+    /// ([`NameMatch::Contains`]); an empty list redacts nothing by name. Bearer tokens,
+    /// JWTs and URL passwords in text are masked whatever the list.
+    pub fn new<I, S>(names: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
+        Self::from_rules(Vec::new()).with(names)
+    }
+
+    fn from_rules(mut rules: Vec<(Box<str>, NameMatch)>) -> Self {
+        rules.retain(|(n, _)| !n.is_empty());
+        let automaton = (!rules.is_empty())
+            .then(|| AhoCorasick::new(rules.iter().map(|(n, _)| &**n)).ok())
+            .flatten()
+            .map(Arc::new);
         Self {
-            fragments: fragments
-                .into_iter()
-                .map(|s| {
-                    s.as_ref()
-                        .to_ascii_lowercase()
-                        .into_bytes()
-                        .into_boxed_slice()
-                })
-                .filter(|f| !f.is_empty())
-                .collect(),
+            rules,
+            automaton,
             id: next_id(),
         }
     }
 
-    /// Adds fragments to the list.
+    /// Adds names, each matched anywhere in a field name ([`NameMatch::Contains`]).
     #[must_use]
-    pub fn with<I, S>(mut self, more: I) -> Self
+    pub fn with<I, S>(self, names: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.fragments.extend(Self::new(more).fragments);
-        self.id = next_id();
-        self
+        self.with_match(names, NameMatch::Contains)
+    }
+
+    /// Adds names matched as `how` says.
+    #[must_use]
+    pub fn with_match<I, S>(self, names: I, how: NameMatch) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut rules = self.rules;
+        for name in names {
+            let name = normalise(name.as_ref());
+            rules.retain(|(n, _)| **n != *name);
+            rules.push((name.into_boxed_str(), how));
+        }
+        Self::from_rules(rules)
+    }
+
+    /// Removes names from the list (compared normalised: `without(["api-key"])` removes
+    /// `api_key`).
+    #[must_use]
+    pub fn without<I, S>(self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let gone: Vec<String> = names.into_iter().map(|n| normalise(n.as_ref())).collect();
+        let mut rules = self.rules;
+        rules.retain(|(n, _)| !gone.iter().any(|g| **g == **n));
+        Self::from_rules(rules)
+    }
+
+    /// The listed names (normalised) and how each is matched.
+    pub fn names(&self) -> impl Iterator<Item = (&str, NameMatch)> {
+        self.rules.iter().map(|(n, how)| (&**n, *how))
     }
 
     /// Whether a field called `name` must be redacted.
     pub fn is_sensitive(&self, name: &str) -> bool {
-        let name = name.as_bytes();
-        self.fragments
-            .iter()
-            .any(|frag| contains_ignore_case(name, frag))
+        let mut inline = [0_u8; 64];
+        let mut spill = Vec::new();
+        let normalised: &[u8] = if name.len() <= inline.len() {
+            let mut len = 0;
+            for b in name.bytes().filter(u8::is_ascii_alphanumeric) {
+                inline[len] = b.to_ascii_lowercase();
+                len += 1;
+            }
+            &inline[..len]
+        } else {
+            spill.extend(
+                name.bytes()
+                    .filter(u8::is_ascii_alphanumeric)
+                    .map(|b| b.to_ascii_lowercase()),
+            );
+            &spill
+        };
+        let Some(automaton) = &self.automaton else {
+            return false;
+        };
+        automaton.find_overlapping_iter(normalised).any(|m| {
+            let (rule, how) = &self.rules[m.pattern().as_usize()];
+            match how {
+                NameMatch::Contains => true,
+                NameMatch::Exact => m.len() == normalised.len(),
+                NameMatch::Word => words(name).any(|w| w.eq_ignore_ascii_case(rule)),
+            }
+        })
     }
 
     /// [`is_sensitive`](Redactor::is_sensitive) for a `'static` name (field names of
-    /// events and spans), remembered per thread so each name is scanned once.
+    /// events and spans), remembered per thread so each name is checked once.
     pub fn is_sensitive_static(&self, name: &'static str) -> bool {
         let addr = name.as_ptr() as usize;
         // Fibonacci hashing of the address: neighbouring literals land far apart.
@@ -125,14 +250,16 @@ impl Redactor {
             .unwrap_or_else(|| self.is_sensitive(name))
     }
 
-    /// Redacts sensitive keys anywhere inside a JSON value, in place.
+    /// Redacts sensitive keys anywhere inside a JSON value, and masks the strings it
+    /// holds as [`mask_text`](Redactor::mask_text) does, in place.
     ///
     /// ```
     /// use memotrace::log::Redactor;
-    /// let mut v = serde_json::json!({"user": {"name": "a", "Password": "hunter2"}, "list": [{"token": 1}]});
+    /// let mut v = serde_json::json!({"user": {"name": "a", "Password": "hunter2"}, "list": [{"apiKey": 1}], "note": "token=abc"});
     /// Redactor::default().redact_json(&mut v);
     /// assert_eq!(v["user"]["Password"], "***REDACTED***");
-    /// assert_eq!(v["list"][0]["token"], "***REDACTED***");
+    /// assert_eq!(v["list"][0]["apiKey"], "***REDACTED***");
+    /// assert_eq!(v["note"], "token=***REDACTED***");
     /// assert_eq!(v["user"]["name"], "a");
     /// ```
     pub fn redact_json(&self, value: &mut serde_json::Value) {
@@ -147,22 +274,68 @@ impl Redactor {
                 }
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
+            serde_json::Value::String(s) => {
+                if let Cow::Owned(masked) = self.mask_text(s) {
+                    *s = masked;
+                }
+            }
             _ => {}
         }
     }
+
+    /// Masks the values of sensitive names inside free text: `name=value`,
+    /// `name: value`, `"name": "value"`, `name => value` (Debug-formatted structs and
+    /// maps, JSON, query strings, headers, error messages), the token after
+    /// `Bearer`/`Basic` and other authorization schemes, bare JWTs (`eyJ…`) and the
+    /// password of a URL (`scheme://user:password@host`). Text with nothing to mask is
+    /// returned borrowed.
+    ///
+    /// ```
+    /// use memotrace::log::Redactor;
+    /// let r = Redactor::default();
+    /// assert_eq!(r.mask_text("login failed: password=hunter2 user=ann"), "login failed: password=***REDACTED*** user=ann");
+    /// assert_eq!(r.mask_text(r#"Config { host: "db", apiKey: "k-1" }"#), r#"Config { host: "db", apiKey: "***REDACTED***" }"#);
+    /// assert_eq!(r.mask_text("Authorization: Bearer abc.def"), "Authorization: Bearer ***REDACTED***");
+    /// assert_eq!(r.mask_text("redis://app:hunter2@cache:6379"), "redis://app:***REDACTED***@cache:6379");
+    /// assert!(matches!(r.mask_text("GET /home 200"), std::borrow::Cow::Borrowed(_)));
+    /// ```
+    pub fn mask_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        super::mask::mask(self, text)
+    }
 }
 
-fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-    if needle.len() > haystack.len() {
-        return false;
-    }
-    let first = needle[0];
-    (0..=haystack.len() - needle.len()).any(|i| {
-        haystack[i].to_ascii_lowercase() == first
-            && haystack[i + 1..i + needle.len()]
-                .iter()
-                .zip(&needle[1..])
-                .all(|(h, n)| h.to_ascii_lowercase() == *n)
+/// The words of a name: split at anything but ASCII letters and digits, and where a
+/// lowercase letter or digit is followed by an uppercase one (`apiKey` → `api`, `Key`).
+pub(crate) fn words(name: &str) -> impl Iterator<Item = &str> {
+    let bytes = name.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let b = bytes[i];
+            if !b.is_ascii_alphanumeric() {
+                let word = &name[start..i];
+                i += 1;
+                start = i;
+                if !word.is_empty() {
+                    return Some(word);
+                }
+                continue;
+            }
+            let split = i > start
+                && b.is_ascii_uppercase()
+                && (bytes[i - 1].is_ascii_lowercase() || bytes[i - 1].is_ascii_digit());
+            if split {
+                let word = &name[start..i];
+                start = i;
+                i += 1;
+                return Some(word);
+            }
+            i += 1;
+        }
+        let word = &name[start.min(bytes.len())..];
+        start = bytes.len() + 1;
+        (!word.is_empty()).then_some(word)
     })
 }
 
@@ -215,7 +388,7 @@ impl<T> fmt::Display for Redacted<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::Redactor;
+    use super::{words, NameMatch, Redactor};
 
     #[test]
     fn cached_static_checks_agree_and_are_per_rules() {
@@ -253,5 +426,98 @@ mod tests {
         }
         assert!(custom.is_sensitive_static("user_id") && !default.is_sensitive_static("user_id"));
         assert!(default.is_sensitive_static("password") && !custom.is_sensitive_static("password"));
+    }
+
+    #[test]
+    fn names_match_across_snake_camel_and_kebab_case() {
+        let r = Redactor::default();
+        for name in [
+            "password",
+            "PASSWORD",
+            "userPassword",
+            "passwd",
+            "pwd",
+            "db_pwd",
+            "PWD",
+            "secret",
+            "client_secret",
+            "refresh_token",
+            "accessToken",
+            "api_key",
+            "apiKey",
+            "x-api-key",
+            "X-API-KEY",
+            "authorization",
+            "Proxy-Authorization",
+            "bearer",
+            "credit_card",
+            "creditCard",
+            "card_number",
+            "cardNumber",
+            "cvv",
+            "ssn",
+            "user_ssn",
+            "userSSN",
+            "private_key",
+            "privateKey",
+            "cookie",
+            "set-cookie",
+            "Set-Cookie",
+            "session",
+            "Session",
+            "jwt",
+            "id_jwt",
+            "aws_access_key_id",
+            "credentials",
+            "auth",
+            "passphrase",
+            "user.password",
+        ] {
+            assert!(r.is_sensitive(name), "{name} should be sensitive");
+        }
+        for name in [
+            "user_id",
+            "session_id",
+            "sessionCount",
+            "class_name",
+            "business_name",
+            "author",
+            "authority",
+            "page",
+            "cwd_path_length",
+            "request_id",
+            "duration_ms",
+            "keyboard",
+            "",
+            "__",
+        ] {
+            assert!(!r.is_sensitive(name), "{name} should not be sensitive");
+        }
+    }
+
+    #[test]
+    fn names_are_added_and_removed_normalised() {
+        let r = Redactor::default()
+            .with(["my-field"])
+            .without(["Session", "API-KEY"]);
+        assert!(r.is_sensitive("myField") && r.is_sensitive("x_my_field_y"));
+        assert!(!r.is_sensitive("session") && !r.is_sensitive("apiKey"));
+        assert!(r.is_sensitive("password"));
+        let r = r.with_match(["tenant"], NameMatch::Word);
+        assert!(r.is_sensitive("tenant_id") && !r.is_sensitive("tenants"));
+        assert!(r
+            .names()
+            .any(|(n, how)| n == "myfield" && how == NameMatch::Contains));
+    }
+
+    #[test]
+    fn words_split_at_separators_and_case_changes() {
+        let split = |s| words(s).collect::<Vec<_>>();
+        assert_eq!(split("apiKey"), ["api", "Key"]);
+        assert_eq!(split("x-api_key.v2"), ["x", "api", "key", "v2"]);
+        assert_eq!(split("userSSN"), ["user", "SSN"]);
+        assert_eq!(split("__a__"), ["a"]);
+        assert!(split("").is_empty());
+        assert_eq!(split("plain"), ["plain"]);
     }
 }

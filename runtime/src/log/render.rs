@@ -2,7 +2,9 @@
 //! pretty coloured console format. Redaction and "innermost wins" happen here, once, for
 //! every format.
 
+use super::ecs::{self, EcsName};
 use super::{Format, Redactor, Value, REDACTED};
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 /// Static fields added to every line.
@@ -29,6 +31,28 @@ pub(crate) enum FieldRef<'v> {
     Owned(&'v Value),
 }
 
+impl FieldRef<'_> {
+    /// Whether the value is an integer (an ECS `long` accepts it).
+    fn is_integer(&self) -> bool {
+        match self {
+            Self::I64(_) | Self::U64(_) | Self::I128(_) | Self::U128(_) => true,
+            Self::Owned(v) => matches!(v, Value::I64(_) | Value::U64(_)),
+            _ => false,
+        }
+    }
+
+    /// The value as a number, when it is one.
+    #[allow(clippy::cast_precision_loss)]
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Self::F64(v) | Self::Owned(Value::F64(v)) => Some(*v),
+            Self::I64(v) | Self::Owned(Value::I64(v)) => Some(*v as f64),
+            Self::U64(v) | Self::Owned(Value::U64(v)) => Some(*v as f64),
+            _ => None,
+        }
+    }
+}
+
 /// The ECS version the ECS format declares.
 pub const ECS_VERSION: &str = "8.11.0";
 
@@ -39,6 +63,8 @@ pub(crate) struct Line<'a, 'k> {
     pub ansi: bool,
     pub redactor: &'a Redactor,
     written: KeySet<'k>,
+    /// ECS: the `labels.*` keys written so far.
+    labels: Vec<String>,
     scratch: String,
 }
 
@@ -97,11 +123,13 @@ impl<'a, 'k> Line<'a, 'k> {
             ansi: ansi && format == Format::Pretty,
             redactor,
             written: KeySet::new(),
+            labels: Vec::new(),
             scratch: String::new(),
         }
     }
 
-    /// Timestamp, level, logger; then the caller writes the message and the fields.
+    /// Timestamp, level and (JSON) logger; then the caller writes the message, then
+    /// [`logger`](Line::logger), then the fields.
     pub fn begin(&mut self, level: tracing::Level, target: &str) {
         let now = std::time::SystemTime::now();
         match self.format {
@@ -119,12 +147,11 @@ impl<'a, 'k> Line<'a, 'k> {
                     "\",\"level\":\""
                 });
                 self.out.push_str(level_name(level));
-                self.out.push_str(if ecs {
-                    "\",\"log.logger\":"
-                } else {
-                    "\",\"logger\":"
-                });
-                json_str(self.out, target);
+                self.out.push('"');
+                if !ecs {
+                    self.out.push_str(",\"logger\":");
+                    json_str(self.out, target);
+                }
             }
             Format::Pretty => {
                 if self.ansi {
@@ -147,8 +174,12 @@ impl<'a, 'k> Line<'a, 'k> {
         }
     }
 
-    /// The event's message (`event` / `message`).
+    /// The event's message (`event` / `message`), masked like any text.
     pub fn message(&mut self, message: &dyn fmt::Display) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let _ = write!(scratch, "{message}");
+        let masked = self.redactor.mask_text(&scratch);
         match self.format {
             Format::Json | Format::Ecs => {
                 self.out.push_str(if self.format == Format::Ecs {
@@ -156,16 +187,15 @@ impl<'a, 'k> Line<'a, 'k> {
                 } else {
                     ",\"event\":\""
                 });
-                let _ = write!(JsonEscape(self.out), "{message}");
+                let _ = JsonEscape(self.out).write_str(&masked);
                 self.out.push('"');
             }
             Format::Pretty => {
                 if self.ansi {
                     self.out.push_str(BOLD);
                 }
-                let start = self.out.len();
-                let _ = write!(self.out, "{message}");
-                let width = self.out[start..].chars().count();
+                self.out.push_str(&masked);
+                let width = masked.chars().count();
                 if self.ansi {
                     self.out.push_str(RESET);
                 }
@@ -173,6 +203,18 @@ impl<'a, 'k> Line<'a, 'k> {
                     self.out.push(' ');
                 }
             }
+        }
+        drop(masked);
+        self.scratch = scratch;
+    }
+
+    /// ECS: `log.logger`, after the message (the spec puts `@timestamp`, `log.level` and
+    /// `message` first).
+    pub fn logger(&mut self, target: &str) {
+        if self.format == Format::Ecs {
+            self.out.push_str(",\"log.logger\":");
+            json_str(self.out, target);
+            self.written.push("log.logger");
         }
     }
 
@@ -183,35 +225,81 @@ impl<'a, 'k> Line<'a, 'k> {
 
     /// Writes `key = value` unless an inner scope already wrote `key`.
     pub fn field(&mut self, key: &'k str, check: Check, value: &FieldRef<'_>) {
-        if self.written.contains(key) {
-            return;
-        }
-        self.written.push(key);
         let sensitive = match check {
             Check::Static(k) => self.redactor.is_sensitive_static(k),
             Check::Dynamic => self.redactor.is_sensitive(key),
             Check::Never => false,
         };
-        if self.format == Format::Ecs {
-            match key {
-                "error_type" => return self.raw_field("error.type", value, sensitive),
-                "error" => {
-                    return self.raw_field("error.message", value, sensitive);
+        if self.format == Format::Ecs && !matches!(check, Check::Never) {
+            return self.ecs_field(key, value, sensitive);
+        }
+        if self.first(key) {
+            self.raw_field(key, value, sensitive, false);
+        }
+    }
+
+    /// One of our own text fields (service, thread…): never redacted nor masked, and
+    /// left out when a field of the event already took its name.
+    fn own_text(&mut self, key: &'k str, value: &str) {
+        if self.first(key) {
+            self.key(key);
+            self.text(value);
+            self.end_value();
+        }
+    }
+
+    /// Whether `key` is written for the first time (and records it).
+    fn first(&mut self, key: &'k str) -> bool {
+        if self.written.contains(key) {
+            return false;
+        }
+        self.written.push(key);
+        true
+    }
+
+    /// An event, span or context field in an ECS line: renamed (`error` →
+    /// `error.message`, `error_type` → `error.type`), then written with the type ECS
+    /// gives its name, or moved under `labels` (see [`ecs::classify`]).
+    fn ecs_field(&mut self, key: &'k str, value: &FieldRef<'_>, sensitive: bool) {
+        let key = match key {
+            "error" => "error.message",
+            "error_type" => "error.type",
+            other => other,
+        };
+        match ecs::classify(key) {
+            EcsName::Reserved | EcsName::Object => self.label(key, value, sensitive),
+            EcsName::Long if !value.is_integer() => self.label(key, value, sensitive),
+            EcsName::Keyword => {
+                if self.first(key) {
+                    self.raw_field(key, value, sensitive, true);
                 }
-                "duration_ms" => {
-                    self.raw_field(key, value, sensitive);
-                    if let FieldRef::F64(ms) = value {
-                        // ECS `event.duration` is in nanoseconds.
-                        #[allow(clippy::cast_possible_truncation)]
-                        let ns = (ms * 1_000_000.0).round() as i64;
-                        self.raw_field("event.duration", &FieldRef::I64(ns), false);
-                    }
-                    return;
+            }
+            EcsName::Long | EcsName::Custom => {
+                if self.first(key) {
+                    self.raw_field(key, value, sensitive, false);
                 }
-                _ => {}
             }
         }
-        self.raw_field(key, value, sensitive);
+        if key == "duration_ms" {
+            if let Some(ms) = value.as_f64() {
+                // ECS `event.duration` is in nanoseconds.
+                #[allow(clippy::cast_possible_truncation)]
+                let ns = (ms * 1_000_000.0).round() as i64;
+                if self.first("event.duration") {
+                    self.raw_field("event.duration", &FieldRef::I64(ns), false, false);
+                }
+            }
+        }
+    }
+
+    /// ECS: `labels.<name>`, as a string (labels are keywords).
+    fn label(&mut self, key: &str, value: &FieldRef<'_>, sensitive: bool) {
+        let label = ecs::label_key(key);
+        if self.labels.contains(&label) {
+            return;
+        }
+        self.raw_field(&label, value, sensitive, true);
+        self.labels.push(label);
     }
 
     fn key(&mut self, key: &str) {
@@ -257,32 +345,49 @@ impl<'a, 'k> Line<'a, 'k> {
         }
     }
 
-    fn raw_field(&mut self, key: &str, value: &FieldRef<'_>, sensitive: bool) {
+    /// Free text, masked ([`Redactor::mask_text`]).
+    fn masked_text(&mut self, s: &str) {
+        let masked = self.redactor.mask_text(s);
+        self.text(&masked);
+    }
+
+    /// A number or boolean: bare, or as a JSON string when `quoted`.
+    fn scalar(&mut self, repr: &str, quoted: bool) {
+        if quoted && self.format != Format::Pretty {
+            json_str(self.out, repr);
+        } else {
+            self.out.push_str(repr);
+        }
+    }
+
+    /// Writes `key` and the value; `as_string` writes any value as one string (ECS
+    /// keywords and labels).
+    fn raw_field(&mut self, key: &str, value: &FieldRef<'_>, sensitive: bool, as_string: bool) {
         self.key(key);
         if sensitive {
             self.text(REDACTED);
             return self.end_value();
         }
         match value {
-            FieldRef::Str(s) => self.maybe_json(s),
-            FieldRef::I64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
-            FieldRef::U64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
-            FieldRef::I128(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
-            FieldRef::U128(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
-            FieldRef::F64(v) => self.float(*v),
-            FieldRef::Bool(v) => self.out.push_str(if *v { "true" } else { "false" }),
+            FieldRef::Str(s) => self.text_value(s, as_string),
+            FieldRef::I64(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
+            FieldRef::U64(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
+            FieldRef::I128(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
+            FieldRef::U128(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
+            FieldRef::F64(v) => self.float(*v, as_string),
+            FieldRef::Bool(v) => self.scalar(if *v { "true" } else { "false" }, as_string),
             FieldRef::Debug(d) => {
                 let mut scratch = std::mem::take(&mut self.scratch);
                 scratch.clear();
                 let _ = write!(scratch, "{d:?}");
-                self.maybe_json(&scratch);
+                self.text_value(&scratch, as_string);
                 self.scratch = scratch;
             }
             FieldRef::Error(e) => {
                 let mut scratch = std::mem::take(&mut self.scratch);
                 scratch.clear();
                 let _ = write!(scratch, "{e}");
-                self.text(&scratch);
+                self.masked_text(&scratch);
                 self.scratch = scratch;
                 self.end_value();
                 let sources: Vec<String> = std::iter::successors(e.source(), |s| s.source())
@@ -293,25 +398,25 @@ impl<'a, 'k> Line<'a, 'k> {
                 }
                 return;
             }
-            FieldRef::Owned(v) => return self.owned(key, v),
+            FieldRef::Owned(v) => return self.owned(key, v, as_string),
         }
         self.end_value();
     }
 
-    fn owned(&mut self, key: &str, value: &Value) {
+    fn owned(&mut self, key: &str, value: &Value, as_string: bool) {
         match value {
-            Value::Str(s) => self.text(s),
-            Value::I64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
-            Value::U64(v) => self.out.push_str(itoa::Buffer::new().format(*v)),
-            Value::F64(v) => self.float(*v),
-            Value::Bool(v) => self.out.push_str(if *v { "true" } else { "false" }),
+            Value::Str(s) => self.text_value(s, as_string),
+            Value::I64(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
+            Value::U64(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
+            Value::F64(v) => self.float(*v, as_string),
+            Value::Bool(v) => self.scalar(if *v { "true" } else { "false" }, as_string),
             Value::Json(v) => {
                 let mut v = v.clone();
                 self.redactor.redact_json(&mut v);
-                self.out.push_str(&v.to_string());
+                self.json(&v, as_string);
             }
             Value::Error { message, sources } => {
-                self.text(message);
+                self.masked_text(message);
                 self.end_value();
                 if !sources.is_empty() {
                     self.sources(key, sources);
@@ -323,6 +428,15 @@ impl<'a, 'k> Line<'a, 'k> {
         self.end_value();
     }
 
+    /// A redacted JSON value: nested, or its text as one string when `as_string`.
+    fn json(&mut self, v: &serde_json::Value, as_string: bool) {
+        match v {
+            serde_json::Value::String(s) if as_string => self.text(s),
+            _ if as_string => self.text(&v.to_string()),
+            _ => self.out.push_str(&v.to_string()),
+        }
+    }
+
     fn sources(&mut self, key: &str, sources: &[String]) {
         let name = if self.format == Format::Ecs && key == "error.message" {
             "error.sources".to_owned()
@@ -330,6 +444,8 @@ impl<'a, 'k> Line<'a, 'k> {
             format!("{key}_sources")
         };
         self.key(&name);
+        let sources: Vec<Cow<'_, str>> =
+            sources.iter().map(|s| self.redactor.mask_text(s)).collect();
         if self.format == Format::Pretty {
             self.out.push_str(&sources.join(": "));
         } else {
@@ -345,9 +461,9 @@ impl<'a, 'k> Line<'a, 'k> {
         self.end_value();
     }
 
-    fn float(&mut self, v: f64) {
+    fn float(&mut self, v: f64, quoted: bool) {
         if v.is_finite() && self.format != Format::Pretty {
-            self.out.push_str(ryu::Buffer::new().format_finite(v));
+            self.scalar(ryu::Buffer::new().format_finite(v), quoted);
         } else if self.format == Format::Pretty {
             let _ = write!(self.out, "{v}");
         } else {
@@ -355,16 +471,18 @@ impl<'a, 'k> Line<'a, 'k> {
         }
     }
 
-    /// Text that is a JSON object or array is written as JSON, redacted inside.
-    fn maybe_json(&mut self, s: &str) {
-        if s.starts_with('{') || s.starts_with('[') {
-            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(s) {
+    /// A text value: JSON text (an object or array, leading blanks allowed) is written
+    /// as nested JSON, redacted inside (or as its redacted text when `as_string`); other
+    /// text is masked.
+    fn text_value(&mut self, s: &str, as_string: bool) {
+        let trimmed = s.trim_ascii_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(trimmed) {
                 self.redactor.redact_json(&mut v);
-                self.out.push_str(&v.to_string());
-                return;
+                return self.json(&v, as_string);
             }
         }
-        self.text(s);
+        self.masked_text(s);
     }
 
     /// Static fields and the closing of the line.
@@ -385,7 +503,15 @@ impl<'a, 'k> Line<'a, 'k> {
                 .zip([&statics.service, &statics.version, &statics.environment])
         {
             if let Some(v) = value {
-                self.field(name, Check::Never, &FieldRef::Str(v));
+                self.own_text(name, v);
+            }
+        }
+        if let (true, Some(service)) = (ecs, &statics.service) {
+            if !self.written.contains("event.dataset") {
+                self.key("event.dataset");
+                self.out.push('"');
+                let _ = JsonEscape(self.out).write_str(service);
+                self.out.push_str(".log\"");
             }
         }
         if statics.thread || ecs {
@@ -393,11 +519,7 @@ impl<'a, 'k> Line<'a, 'k> {
             let name = thread
                 .name()
                 .map_or_else(|| format!("{:?}", thread.id()), str::to_owned);
-            self.field(
-                if ecs { "process.thread.name" } else { "thread" },
-                Check::Never,
-                &FieldRef::Str(&name),
-            );
+            self.own_text(if ecs { "process.thread.name" } else { "thread" }, &name);
         }
         if statics.process || ecs {
             self.field(
