@@ -18,4 +18,5 @@ pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> 
     }
 }
 
+pub mod prometheus_harness;
 pub mod redis_harness;
