@@ -14,6 +14,16 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/nul
 fi
 echo "==> redis-server: $(redis-server --version | head -1)"
 
+if ! command -v prometheus >/dev/null 2>&1; then
+    echo "==> prometheus not found: installing it with apt-get (the metrics test starts its own server on 127.0.0.1)"
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq prometheus >/dev/null
+    # The package may start a system service on port 9090; the test uses its own server.
+    $SUDO service prometheus stop >/dev/null 2>&1 || true
+fi
+echo "==> prometheus: $(prometheus --version 2>&1 | head -1)"
+
 echo "==> cargo test --workspace --all-features"
 cargo test --workspace --all-features "$@"
 

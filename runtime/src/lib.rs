@@ -13,6 +13,9 @@ pub mod perf;
 #[cfg(feature = "http")]
 pub mod http;
 
+#[cfg(feature = "metrics")]
+pub mod metrics;
+
 #[doc(hidden)]
 pub mod __private;
 

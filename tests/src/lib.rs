@@ -18,5 +18,6 @@ pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> 
     }
 }
 
+pub mod prometheus_harness;
 pub mod redis_harness;
 pub mod redis_tls;

@@ -72,18 +72,18 @@ fn binds_request_context_and_logs_start_and_completion() {
     assert_eq!(started.len(), 2, "{}", cap.text());
     let handler = cap.one("fetching_user");
     assert_eq!(handler["request_id"], "req-abc");
-    assert_eq!(handler["method"], "GET");
-    assert_eq!(handler["path"], "/users/7");
-    assert_eq!(handler["client_ip"], "127.0.0.1");
+    assert_eq!(handler["http.request.method"], "GET");
+    assert_eq!(handler["url.path"], "/users/7");
+    assert_eq!(handler["client.address"], "127.0.0.1");
     assert_eq!(handler["user_id"], 7);
     let done = cap.events("request_completed");
     assert_eq!(done.len(), 2);
-    let ok = done.iter().find(|l| l["path"] == "/users/7").unwrap();
-    assert_eq!(ok["status_code"], 200);
+    let ok = done.iter().find(|l| l["url.path"] == "/users/7").unwrap();
+    assert_eq!(ok["http.response.status_code"], 200);
     assert_eq!(ok["level"], "info");
     assert!(ok["duration_ms"].as_f64().unwrap() >= 0.0);
-    let boom = done.iter().find(|l| l["path"] == "/boom").unwrap();
-    assert_eq!(boom["status_code"], 500);
+    let boom = done.iter().find(|l| l["url.path"] == "/boom").unwrap();
+    assert_eq!(boom["http.response.status_code"], 500);
     assert_eq!(boom["level"], "error");
     assert_eq!(boom["request_id"], generated);
 }
@@ -125,8 +125,8 @@ fn service_errors_are_request_failed() {
     assert_eq!(result.unwrap_err(), "backend unavailable");
     let failed = cap.one("request_failed");
     assert_eq!(failed["error"], "backend unavailable");
-    assert_eq!(failed["method"], "POST");
-    assert_eq!(failed["path"], "/pay");
+    assert_eq!(failed["http.request.method"], "POST");
+    assert_eq!(failed["url.path"], "/pay");
     assert_eq!(failed["level"], "error");
 }
 
@@ -150,9 +150,9 @@ fn forwarded_client_ip_only_when_trusted() {
     let failed = cap.events("request_failed");
     assert_eq!(failed.len(), 2);
     assert!(
-        failed[0].get("client_ip").is_none(),
+        failed[0].get("client.address").is_none(),
         "untrusted header ignored: {}",
         failed[0]
     );
-    assert_eq!(failed[1]["client_ip"], "203.0.113.7");
+    assert_eq!(failed[1]["client.address"], "203.0.113.7");
 }

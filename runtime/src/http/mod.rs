@@ -1,8 +1,14 @@
 //! The request-context tower layer (feature `http`): binds `request_id` (from
-//! `x-request-id`, or a new UUID; echoed in the response), `method`, `path` and
-//! `client_ip` on every event logged while the request is handled, and logs
-//! `request_started`, `request_completed` (`status_code`, `duration_ms`) or
-//! `request_failed` — the seed's `StructlogMiddleware`, for axum and any tower stack.
+//! `x-request-id`, or a new UUID; echoed in the response), `trace_id` (continued from a
+//! valid W3C `traceparent`, else new; see [`TraceContext`]) and the OpenTelemetry HTTP
+//! semantic-convention fields `http.request.method`, `url.path`, `http.route` (axum's
+//! `MatchedPath`: the route template, present when the layer is added with
+//! `Router::layer`), `client.address` and `user_agent.original` on every event logged
+//! while the request is handled, and logs `request_started`, `request_completed`
+//! (`http.response.status_code`, `duration_ms`) or `request_failed` — the seed's
+//! `StructlogMiddleware`, for axum and any tower stack. A panic while the handler runs
+//! becomes a 500 response and one `request_failed` event (`error` = the panic message)
+//! instead of a dropped connection.
 //!
 //! ```
 //! use axum::{routing::get, Router};
@@ -14,10 +20,16 @@
 //! // axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
 //! ```
 
+mod trace_context;
+
+pub use trace_context::TraceContext;
+
 use crate::log::{Logger, WithContext};
 use http::{HeaderName, HeaderValue, Request, Response};
+use std::any::Any;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -36,14 +48,14 @@ pub struct RequestContextLayer {
 }
 
 impl RequestContextLayer {
-    /// A layer taking `client_ip` from the connection (axum's `ConnectInfo`).
+    /// A layer taking `client.address` from the connection (axum's `ConnectInfo`).
     pub const fn new() -> Self {
         Self {
             trust_forwarded: false,
         }
     }
 
-    /// Takes `client_ip` from `x-forwarded-for` / `x-real-ip` first (behind a proxy you
+    /// Takes `client.address` from `x-forwarded-for` / `x-real-ip` first (behind a proxy you
     /// trust).
     #[must_use]
     pub const fn trust_forwarded_headers(mut self, on: bool) -> Self {
@@ -93,6 +105,7 @@ impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for RequestCo
 where
     S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Error: std::fmt::Display,
+    ResBody: Default,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -110,13 +123,26 @@ where
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty() && v.len() <= 200)
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+        let trace = TraceContext::from_headers(req.headers());
         let mut logger = Logger::current()
             .bind("request_id", request_id.clone())
-            .bind("method", req.method().as_str().to_owned())
-            .bind("path", req.uri().path().to_owned());
-        if let Some(ip) = client_ip(&req, self.trust_forwarded) {
-            logger = logger.bind("client_ip", ip.to_string());
+            .bind("trace_id", trace.trace_id.clone())
+            .bind("http.request.method", req.method().as_str().to_owned())
+            .bind("url.path", req.uri().path().to_owned());
+        if let Some(route) = req.extensions().get::<axum::extract::MatchedPath>() {
+            logger = logger.bind("http.route", route.as_str().to_owned());
         }
+        if let Some(ip) = client_ip(&req, self.trust_forwarded) {
+            logger = logger.bind("client.address", ip.to_string());
+        }
+        if let Some(agent) = req
+            .headers()
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+        {
+            logger = logger.bind("user_agent.original", agent.to_owned());
+        }
+        req.extensions_mut().insert(trace);
         req.extensions_mut().insert(RequestId(request_id.clone()));
         logger.in_scope(|| tracing::info!(target: "memotrace::http", "request_started"));
         let future = logger.in_scope(|| self.inner.call(req));
@@ -140,39 +166,67 @@ pin_project_lite::pin_project! {
     }
 }
 
+/// The text of a panic payload (`panic!` with a message or a format string).
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic")
+}
+
 impl<F, B, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<B>, E>>,
     E: std::fmt::Display,
+    B: Default,
 {
     type Output = Result<Response<B>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let result = match this.inner.poll(cx) {
-            Poll::Ready(r) => r,
-            Poll::Pending => return Poll::Pending,
+        let inner = this.inner;
+        let result = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(r)) => Ok(r),
+            Ok(Poll::Pending) => return Poll::Pending,
+            Err(payload) => Err(payload),
         };
         #[allow(clippy::cast_precision_loss)]
         let duration_ms = this.start.elapsed().as_nanos() as f64 / 1e6;
         let _scope = this.logger.enter();
-        match result {
-            Ok(mut response) => {
-                if let Some(id) = this.request_id.take() {
-                    response.headers_mut().insert(REQUEST_ID_HEADER.clone(), id);
-                }
-                let status_code = response.status().as_u16();
-                if response.status().is_server_error() {
-                    tracing::error!(target: "memotrace::http", status_code, duration_ms, "request_completed");
+        let mut response = match result {
+            Ok(Ok(response)) => {
+                let status = response.status();
+                let status_code = status.as_u16();
+                if status.is_server_error() {
+                    tracing::error!(target: "memotrace::http", duration_ms, http.response.status_code = status_code, "request_completed");
                 } else {
-                    tracing::info!(target: "memotrace::http", status_code, duration_ms, "request_completed");
+                    tracing::info!(target: "memotrace::http", duration_ms, http.response.status_code = status_code, "request_completed");
                 }
-                Poll::Ready(Ok(response))
+                response
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::error!(target: "memotrace::http", error = %e, duration_ms, "request_failed");
-                Poll::Ready(Err(e))
+                return Poll::Ready(Err(e));
             }
+            Err(payload) => {
+                let status_code = http::StatusCode::INTERNAL_SERVER_ERROR.as_u16();
+                tracing::error!(
+                    target: "memotrace::http",
+                    error = panic_message(&*payload),
+                    error_type = "panic",
+                    "http.response.status_code" = status_code,
+                    duration_ms,
+                    "request_failed"
+                );
+                let mut response = Response::new(B::default());
+                *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+                response
+            }
+        };
+        if let Some(id) = this.request_id.take() {
+            response.headers_mut().insert(REQUEST_ID_HEADER.clone(), id);
         }
+        Poll::Ready(Ok(response))
     }
 }
