@@ -2,7 +2,7 @@
 //! `x-request-id`, or a new UUID; echoed in the response), `method`, `path` and
 //! `client_ip` on every event logged while the request is handled, and logs
 //! `request_started`, `request_completed` (`status_code`, `duration_ms`) or
-//! `request_failed` — the seed's `StructlogMiddleware`, for axum and any tower stack.
+//! `request_failed`, for axum and any tower stack.
 //!
 //! ```
 //! use axum::{routing::get, Router};
