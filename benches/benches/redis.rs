@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A ~120-byte JSON value, like the seed's user dict.
+/// A ~120-byte JSON value, the size of a typical user record.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct User {
     id: u64,

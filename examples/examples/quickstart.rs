@@ -37,7 +37,7 @@ fn query_permissions(user_id: i64) -> rusqlite::Result<Vec<String>> {
     rows.collect()
 }
 
-/// The seed's `@lru_cache` on `get_user_permissions`, with a ttl; each load is timed
+/// An in-memory cache on `user_permissions`, with a ttl; each load is timed
 /// (`operation_completed` at info), hits are answered from memory.
 #[cached(ttl = "10m", max_capacity = 128)]
 #[log_performance(level = "info", name = "load_permissions")]

@@ -1,4 +1,4 @@
-//! The seed's `UserCacheService` on the tiered store: memory L1 in front of Redis L2,
+//! The user cache service on the tiered store: memory L1 in front of Redis L2,
 //! SQLite behind both — cache-aside reads, write-through on create, invalidation by tag
 //! on update (other processes drop their L1 copy through Redis pub/sub).
 //!

@@ -1,4 +1,4 @@
-//! The seed's complete user cache service on SQLite and the memory store: cache-aside
+//! A complete user cache service on SQLite and the memory store: cache-aside
 //! reads, write-through on create, invalidation on update (by key and by tag), and
 //! write-behind for `last_seen` touches.
 //!
@@ -132,7 +132,7 @@ impl UserCacheService {
         Ok(user)
     }
 
-    /// Update, then invalidate every cache of the user (the seed's `invalidate_user`).
+    /// Update, then invalidate every cache of the user (`invalidate_user`).
     async fn rename_user(&self, id: i64, name: &str) -> Result<(), UserError> {
         let changed = self.conn().execute(
             "UPDATE users SET name = ?2 WHERE id = ?1",

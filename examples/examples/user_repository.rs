@@ -1,4 +1,4 @@
-//! The seed's `User` model on SQLite (in memory, no server): a repository whose methods
+//! A `User` model on SQLite (in memory, no server): a repository whose methods
 //! are annotated with `#[instrument_db]`, and a service whose reads are `#[cached]` and
 //! whose writes invalidate. The schema is created through the rusqlite adapter, which logs
 //! statements without annotations.
@@ -10,7 +10,7 @@ use memotrace::{cached, instrument_db};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// The seed's SQLAlchemy `User` model.
+/// A user row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     pub id: i64,

@@ -14,17 +14,32 @@ use proc_macro::TokenStream;
 /// Caches a function's results in memory: a drop-in `lru_cache` with ttl, tags,
 /// refresh-ahead, stale-if-error and single-flight.
 ///
-/// ```ignore
-/// #[memotrace::cached(ttl = "10m", max_capacity = 1_000, tags = ["user:{id}"])]
-/// async fn get_user(id: u64) -> Result<User, DbError> { /* query */ }
+/// ```rust
+/// use memotrace::cached;
 ///
+/// #[derive(Clone, Debug)]
+/// struct User { id: u64, name: String }
+///
+/// #[derive(Debug)]
+/// struct DbError;
+///
+/// #[cached(ttl = "10m", max_capacity = 1_000, tags = ["user:{id}"])]
+/// async fn get_user(id: u64) -> Result<User, DbError> {
+///     Ok(User { id, name: format!("user {id}") }) // the query
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), DbError> {
 /// get_user(7).await?;                 // loads, caches Ok only
 /// get_user(7).await?;                 // hit
-/// get_user_invalidate(7);             // drop one entry
-/// get_user_put(7, user);              // write-through
+/// assert!(get_user_invalidate(7));    // drop one entry
+/// get_user_put(7, User { id: 7, name: "Ada".into() }); // write-through
+/// assert_eq!(get_user(7).await?.name, "Ada");          // hit on the written value
 /// get_user_uncached(7).await?;        // the body, without the cache
-/// get_user_cache().stats().hit_ratio();
+/// assert_eq!(get_user_cache().stats().hits, 2);
 /// memotrace::cache::invalidate_tag("user:7").await;
+/// # Ok(())
+/// # }
 /// ```
 ///
 /// Arguments, all optional:
@@ -72,14 +87,23 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
 /// No clock is read when the completion level is off and metrics are off (failures are
 /// still logged, without `duration_ms`).
 ///
-/// ```rust,ignore
+/// ```rust
 /// use memotrace::log_performance;
 ///
 /// #[log_performance(level = "info", slow = "250ms", fields(limit))]
-/// async fn fetch_users(db: &Db, limit: u32) -> Result<Vec<User>, DbError> {
-///     db.query("SELECT ...").limit(limit).all().await
+/// async fn fetch_users(limit: u32) -> Result<Vec<String>, std::io::Error> {
+///     Ok((0..limit).map(|i| format!("user {i}")).collect()) // the query
 /// }
 /// // {"event":"operation_completed","operation":"fetch_users","duration_ms":3.2,"success":true,"limit":10,...}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// memotrace::perf::set_enabled(true);
+/// assert_eq!(fetch_users(10).await?.len(), 10);
+/// let timed = memotrace::perf::snapshot();
+/// assert_eq!(timed.get("fetch_users").map(|op| op.count), Some(1));
+/// # Ok(())
+/// # }
 /// ```
 #[proc_macro_attribute]
 pub fn log_performance(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -92,16 +116,27 @@ pub fn log_performance(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// On a sync or async fn, free or a method, that runs one statement:
 ///
-/// ```ignore
+/// ```rust
+/// use rusqlite::{Connection, OptionalExtension};
+///
 /// #[memotrace::instrument_db(
 ///     system = "sqlite",                                    // db.system.name (default "other_sql")
-///     statement = "SELECT * FROM users WHERE id = ?1",      // or `statement = sql`, a &str/String argument
+///     statement = "SELECT name FROM users WHERE id = ?1",   // or `statement = sql`, a &str/String argument
 ///     operation = "SELECT", table = "users",                // inferred from a literal statement when absent
 ///     slow = "250ms",                                       // default: memotrace::db::slow_threshold() (1 s)
 ///     params(id),                                           // logged as `id=7`; sensitive names redacted
 ///     crate = "memotrace",                                  // path to the runtime, for re-exporting crates
 /// )]
-/// fn find_user(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<User>> { .. }
+/// fn find_user(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+///     conn.query_row("SELECT name FROM users WHERE id = ?1", [id], |row| row.get(0))
+///         .optional()
+/// }
+///
+/// let conn = Connection::open_in_memory()?;
+/// conn.execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+///                     INSERT INTO users VALUES (7, 'Ada');")?;
+/// assert_eq!(find_user(&conn, 7)?.as_deref(), Some("Ada"));
+/// # Ok::<(), rusqlite::Error>(())
 /// ```
 ///
 /// A fn returning `Result` ends with `sql_query_failed` on `Err` (`error_type` = the error's

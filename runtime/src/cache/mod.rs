@@ -15,6 +15,7 @@ mod moka_store;
 mod outcome;
 mod quick;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
 mod registry;
 mod single_flight;

@@ -60,7 +60,7 @@ impl Counters {
     }
 }
 
-/// A snapshot of one cache's statistics (the seed's `cache_info()`, and more).
+/// A snapshot of one cache's statistics: hits, misses, loads, evictions, size and more.
 ///
 /// A caller that waited for another caller's load of the same key counts as a miss but
 /// not as a load: `loads` counts loader runs.

@@ -1,6 +1,5 @@
 //! Write-behind: writes are acknowledged at once and reach the slow store (a database) in
-//! batches, from a background task — the seed's `WriteBehindCache`, without its ways of
-//! losing data.
+//! batches, from a background task, without losing a write silently.
 //!
 //! The queue is bounded (a full queue makes [`WriteBehind::push`] wait, or
 //! [`WriteBehind::try_push`] hand the item back); a batch is flushed when it is full or

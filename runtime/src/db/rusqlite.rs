@@ -132,7 +132,7 @@ fn on_trace(event: TraceEvent<'_>) {
 fn with_fields(raw: &str, start: Option<Instant>, emit: impl FnOnce(&Fields<'_>, Option<Instant>)) {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        if last.as_ref().map_or(true, |l| l.raw != raw) {
+        if last.as_ref().is_none_or(|l| l.raw != raw) {
             let (operation, table) = db::infer(raw);
             *last = Some(Last {
                 raw: raw.to_owned(),

@@ -5,10 +5,9 @@
 //! `MatchedPath`: the route template, present when the layer is added with
 //! `Router::layer`), `client.address` and `user_agent.original` on every event logged
 //! while the request is handled, and logs `request_started`, `request_completed`
-//! (`http.response.status_code`, `duration_ms`) or `request_failed` — the seed's
-//! `StructlogMiddleware`, for axum and any tower stack. A panic while the handler runs
-//! becomes a 500 response and one `request_failed` event (`error` = the panic message)
-//! instead of a dropped connection.
+//! (`http.response.status_code`, `duration_ms`) or `request_failed`, for axum and any
+//! tower stack. A panic while the handler runs becomes a 500 response and one
+//! `request_failed` event (`error` = the panic message) instead of a dropped connection.
 //!
 //! ```
 //! use axum::{routing::get, Router};

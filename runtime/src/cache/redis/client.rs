@@ -1,5 +1,5 @@
-//! `RedisClient`: the typed client for code that is not a single fn (the seed's
-//! `RedisCache` wrapper and `DistributedCache`).
+//! `RedisClient`: the typed client for code that is not a single fn (typed get, set with
+//! ttl, delete, counters, pattern deletes and `get_or_compute` under the distributed lock).
 
 use super::codec::{Codec, JsonCodec};
 use super::connection::{default_backend, RedisBackend};

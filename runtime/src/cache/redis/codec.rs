@@ -56,6 +56,7 @@ impl Codec for JsonCodec {
 /// # }
 /// ```
 #[cfg(feature = "redis-msgpack")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis-msgpack")))]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MsgPackCodec;
 

@@ -41,7 +41,7 @@ pub const REDIS_URL_ENV: &str = "MEMOTRACE_REDIS_URL";
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct RedisConfig {
-    /// Server URLs: one for a standalone server, the seed nodes for a cluster.
+    /// Server URLs: one for a standalone server, the initial nodes for a cluster.
     pub nodes: Vec<String>,
     /// Whether `nodes` are Redis Cluster nodes.
     pub cluster: bool,
@@ -157,7 +157,7 @@ impl RedisConfig {
         Self::with_nodes(vec![url.into()], false)
     }
 
-    /// A Redis Cluster reached through these seed nodes.
+    /// A Redis Cluster reached through these initial nodes (the client discovers the rest).
     pub fn cluster<I, S>(nodes: I) -> Self
     where
         I: IntoIterator<Item = S>,

@@ -1,7 +1,6 @@
 //! Redis and Redis Cluster stores (feature `redis`): [`RedisCache`] behind
 //! `#[cached(store = redis)]`, [`TieredCache`] (memory L1 in front of Redis L2) behind
-//! `store = tiered`, and [`RedisClient`], the typed client for code that is not one fn
-//! (the seed's `RedisCache` wrapper and `DistributedCache`).
+//! `store = tiered`, and [`RedisClient`], the typed client for code that is not one fn.
 //!
 //! # Configuration
 //! In code: [`RedisConfig`] (URL or cluster nodes, credentials, TLS with the `redis-tls`
@@ -54,6 +53,7 @@ mod tiered;
 pub use cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
 pub use client::RedisClient;
 #[cfg(feature = "redis-msgpack")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis-msgpack")))]
 pub use codec::MsgPackCodec;
 pub use codec::{decode_entry, encode_entry, unix_ms, Codec, JsonCodec, Stamp};
 pub use config::{mask_url, RedisConfig, REDIS_URL_ENV};
