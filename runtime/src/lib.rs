@@ -97,6 +97,12 @@ pub mod __private;
 pub use memotrace_macros::{cached, instrument_db, log_performance};
 
 /// The README's Rust blocks, compiled and run as doctests.
-#[cfg(all(doctest, feature = "redis", feature = "rusqlite"))]
+#[cfg(all(
+    doctest,
+    feature = "redis",
+    feature = "rusqlite",
+    feature = "http",
+    feature = "metrics"
+))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
