@@ -149,7 +149,7 @@ fn stress(subject: &Subject) -> Verdict {
                                 }
                                 v.tag_invalidations += 1;
                             }
-                            110 if rng.next() % 4 == 0 => {
+                            110 if rng.next().is_multiple_of(4) => {
                                 let mark = next_seq();
                                 (subject.clear)();
                                 cleared.fetch_max(mark, SeqCst);

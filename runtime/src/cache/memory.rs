@@ -229,6 +229,7 @@ where
 
     /// Stores `value` for `key` (with the cache's ttl and `tags`) unless an invalidation
     /// or write of the key came after `ticket` was taken; true when stored.
+    #[cfg(feature = "redis")]
     pub(crate) fn insert_if_current(
         &self,
         ticket: Ticket,
@@ -408,6 +409,7 @@ where
 impl<K, V, S: LocalStore<K, V>> Load<K, V, S> {
     /// This load's view of invalidations, for a value derived from the same read that is
     /// stored later through [`MemoryCache::insert_if_current`].
+    #[cfg(feature = "redis")]
     pub(crate) fn ticket(&self) -> Ticket {
         self.ticket
     }
