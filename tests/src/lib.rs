@@ -18,4 +18,7 @@ pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> 
     }
 }
 
+pub mod mariadb_harness;
+pub mod postgres_harness;
 pub mod redis_harness;
+pub mod watchdog;
