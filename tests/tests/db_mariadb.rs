@@ -15,7 +15,7 @@ use tracing::Level;
 
 const STATEMENTS: &[Expected<'_>] = &[
     (
-        r"SELECT 'O\'Brien' AS name, 'secret' AS s FROM people",
+        r"SELECT 'O\'Brien secret' AS name, 'x\'s' AS s FROM people",
         "SELECT ? AS name, ? AS s FROM people",
         "SELECT",
         Some("people"),
