@@ -54,7 +54,7 @@ fn standard_string(b: &str) -> String {
     format!("'{}'", b.replace('\'', "''"))
 }
 
-/// MySQL's quoting: backslash escapes, the quote escaped either way.
+/// `MySQL`'s quoting: backslash escapes, the quote escaped either way.
 fn backslash_string(b: &str, quote: char, doubled: bool) -> String {
     let escaped_quote = if doubled {
         format!("{quote}{quote}")
