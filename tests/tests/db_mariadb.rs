@@ -1,5 +1,5 @@
-//! `#[instrument_db]` and the sqlx adapter against a real MariaDB server: statements MySQL
-//! and MariaDB read their own way (backslash escapes, `"…"` strings, `#` comments, `--`
+//! `#[instrument_db]` and the sqlx adapter against a real `MariaDB` server: statements `MySQL`
+//! and `MariaDB` read their own way (backslash escapes, `"…"` strings, `#` comments, `--`
 //! needing a space, backtick names) run for real, and what is logged holds none of their
 //! literals.
 #![deny(warnings, clippy::all, clippy::pedantic)]

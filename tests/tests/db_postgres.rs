@@ -1,5 +1,5 @@
-//! `#[instrument_db]` and the sqlx adapter against a real PostgreSQL server: statements
-//! PostgreSQL reads its own way (nested comments, `E''`, dollar quotes, `U&''`) run for
+//! `#[instrument_db]` and the sqlx adapter against a real `PostgreSQL` server: statements
+//! `PostgreSQL` reads its own way (nested comments, `E''`, dollar quotes, `U&''`) run for
 //! real, and what is logged holds none of their literals.
 #![deny(warnings, clippy::all, clippy::pedantic)]
 
