@@ -16,6 +16,18 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/nul
 fi
 echo "==> redis-server: $(redis-server --version | head -1)"
 
+if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
+    echo "==> mariadbd not found: installing mariadb-server with apt-get (the MariaDB tests start their own server on 127.0.0.1)"
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mariadb-server >/dev/null
+    # The package starts a system service on port 3306; the tests use their own server.
+    $SUDO service mariadb stop >/dev/null 2>&1 || true
+fi
+# mariadbd lives in /usr/sbin, which is not on every user's PATH.
+export PATH="$PATH:/usr/sbin"
+echo "==> mariadbd: $(mariadbd --version)"
+
 if ! command -v prometheus >/dev/null 2>&1; then
     echo "==> prometheus not found: installing it with apt-get (the metrics test starts its own server on 127.0.0.1)"
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -1,7 +1,8 @@
 //! Overhead per query of `#[instrument_db]` and of the rusqlite and sqlx adapters against
 //! the bare query on in-memory SQLite, with the db levels disabled, at warn (production:
 //! only slow/failed events can fire) and enabled (debug: sanitising, span and both events,
-//! dispatched to a subscriber that does not format); plus the sanitiser's throughput.
+//! dispatched to a subscriber that does not format); plus the sanitiser's throughput and
+//! the cost of logging a 1 MB statement.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use memotrace::instrument_db;
@@ -167,11 +168,33 @@ fn sanitiser(c: &mut Criterion) {
     g.finish();
 }
 
+#[instrument_db(system = "postgresql", statement = sql)]
+#[inline(never)]
+fn dynamic_statement(sql: &str) -> Result<usize, std::fmt::Error> {
+    Ok(black_box(sql.len()))
+}
+
+/// A 1 MB bulk `INSERT` through `statement = arg` at debug: what logging one costs
+/// (masking and inference both stop after the statement's first few kilobytes).
+fn long_statement(c: &mut Criterion) {
+    let rows = vec!["(12345, 'some text value', 3.25)"; 32_000].join(", ");
+    let sql = format!("INSERT INTO bulk_rows (a, b, c) VALUES {rows}");
+    assert!(sql.len() >= 1_000_000);
+    let mut g = c.benchmark_group("db/long_statement");
+    with_level(Some(LevelFilter::DEBUG), || {
+        g.bench_function("insert_1mb_enabled", |b| {
+            b.iter(|| dynamic_statement(black_box(&sql)).unwrap());
+        });
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     macro_overhead,
     rusqlite_adapter,
     sqlx_adapter,
-    sanitiser
+    sanitiser,
+    long_statement
 );
 criterion_main!(benches);

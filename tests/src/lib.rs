@@ -18,6 +18,9 @@ pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> 
     }
 }
 
+pub mod mariadb_harness;
+pub mod postgres_harness;
 pub mod prometheus_harness;
 pub mod redis_harness;
 pub mod redis_tls;
+pub mod watchdog;

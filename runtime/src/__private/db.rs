@@ -1,6 +1,6 @@
 //! Items the expansions reach for the db side.
 
-use crate::db::{self, Failure, Params, Run};
+use crate::db::{self, Dialect, Failure, Params, Run};
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::future::Future;
@@ -19,8 +19,8 @@ pub struct DbSite {
     table: Option<&'static str>,
     /// 0: the global default.
     slow_ms: u64,
-    /// The literal statement, sanitised and with its operation and table inferred once,
-    /// at the site's first logged call.
+    /// The literal statement, sanitised in the dialect of `system` and with its operation
+    /// and table inferred once, at the site's first logged call.
     prepared: OnceLock<Prepared>,
 }
 
@@ -153,29 +153,25 @@ fn params_text(params: impl FnOnce(&mut Params)) -> Option<String> {
 #[cold]
 fn begin(site: &'static DbSite, statement: Option<&str>, params: Option<String>) -> Run {
     let op = |o: Option<&'static str>| o.map(Cow::Borrowed);
-    let (text, operation, table) = match (statement, site.statement) {
-        (Some(dynamic), _) => {
-            let text = db::sanitize::sanitize_limited(dynamic, db::MAX_TEXT_CHARS);
-            let (mut operation, mut table) = (op(site.operation), op(site.table));
-            if operation.is_none() || table.is_none() {
-                let (o, t) = db::infer(dynamic);
-                operation = operation.or(o.map(Cow::Owned));
-                table = table.or(t.map(Cow::Owned));
-            }
-            (Cow::Owned(text), operation, table)
+    let (text, operation, table) = match statement {
+        Some(dynamic) => {
+            let d = db::describe(dynamic, Dialect::from_system(site.system));
+            (
+                Cow::Owned(d.text),
+                op(site.operation).or(d.operation.map(Cow::Owned)),
+                op(site.table).or(d.table.map(Cow::Owned)),
+            )
         }
-        (None, stmt) => {
+        None => {
             let prepared = site.prepared.get_or_init(|| {
-                let stmt = stmt.unwrap_or("");
-                let (operation, table) = if site.operation.is_none() || site.table.is_none() {
-                    db::infer(stmt)
-                } else {
-                    (None, None)
-                };
+                let d = db::describe(
+                    site.statement.unwrap_or(""),
+                    Dialect::from_system(site.system),
+                );
                 Prepared {
-                    text: db::sanitize::sanitize_limited(stmt, db::MAX_TEXT_CHARS).into(),
-                    operation: operation.map(Into::into),
-                    table: table.map(Into::into),
+                    text: d.text.into(),
+                    operation: d.operation.map(Into::into),
+                    table: d.table.map(Into::into),
                 }
             });
             let inferred = |o: &'static Option<Box<str>>| o.as_deref().map(Cow::Borrowed);

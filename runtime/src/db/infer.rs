@@ -1,10 +1,15 @@
 //! Infers `db.operation.name` and `db.collection.name` from a statement.
 //!
-//! `#[instrument_db]` calls it once per call site for a literal statement, and per call
-//! for `statement = arg`.
+//! Inference reads the statement's sanitised form ([`describe`](super::describe)): its
+//! literals are already masked and its comments gone, so no literal can become a name, and
+//! only the first [`INFER_PREFIX_BYTES`](super::INFER_PREFIX_BYTES) of it are read, so a
+//! 1 MB bulk `INSERT` costs what its first few kilobytes cost. `#[instrument_db]` infers once
+//! per call site for a literal statement, and per call for `statement = arg`.
+
+use super::sanitize::Dialect;
 
 /// The statement's operation (`SELECT`, `INSERT`, ...; the main statement of a `WITH`) and
-/// the table it works on, when they can be told.
+/// the table it works on, when they can be told, reading it as [`Dialect::Generic`].
 ///
 /// ```
 /// let (op, table) = memotrace::db::infer("INSERT OR IGNORE INTO main.users (email) VALUES (?1)");
@@ -12,6 +17,26 @@
 /// ```
 #[must_use]
 pub fn infer(statement: &str) -> (Option<String>, Option<String>) {
+    Dialect::Generic.infer(statement)
+}
+
+impl Dialect {
+    /// [`infer`], reading `statement` in this dialect (which quotes name a table).
+    ///
+    /// ```
+    /// use memotrace::db::Dialect;
+    /// let (op, table) = Dialect::PostgreSql.infer(r#"DELETE FROM "Orders" WHERE note = 'x'"#);
+    /// assert_eq!((op.as_deref(), table.as_deref()), (Some("DELETE"), Some("Orders")));
+    /// ```
+    #[must_use]
+    pub fn infer(self, statement: &str) -> (Option<String>, Option<String>) {
+        let d = super::describe(statement, self);
+        (d.operation, d.table)
+    }
+}
+
+/// [`infer`] on a sanitised statement (literals masked, comments dropped).
+pub(crate) fn infer_masked(statement: &str) -> (Option<String>, Option<String>) {
     let tokens = lex(statement);
     let mut depth = 0usize;
     let mut first = None;
@@ -119,6 +144,7 @@ fn name_at(tokens: &[Tok<'_>]) -> Option<String> {
     Some(name)
 }
 
+/// Tokens of a sanitised statement (no string literal or comment is left in it).
 fn lex(s: &str) -> Vec<Tok<'_>> {
     let b = s.as_bytes();
     let n = b.len();
@@ -127,30 +153,6 @@ fn lex(s: &str) -> Vec<Tok<'_>> {
     while i < n {
         let c = b[i];
         match c {
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(n, |p| i + p + 1);
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = s[i + 2..].find("*/").map_or(n, |p| i + 2 + p + 2);
-            }
-            b'\'' => {
-                i += 1;
-                while i < n {
-                    if b[i] == b'\'' {
-                        if b.get(i + 1) == Some(&b'\'') {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
-                out.push(Tok::Other);
-            }
             b'"' | b'`' | b'[' => {
                 let close = if c == b'[' { b']' } else { c };
                 let start = i + 1;
@@ -172,25 +174,6 @@ fn lex(s: &str) -> Vec<Tok<'_>> {
             b'.' => {
                 out.push(Tok::Dot);
                 i += 1;
-            }
-            b'$' => {
-                // Dollar-quoted body: skip to the closing tag.
-                let tag_end = b[i + 1..]
-                    .iter()
-                    .position(|&x| !(x.is_ascii_alphanumeric() || x == b'_'))
-                    .map_or(n, |p| i + 1 + p);
-                if tag_end < n
-                    && b[tag_end] == b'$'
-                    && !b.get(i + 1).is_some_and(u8::is_ascii_digit)
-                {
-                    let tag = &s[i..=tag_end];
-                    i = s[tag_end + 1..]
-                        .find(tag)
-                        .map_or(n, |p| tag_end + 1 + p + tag.len());
-                } else {
-                    i = tag_end;
-                }
-                out.push(Tok::Other);
             }
             _ if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
                 let start = i;
@@ -219,10 +202,10 @@ fn lex(s: &str) -> Vec<Tok<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::infer;
+    use super::Dialect;
 
     fn check(sql: &str, op: &str, table: Option<&str>) {
-        let (o, t) = infer(sql);
+        let (o, t) = Dialect::PostgreSql.infer(sql);
         assert_eq!(o.as_deref(), Some(op), "{sql}");
         assert_eq!(t.as_deref(), table, "{sql}");
     }

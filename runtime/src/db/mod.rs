@@ -10,8 +10,10 @@
 //! | `slow_sql_query` | warn | `duration_ms`, `slow_threshold_ms` |
 //! | `sql_query_failed` | error | `duration_ms`, `error_type`, `error` |
 //!
-//! with the OpenTelemetry field names `db.system.name`, `db.query.text` (literals masked by
-//! [`sanitize()`](fn@sanitize), cut to [`MAX_TEXT_CHARS`]), `db.operation.name`, `db.collection.name` and
+//! with the OpenTelemetry field names `db.system.name`, `db.query.text` (literals masked in
+//! the [`Dialect`] that `db.system.name` names, cut to [`MAX_TEXT_CHARS`]),
+//! `db.operation.name`, `db.collection.name` (both inferred from the masked statement when
+//! not given) and
 //! `db.query.parameters` (only the parameters named in `params(..)`, cut to
 //! [`MAX_PARAMS_CHARS`], sensitive names redacted). The macro also opens an info-level
 //! `db.query` span carrying the same fields (plus `otel.name`, `otel.kind = "client"`, and on
@@ -67,13 +69,53 @@ pub mod rusqlite;
 pub mod sqlx;
 
 pub use infer::infer;
-pub use sanitize::sanitize;
+pub use sanitize::{sanitize, Dialect};
 
 /// The `tracing` target of every db event and span.
 pub const TARGET: &str = "memotrace::db";
 
 /// `db.query.text` is cut to this many characters.
 pub const MAX_TEXT_CHARS: usize = 500;
+
+/// How much of a statement's sanitised form is read: enough for [`MAX_TEXT_CHARS`]
+/// characters of text and for inference, which stops there too.
+const INFER_PREFIX_BYTES: usize = 4096;
+
+/// A statement as logged: its masked text and what inference found in it.
+pub(crate) struct Described {
+    pub text: String,
+    pub operation: Option<String>,
+    pub table: Option<String>,
+}
+
+/// Sanitises the start of `statement` once (at most [`INFER_PREFIX_BYTES`] of output), and
+/// infers its operation and table from that: no literal can reach either, and a 1 MB
+/// statement costs what its first few kilobytes cost.
+pub(crate) fn describe(statement: &str, dialect: Dialect) -> Described {
+    let mut text = String::with_capacity(statement.len().min(INFER_PREFIX_BYTES));
+    match sanitize::sanitize_into(statement, dialect, &mut text, INFER_PREFIX_BYTES) {
+        Ok(complete) => {
+            // A cut prefix may end inside a name: infer from its whole tokens only.
+            let whole = if complete {
+                &text[..]
+            } else {
+                text.rfind(' ').map_or("", |at| &text[..at])
+            };
+            let (operation, table) = infer::infer_masked(whole);
+            sanitize::truncate_chars(&mut text, MAX_TEXT_CHARS);
+            Described {
+                text,
+                operation,
+                table,
+            }
+        }
+        Err(sanitize::Untokenizable) => Described {
+            text: sanitize::untokenizable(statement.len()),
+            operation: None,
+            table: None,
+        },
+    }
+}
 
 /// `db.query.parameters` is cut to this many characters.
 pub const MAX_PARAMS_CHARS: usize = 200;

@@ -127,18 +127,19 @@ fn on_trace(event: TraceEvent<'_>) {
     }
 }
 
-/// Calls `emit` with the fields of `raw` (sanitised once per statement and thread) and the
+/// Calls `emit` with the fields of `raw` (sanitised as SQLite reads it, once per statement
+/// and thread) and the
 /// time its run started; `start` records that time.
 fn with_fields(raw: &str, start: Option<Instant>, emit: impl FnOnce(&Fields<'_>, Option<Instant>)) {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         if last.as_ref().is_none_or(|l| l.raw != raw) {
-            let (operation, table) = db::infer(raw);
+            let d = db::describe(raw, db::Dialect::Sqlite);
             *last = Some(Last {
                 raw: raw.to_owned(),
-                text: db::sanitize::sanitize_limited(raw, db::MAX_TEXT_CHARS),
-                operation,
-                table,
+                text: d.text,
+                operation: d.operation,
+                table: d.table,
                 start: None,
             });
         }

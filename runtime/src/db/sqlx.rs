@@ -64,7 +64,8 @@ impl<E> Logged<E> {
     }
 }
 
-/// OpenTelemetry's `db.system.name` for a sqlx database.
+/// OpenTelemetry's `db.system.name` for a sqlx database; it also picks the dialect the
+/// statement is masked in (the MySQL driver serves MariaDB too: same dialect).
 fn system<DB: Database>() -> &'static str {
     match DB::NAME {
         "SQLite" => "sqlite",
@@ -91,12 +92,12 @@ impl Probe {
     }
 
     fn begin(&self, sql: &str) {
-        let (operation, table) = db::infer(sql);
+        let d = db::describe(sql, db::Dialect::from_system(self.system));
         let run = Run::begin(
             self.system,
-            Cow::Owned(db::sanitize::sanitize_limited(sql, db::MAX_TEXT_CHARS)),
-            operation.map(Cow::Owned),
-            table.map(Cow::Owned),
+            Cow::Owned(d.text),
+            d.operation.map(Cow::Owned),
+            d.table.map(Cow::Owned),
             None,
             db::slow_threshold(),
         );

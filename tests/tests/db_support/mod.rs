@@ -60,6 +60,27 @@ impl Visit for Fields {
     }
 }
 
+/// A logged statement: (text, operation, collection).
+pub type Logged = (String, String, Option<String>);
+
+/// A statement to run and what must be logged for it: (statement, text, operation,
+/// collection).
+pub type Expected<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
+
+/// What `statements` must log, in order.
+pub fn logged(statements: &[Expected<'_>]) -> Vec<Logged> {
+    statements
+        .iter()
+        .map(|(_, text, op, table)| {
+            (
+                (*text).to_owned(),
+                (*op).to_owned(),
+                table.map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
 /// Everything captured, shared with the layer.
 #[derive(Clone, Default)]
 pub struct Capture {
@@ -111,6 +132,31 @@ impl Capture {
             self.db_events()
         );
         found.into_iter().next().unwrap()
+    }
+    /// Each `sql_query_completed` as (text, operation, collection), after checking that
+    /// every db event names `system` and that no event or span field holds any of
+    /// `literals`.
+    #[track_caller]
+    pub fn completed_statements(&self, system: &str, literals: &[&str]) -> Vec<Logged> {
+        let everything = format!("{:?}{:?}", self.db_events(), self.spans());
+        for literal in literals {
+            assert!(
+                !everything.contains(literal),
+                "{literal} leaked: {everything}"
+            );
+        }
+        self.db_events()
+            .into_iter()
+            .filter(|e| e.message == "sql_query_completed")
+            .map(|e| {
+                assert_eq!(e.get("db.system.name"), system);
+                (
+                    e.get("db.query.text").to_owned(),
+                    e.get("db.operation.name").to_owned(),
+                    e.field("db.collection.name").map(str::to_owned),
+                )
+            })
+            .collect()
     }
     pub fn clear(&self) {
         self.events.lock().unwrap().clear();
