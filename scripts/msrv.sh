@@ -18,8 +18,9 @@ metadata=$(cargo metadata --format-version 1 --locked)
 published=$(jq -r '.packages[] | select(.source == null and .publish != []) | .name' <<<"$metadata")
 
 # "name version" of every package the published crates pull in.
+# loom is pruned: it is built only under `--cfg memotrace_loom`, for the model checker.
 pulled=$(cargo tree --locked --all-features -e normal,build --target all --prefix none -f '{p}' \
-    $(printf -- '-p %s ' $published) |
+    --prune loom $(printf -- '-p %s ' $published) |
     awk 'NF { sub(/^v/, "", $2); print $1 " " $2 }' | sort -u)
 
 # Versions are compared as major.minor.patch ("1.94" is "1.94.0").

@@ -6,36 +6,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-    echo "==> redis-server not found: installing it with apt-get (the Redis tests start their own servers on 127.0.0.1)"
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
-    # The package starts a system service on port 6379; the tests use their own servers.
-    $SUDO service redis-server stop >/dev/null 2>&1 || true
-fi
-echo "==> redis-server: $(redis-server --version | head -1)"
-
-if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
-    echo "==> mariadbd not found: installing mariadb-server with apt-get (the MariaDB tests start their own server on 127.0.0.1)"
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mariadb-server >/dev/null
-    # The package starts a system service on port 3306; the tests use their own server.
-    $SUDO service mariadb stop >/dev/null 2>&1 || true
-fi
 # mariadbd lives in /usr/sbin, which is not on every user's PATH.
 export PATH="$PATH:/usr/sbin"
-echo "==> mariadbd: $(mariadbd --version)"
 
-if ! command -v prometheus >/dev/null 2>&1; then
-    echo "==> prometheus not found: installing it with apt-get (the metrics test starts its own server on 127.0.0.1)"
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq prometheus >/dev/null
-    # The package may start a system service on port 9090; the test uses its own server.
-    $SUDO service prometheus stop >/dev/null 2>&1 || true
-fi
+# need COMMAND PACKAGE SERVICE WHY: installs Debian's PACKAGE with apt-get when COMMAND is
+# missing, and stops the system SERVICE it may start (the tests start their own servers
+# on free 127.0.0.1 ports).
+need() {
+    local command=$1 package=$2 service=$3 why=$4 sudo=""
+    command -v "$command" >/dev/null 2>&1 && return
+    echo "==> $command not found: installing $package with apt-get ($why)"
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null
+    [ -z "$service" ] || $sudo service "$service" stop >/dev/null 2>&1 || true
+}
+need redis-server redis-server redis-server "the Redis tests start their own servers"
+need redis-cli redis-tools "" "the Redis tests drive their servers with it"
+need mariadbd mariadb-server mariadb "the MariaDB tests start their own server"
+need prometheus prometheus prometheus "the metrics test starts its own server"
+need jq jq "" "scripts/msrv.sh reads cargo metadata with it"
+echo "==> redis-server: $(redis-server --version | head -1)"
+echo "==> mariadbd: $(mariadbd --version)"
 echo "==> prometheus: $(prometheus --version 2>&1 | head -1)"
 
 # Cargo subcommands the checks use, installed from crates.io when missing.
