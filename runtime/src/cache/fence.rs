@@ -168,22 +168,25 @@ mod model {
     use loom::sync::atomic::{AtomicU64, Ordering};
     use loom::sync::{Arc, Mutex};
 
-    #[test]
-    fn no_value_read_before_an_invalidation_survives_it() {
-        loom::model(|| {
+    type Store = Mutex<Option<u64>>;
+
+    /// A load of `key` races `invalidate`, which runs after the data's version went
+    /// from 0 to 1: once both are done, the store must not hold version 0.
+    fn race(key: u64, invalidate: fn(&WriteFence, &Store)) {
+        loom::model(move || {
             let fence = Arc::new(WriteFence::new());
             let version = Arc::new(AtomicU64::new(0));
-            let store = Arc::new(Mutex::new(None::<u64>));
+            let store = Arc::new(Store::new(None));
             let loader = {
                 let (fence, version, store) = (fence.clone(), version.clone(), store.clone());
                 loom::thread::spawn(move || {
-                    let ticket = fence.ticket("k");
+                    let ticket = fence.ticket(&key);
                     let read = version.load(Ordering::SeqCst);
                     fence.store_if_current(ticket, || *store.lock().unwrap() = Some(read));
                 })
             };
             version.store(1, Ordering::SeqCst);
-            fence.write_key("k", || *store.lock().unwrap() = None);
+            invalidate(&fence, &store);
             let held = *store.lock().unwrap();
             assert_ne!(
                 held,
@@ -201,23 +204,16 @@ mod model {
     }
 
     #[test]
+    fn no_value_read_before_an_invalidation_survives_it() {
+        race(7, |fence, store| {
+            fence.write_key(&7_u64, || *store.lock().unwrap() = None)
+        });
+    }
+
+    #[test]
     fn a_tag_invalidation_supersedes_loads_of_every_key() {
-        loom::model(|| {
-            let fence = Arc::new(WriteFence::new());
-            let version = Arc::new(AtomicU64::new(0));
-            let store = Arc::new(Mutex::new(None::<u64>));
-            let loader = {
-                let (fence, version, store) = (fence.clone(), version.clone(), store.clone());
-                loom::thread::spawn(move || {
-                    let ticket = fence.ticket(&7_u64);
-                    let read = version.load(Ordering::SeqCst);
-                    fence.store_if_current(ticket, || *store.lock().unwrap() = Some(read));
-                })
-            };
-            version.store(1, Ordering::SeqCst);
-            fence.write_all(|| *store.lock().unwrap() = None);
-            loader.join().unwrap();
-            assert_ne!(*store.lock().unwrap(), Some(0));
+        race(7, |fence, store| {
+            fence.write_all(|| *store.lock().unwrap() = None)
         });
     }
 }
