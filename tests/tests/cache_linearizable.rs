@@ -118,7 +118,7 @@ fn stress(subject: &Subject) -> Verdict {
                         let dice = rng.next() % 1_000;
                         // Half the traffic on a hot key per group, so invalidations
                         // often meet loads of the same key in flight.
-                        let spread = if rng.next() % 2 == 0 {
+                        let spread = if rng.next().is_multiple_of(2) {
                             1
                         } else {
                             KEYS / GROUPS

@@ -308,7 +308,7 @@ impl Lexer<'_> {
         match (b[i], self.d) {
             (b'-', d) if next == Some(b'-') => {
                 // MySQL: `--` starts a comment only before whitespace or a control character.
-                let spaced = b.get(i + 2).map_or(true, |&c| c <= b' ');
+                let spaced = b.get(i + 2).is_none_or(|&c| c <= b' ');
                 match d {
                     Dialect::MySql if !spaced => Ok(None),
                     Dialect::Generic if !spaced => self.line_comment_end(i, true).map(Some),

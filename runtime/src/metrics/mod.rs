@@ -1,4 +1,4 @@
-//! Cache statistics and operation timings through the [`metrics`](::metrics) facade
+//! Cache statistics and operation timings through the [`metrics`](https://docs.rs/metrics) facade
 //! (feature `metrics`).
 //!
 //! Nothing is added to the hot paths: a cache hit still bumps only its own counter.
