@@ -11,7 +11,7 @@ mod log_performance;
 
 use proc_macro::TokenStream;
 
-/// Caches a function's results in memory: a drop-in `lru_cache` with ttl, tags,
+/// Caches a function's results (in memory, on Redis, or both), with ttl, tags,
 /// refresh-ahead, stale-if-error and single-flight.
 ///
 /// ```rust

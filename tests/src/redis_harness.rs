@@ -299,7 +299,7 @@ impl RedisCluster {
         cluster
     }
 
-    /// The seed URLs.
+    /// The URLs of the cluster's nodes.
     pub fn urls(&self) -> Vec<String> {
         self.nodes.iter().map(RedisServer::url).collect()
     }

@@ -1,4 +1,4 @@
-//! Context binding: structlog's `bind` semantics on sync scopes and across `.await` on a
+//! Context binding: `bind` semantics on sync scopes and across `.await` on a
 //! multi-thread runtime.
 
 use memotrace::log::{self, FutureExt as _, Logger};

@@ -58,7 +58,7 @@ fn json_line_layout() {
     assert_eq!(line["environment"], "development");
     assert_eq!(line["process"], u64::from(std::process::id()));
     assert!(line["thread"].is_string());
-    // The keys come in structlog's order.
+    // The keys come in the documented order.
     let text = cap.text();
     let pos = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
     assert!(

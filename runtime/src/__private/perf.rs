@@ -393,7 +393,7 @@ impl<T: std::fmt::Debug + ?Sized> CaptureDebug for Capture<'_, T> {
 }
 
 /// `my_crate::errors::Error<std::io::Error>` → `Error<Error>`: the type's name without
-/// module paths, like Python's `type(e).__name__`.
+/// module paths.
 pub fn short_type_name(full: &str) -> String {
     let mut out = String::with_capacity(full.len());
     let mut segment_start = 0;

@@ -76,7 +76,7 @@ impl fmt::Display for Environment {
 pub enum Format {
     /// Human-readable console lines, coloured when `ansi` is on.
     Pretty,
-    /// One flattened JSON object per line (structlog's `JSONRenderer` layout).
+    /// One flattened JSON object per line (event, span and bound fields flattened).
     Json,
     /// Elastic Common Schema JSON (`@timestamp`, `log.level`, `message`, `service.name`, …).
     Ecs,

@@ -1,4 +1,4 @@
-//! Context binding with structlog's semantics: bound fields appear on every event of the
+//! Context binding: bound fields appear on every event of the
 //! scope (across `.await` with [`Logger::scope`]), nested binds add and override, and
 //! leaving the scope (normally or by unwinding) removes them.
 
@@ -21,7 +21,7 @@ fn swap_current(frame: Option<Frame>) -> Option<Frame> {
     CURRENT.with(|c| std::mem::replace(&mut *c.borrow_mut(), frame))
 }
 
-/// A set of bound fields, like structlog's bound logger: cheap to clone, and
+/// A set of bound fields: cheap to clone, and
 /// [`bind`](Logger::bind) returns a new logger with one more field, leaving this one as
 /// it was.
 ///

@@ -1,4 +1,4 @@
-//! The logging runtime: structlog's features on `tracing`.
+//! The logging runtime: bound context, redaction and JSON/ECS/pretty lines on `tracing`.
 //!
 //! - [`init`] / [`Builder`]: `APP_ENV` picks pretty console at debug (development), JSON at
 //!   info (staging) or JSON at warn (production); `RUST_LOG` overrides the filter and

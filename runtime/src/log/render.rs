@@ -1,4 +1,4 @@
-//! Writes one event as a line: JSON (structlog-style, flattened), ECS JSON, or the
+//! Writes one event as a line: JSON (flattened), ECS JSON, or the
 //! pretty coloured console format. Redaction and "innermost wins" happen here, once, for
 //! every format.
 

@@ -224,7 +224,7 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
-/// The seed's `users` table.
+/// The example `users` table.
 pub const SCHEMA: &str = "CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     email TEXT NOT NULL UNIQUE,
