@@ -18,6 +18,18 @@ pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> 
     }
 }
 
+/// An error whose message is the given text, for tests of how errors are logged.
+#[derive(Debug)]
+pub struct TextError(pub String);
+
+impl std::fmt::Display for TextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TextError {}
+
 pub mod mariadb_harness;
 pub mod postgres_harness;
 pub mod prometheus_harness;

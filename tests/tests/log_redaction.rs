@@ -4,6 +4,7 @@
 
 use memotrace::log::{Format, Logger, Redactor, Value};
 use memotrace_tests::capture::Capture;
+use memotrace_tests::TextError;
 use serde_json::json;
 use std::fmt;
 
@@ -150,16 +151,7 @@ struct Credentials {
 }
 
 #[derive(Debug)]
-struct LoginError(String);
-impl fmt::Display for LoginError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for LoginError {}
-
-#[derive(Debug)]
-struct Wrapped(LoginError);
+struct Wrapped(TextError);
 impl fmt::Display for Wrapped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("request failed")
@@ -182,7 +174,7 @@ fn debug_structs_errors_and_free_text_are_masked() {
             token: "tok-9f8e7d".to_owned(),
         }),
     };
-    let err = Wrapped(LoginError(
+    let err = Wrapped(TextError(
         "auth rejected: api_key: ak-55aa66 for user=ann".into(),
     ));
     assert_hidden(

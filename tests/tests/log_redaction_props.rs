@@ -5,8 +5,8 @@
 
 use memotrace::log::{Logger, Value};
 use memotrace_tests::capture::Capture;
+use memotrace_tests::TextError;
 use proptest::prelude::*;
-use std::fmt;
 
 /// What carries the secret at one level of nesting.
 #[derive(Clone, Debug)]
@@ -111,15 +111,6 @@ fn nested(secret: String) -> impl Strategy<Value = Carrier> {
         .prop_map(|(leaf, wraps)| wraps.into_iter().fold(leaf, wrap))
 }
 
-#[derive(Debug)]
-struct Failure(String);
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for Failure {}
-
 /// Logs `carrier` through the path numbered `path`.
 fn deliver(carrier: &Carrier, path: usize) {
     let text = carrier.text();
@@ -129,7 +120,7 @@ fn deliver(carrier: &Carrier, path: usize) {
         2 => tracing::info!(detail = ?carrier.json(), "event_json_debug"),
         3 => tracing::info!("message {text}"),
         4 => {
-            let err = Failure(text);
+            let err = TextError(text);
             tracing::error!(error = &err as &dyn std::error::Error, "event_error");
         }
         5 => {
