@@ -1,10 +1,15 @@
 //! What generated code calls. Not public API: it changes without notice; the macro
-//! crate is pinned to this exact runtime version.
+//! crate is pinned to this exact runtime version. Re-exports only: the logic lives in
+//! `cache`, `perf` and `db`.
 
 mod cache;
-mod db;
-mod perf;
 
+pub use crate::db::call::{DbCall, DbSite};
+pub use crate::db::Params as DbParams;
+pub use crate::perf::describe::{
+    Capture, CaptureClone, CaptureCopy, CaptureDebug, DescribeError, ErrProbe,
+};
+pub use crate::perf::run::{perf_typed, CacheHit, PerfFuture, PerfReport, PerfRun};
+pub use crate::perf::site::{perf_errors_on, perf_metrics_on, PerfSite};
 pub use cache::*;
-pub use db::*;
-pub use perf::*;
+pub use tracing;

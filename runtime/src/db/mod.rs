@@ -58,6 +58,7 @@ use std::time::{Duration, Instant};
 use tracing::field::Empty;
 use tracing::{Level, Span};
 
+pub(crate) mod call;
 mod infer;
 pub mod sanitize;
 

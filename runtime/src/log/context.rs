@@ -218,24 +218,24 @@ impl Drop for ContextGuard {
     }
 }
 
-/// A future with a [`Logger`]'s fields bound while it is polled. See [`Logger::scope`].
-#[derive(Debug)]
-#[must_use = "futures do nothing unless polled"]
-pub struct WithContext<F> {
-    logger: Logger,
-    future: F,
+pin_project_lite::pin_project! {
+    /// A future with a [`Logger`]'s fields bound while it is polled. See [`Logger::scope`].
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct WithContext<F> {
+        logger: Logger,
+        #[pin]
+        future: F,
+    }
 }
 
 impl<F: Future> Future for WithContext<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
-        // SAFETY: `future` is structurally pinned: never moved out of `self`, and
-        // `WithContext` has no `Drop` impl nor `Unpin` impl of its own beyond the auto one.
-        let this = unsafe { self.get_unchecked_mut() };
+        let this = self.project();
         let _guard = this.logger.enter();
-        let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        future.poll(cx)
+        this.future.poll(cx)
     }
 }
 

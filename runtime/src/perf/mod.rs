@@ -18,7 +18,10 @@
 //! println!("{snap}");
 //! ```
 
+pub(crate) mod describe;
 mod histogram;
+pub(crate) mod run;
+pub(crate) mod site;
 
 use histogram::Histogram;
 use std::fmt;

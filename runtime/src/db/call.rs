@@ -1,6 +1,8 @@
-//! Items the expansions reach for the db side.
+//! One `#[instrument_db]` call: the site's compile-time facts (statement sanitised once)
+//! and the span and events of each call.
 
 use crate::db::{self, Dialect, Failure, Params, Run};
+use crate::perf::describe::short_type_name;
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::future::Future;
@@ -8,8 +10,6 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use tracing::instrument::{Instrument as _, Instrumented};
 use tracing::Span;
-
-pub use crate::db::Params as DbParams;
 
 /// What `#[instrument_db]` knows at compile time; one `static` per annotated fn.
 pub struct DbSite {
@@ -106,7 +106,7 @@ impl DbCall {
             match result {
                 Ok(_) => run.end(None),
                 Err(e) => run.end(Some(&Failure {
-                    error_type: &super::perf::short_type_name(std::any::type_name::<E>()),
+                    error_type: &short_type_name(std::any::type_name::<E>()),
                     error: e,
                 })),
             }
