@@ -62,5 +62,8 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 echo "==> cargo doc --workspace --all-features --no-deps with RUSTDOCFLAGS=\"-D warnings\" (broken links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps
 
+echo "==> public API listing: runtime/public-api.txt must match the docs (a change shows in review)"
+cargo run -q -p memotrace-tests --bin public_api
+
 echo "==> cargo hack check --each-feature -p memotrace (every feature builds on its own)"
 cargo hack check --each-feature -p memotrace

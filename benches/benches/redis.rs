@@ -4,10 +4,9 @@
 //! `MEMOTRACE_BENCH_REDIS_URL` points it at an existing server instead.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use memotrace::cache::redis::{
-    RedisBackend, RedisCache, RedisConfig, RedisLookup, TieredCache, TieredLookup,
-};
-use memotrace::cache::{CacheConfig, Lookup, MemoryCache};
+use memotrace::__private::{Lookup, RedisLookup, TieredLookup};
+use memotrace::cache::redis::{RedisBackend, RedisCache, RedisConfig, TieredCache};
+use memotrace::cache::{CacheConfig, MemoryCache};
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 use std::process::{Child, Command, Stdio};
@@ -123,7 +122,7 @@ fn setup() -> Setup {
         for (c, k) in [(cache, "123")] {
             match c.lookup_async(k).await {
                 RedisLookup::Load(l) => drop(
-                    l.complete(memotrace::cache::Plain, user(), |_| false, vec![])
+                    l.complete(memotrace::__private::Plain, user(), |_| false, vec![])
                         .await,
                 ),
                 _ => unreachable!("fresh server"),
@@ -131,13 +130,13 @@ fn setup() -> Setup {
         }
         match tiered.lookup_async("123").await {
             TieredLookup::Load(l) => drop(
-                l.complete(memotrace::cache::Plain, user(), |_| false, vec![])
+                l.complete(memotrace::__private::Plain, user(), |_| false, vec![])
                     .await,
             ),
             _ => unreachable!("fresh server"),
         }
         if let Lookup::Load(l) = memory.lookup_async("123").await {
-            l.complete(memotrace::cache::Plain, user(), |_| false, vec![]);
+            l.complete(memotrace::__private::Plain, user(), |_| false, vec![]);
         }
         let own = redis::Client::open(url.as_str())
             .unwrap()

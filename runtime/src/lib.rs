@@ -77,6 +77,7 @@
 //! feature on (`scripts/msrv.sh` computes it from the lock file).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod cache;
 pub mod db;

@@ -350,8 +350,8 @@ where
     V: memotrace::cache::redis::RedisValue,
     F: std::future::Future<Output = V> + Send + 'static,
 {
-    use memotrace::cache::redis::RedisLookup;
-    use memotrace::cache::Plain;
+    use memotrace::__private::Plain;
+    use memotrace::__private::RedisLookup;
     match cache.lookup_async(key).await {
         RedisLookup::Hit(v) => v,
         RedisLookup::Refresh(v, refresh) => {
@@ -373,8 +373,8 @@ where
     V: memotrace::cache::redis::RedisValue,
     F: std::future::Future<Output = V> + Send + 'static,
 {
-    use memotrace::cache::redis::TieredLookup;
-    use memotrace::cache::Plain;
+    use memotrace::__private::Plain;
+    use memotrace::__private::TieredLookup;
     match cache.lookup_async(key).await {
         TieredLookup::Hit(v) => v,
         TieredLookup::Refresh(v, refresh) => {

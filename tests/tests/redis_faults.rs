@@ -7,7 +7,8 @@
 //! Run: `cargo test -p memotrace-tests --all-features --test redis_faults -- --nocapture`
 //! (prints the worst latency per fault).
 
-use memotrace::cache::redis::{lock_key, RedisBackend, RedisCache, RedisConfig, TieredCache};
+use memotrace::__private::lock_key;
+use memotrace::cache::redis::{RedisBackend, RedisCache, RedisConfig, TieredCache};
 use memotrace::cache::CacheConfig;
 use memotrace_tests::redis_harness::{cli, through, through_tiered, RedisServer};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

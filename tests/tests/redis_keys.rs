@@ -3,7 +3,8 @@
 //! holding the separator cannot shift the fields of a key or tag. Memory store and a real
 //! redis-server.
 
-use memotrace::cache::redis::{args_key, set_default_backend, RedisBackend, RedisConfig};
+use memotrace::__private::args_key;
+use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
 use memotrace::cache::KeyPart;
 use memotrace_tests::redis_harness::{shared_server, RedisServer};
 use std::collections::HashSet;

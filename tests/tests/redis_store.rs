@@ -1,9 +1,8 @@
 //! `RedisCache`, `TieredCache` and `RedisClient` against a real standalone redis-server.
 
-use memotrace::cache::redis::{
-    RedisBackend, RedisCache, RedisClient, RedisConfig, RedisLookup, TieredCache,
-};
-use memotrace::cache::{CacheConfig, OkOnly};
+use memotrace::__private::{OkOnly, RedisLookup};
+use memotrace::cache::redis::{RedisBackend, RedisCache, RedisClient, RedisConfig, TieredCache};
+use memotrace::cache::CacheConfig;
 use memotrace_tests::redis_harness::{shared_server, through, through_tiered, RedisServer};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -514,7 +513,7 @@ where
     match cache.lookup_async(key).await {
         RedisLookup::Hit(v) | RedisLookup::Refresh(v, _) => v,
         RedisLookup::Load(l) => {
-            l.complete(memotrace::cache::Plain, load(), |_| false, vec![])
+            l.complete(memotrace::__private::Plain, load(), |_| false, vec![])
                 .await
         }
     }

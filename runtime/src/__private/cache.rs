@@ -1,9 +1,9 @@
 //! Items the `#[cached]` expansions reach for.
 
-pub use crate::cache::{
-    CacheConfig, KeyPart, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore,
-    ReturnKind, SomeOnly, ValueOf,
-};
+pub use crate::cache::memory::{Load, Lookup, MemoryLookup, Refresh};
+pub use crate::cache::outcome::{OkOnly, OptionAll, Outcome, Plain, ReturnKind, SomeOnly, ValueOf};
+pub use crate::cache::store::{Claim, LoadGuard, LocalStore};
+pub use crate::cache::{CacheConfig, KeyPart, MemoryCache, MokaStore, QuickStore};
 use std::marker::PhantomData;
 pub use std::sync::LazyLock;
 pub use std::time::Duration;
@@ -43,7 +43,13 @@ pub fn no_tags() -> Vec<String> {
 }
 
 #[cfg(feature = "redis")]
-pub use crate::cache::redis::{args_key, RedisCache, TieredCache};
+pub use crate::cache::redis::cache::{RedisLoad, RedisLookup, RedisRefresh};
+#[cfg(feature = "redis")]
+pub use crate::cache::redis::keys::{args_key, lock_key};
+#[cfg(feature = "redis")]
+pub use crate::cache::redis::tiered::{TieredLoad, TieredLookup, TieredRefresh};
+#[cfg(feature = "redis")]
+pub use crate::cache::redis::{RedisCache, TieredCache};
 
 /// Expands to nothing when the `redis` feature is on; `store = redis | tiered` calls it
 /// so that a crate without the feature gets one error saying what to enable.

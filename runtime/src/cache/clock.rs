@@ -17,12 +17,12 @@ static EPOCH: OnceLock<Instant> = OnceLock::new();
 
 /// The coarse time, in ms since the clock started.
 #[inline]
-pub fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     NOW_MS.load(Ordering::Relaxed)
 }
 
 /// Starts the ticking thread once; later calls return at once.
-pub fn start() {
+pub(crate) fn start() {
     let mut started_here = false;
     let epoch = *EPOCH.get_or_init(|| {
         started_here = true;

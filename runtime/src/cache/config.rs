@@ -147,11 +147,11 @@ pub struct Entry<V> {
 }
 
 impl Timing {
-    pub fn needs_clock(&self) -> bool {
+    pub(crate) fn needs_clock(&self) -> bool {
         self.ttl.is_some()
     }
 
-    pub fn entry<V>(&self, value: V, now: u64) -> Entry<V> {
+    pub(crate) fn entry<V>(&self, value: V, now: u64) -> Entry<V> {
         let after = |d: Option<u64>| d.map_or(u64::MAX, |d| now.saturating_add(d));
         let expires_at = after(self.ttl);
         Entry {

@@ -47,8 +47,8 @@ pub struct MemoryCache<K, V, S = QuickStore<K, V>> {
 }
 
 /// What a lookup found, in every store: `R` is the store's claimed refresh, `L` its
-/// load right (see [`MemoryLookup`], [`RedisLookup`](super::redis::RedisLookup),
-/// [`TieredLookup`](super::redis::TieredLookup)).
+/// load right (see [`MemoryLookup`], `RedisLookup`,
+/// `TieredLookup`).
 pub enum Lookup<V, R, L> {
     /// A fresh value.
     Hit(V),
@@ -116,6 +116,7 @@ where
     /// Looks `key` up: a fresh value, or the right to load it (blocking while another
     /// thread loads the same key).
     #[inline]
+    #[doc(hidden)]
     pub fn lookup<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
@@ -131,6 +132,7 @@ where
     /// [`MemoryCache::lookup`] for async fns: waits for a concurrent load without
     /// blocking the thread.
     #[inline]
+    #[doc(hidden)]
     pub async fn lookup_async<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
@@ -302,6 +304,7 @@ where
     }
 
     /// Counts a call that skipped the cache (`when` was false).
+    #[doc(hidden)]
     pub fn record_bypass(&self) {
         Counters::bump(&self.counters.bypassed);
     }

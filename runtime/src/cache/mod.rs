@@ -3,35 +3,32 @@
 //!
 //! The default engine is quick_cache (S3-FIFO, sharded) holding `(value, expiry)` checked
 //! against a coarse clock (~1 ms resolution, see [`clock`](self)); caches that ask for a
-//! time to idle use moka. Both sit behind [`LocalStore`].
+//! time to idle use moka ([`QuickStore`] and [`MokaStore`]).
 
-mod background;
-mod clock;
-mod config;
+pub(crate) mod background;
+pub(crate) mod clock;
+pub(crate) mod config;
 mod fence;
 mod key_part;
-mod memory;
+pub(crate) mod memory;
 mod moka_store;
-mod outcome;
+pub(crate) mod outcome;
 mod quick;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
-mod registry;
-mod single_flight;
+pub(crate) mod registry;
+pub(crate) mod single_flight;
 mod stats;
-mod store;
-mod tags;
+pub(crate) mod store;
+pub(crate) mod tags;
 mod write_behind;
 
-pub use config::{CacheConfig, Entry, DEFAULT_MAX_CAPACITY};
+pub use config::{CacheConfig, DEFAULT_MAX_CAPACITY};
 pub use key_part::KeyPart;
-pub use memory::{Load, Lookup, MemoryCache, MemoryLookup, Refresh};
+pub use memory::MemoryCache;
 pub use moka_store::MokaStore;
-pub use outcome::{OkOnly, OptionAll, Outcome, Plain, ReturnKind, SomeOnly, ValueOf};
 pub use quick::QuickStore;
-pub use registry::{invalidate_tag, register, registry, BoxFuture, CacheInfo, RegisteredCache};
-pub use single_flight::{FlightGuard, Flights, Joined};
+pub use registry::{invalidate_tag, registry, CacheInfo};
 pub use stats::CacheStats;
-pub use store::{Claim, LoadGuard, LocalStore};
 pub use write_behind::{Rejected, Unflushed, WriteBehind, WriteBehindConfig, WriteBehindStats};

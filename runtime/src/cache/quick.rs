@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// Counts evictions.
 #[derive(Clone)]
-pub struct EvictionCounter(Arc<AtomicU64>);
+pub(super) struct EvictionCounter(Arc<AtomicU64>);
 
 impl<K, V> Lifecycle<K, V> for EvictionCounter {
     type RequestState = ();

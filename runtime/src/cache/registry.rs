@@ -6,10 +6,10 @@ use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 
 /// A boxed future, as the registry's object-safe methods return.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What the registry knows of a cache; every cache type implements it.
-pub trait RegisteredCache: Send + Sync {
+pub(crate) trait RegisteredCache: Send + Sync {
     /// The cache's name (`name = ".."`, or the fn's path).
     fn name(&self) -> &'static str;
     /// `"memory"`, `"moka"`, `"redis"` or `"tiered"`.
@@ -24,8 +24,11 @@ pub trait RegisteredCache: Send + Sync {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CacheInfo {
+    /// The cache's name: the fn's name unless `name = "..."` was given.
     pub name: &'static str,
+    /// Its store: `memory`, `redis` or `tiered`.
     pub store: &'static str,
+    /// Its statistics when [`registry()`] was called.
     pub stats: CacheStats,
 }
 
@@ -40,7 +43,7 @@ fn caches() -> Vec<&'static dyn RegisteredCache> {
 
 /// Adds a cache to the registry. Caches made by `#[cached]` register themselves the
 /// first time they are used.
-pub fn register(cache: &'static dyn RegisteredCache) {
+pub(crate) fn register(cache: &'static dyn RegisteredCache) {
     REGISTRY
         .lock()
         .unwrap_or_else(PoisonError::into_inner)

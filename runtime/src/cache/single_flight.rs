@@ -9,12 +9,12 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The keys being loaded right now.
-pub struct Flights<K> {
+pub(crate) struct Flights<K> {
     in_flight: Mutex<HashMap<K, Arc<Event>>>,
 }
 
 /// Outcome of [`Flights::join`].
-pub enum Joined<'a, K: Hash + Eq> {
+pub(crate) enum Joined<'a, K: Hash + Eq> {
     /// This caller loads; dropping the guard wakes the waiters.
     Leader(FlightGuard<'a, K>),
     /// Another caller loads; wait on the listener, then look again.
@@ -22,7 +22,7 @@ pub enum Joined<'a, K: Hash + Eq> {
 }
 
 /// Held by the loading caller.
-pub struct FlightGuard<'a, K: Hash + Eq> {
+pub(crate) struct FlightGuard<'a, K: Hash + Eq> {
     flights: &'a Flights<K>,
     key: Option<K>,
 }
@@ -37,7 +37,7 @@ impl<K: Hash + Eq> Default for Flights<K> {
 
 impl<K: Hash + Eq> Flights<K> {
     /// Leads the load of `key`, or listens for the current leader.
-    pub fn join<Q>(&self, key: &Q) -> Joined<'_, K>
+    pub(crate) fn join<Q>(&self, key: &Q) -> Joined<'_, K>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
@@ -60,7 +60,7 @@ impl<K: Hash + Eq> Flights<K> {
 
 impl<K: Hash + Eq> FlightGuard<'_, K> {
     /// The key this guard leads.
-    pub fn key(&self) -> &K {
+    pub(crate) fn key(&self) -> &K {
         self.key.as_ref().expect("key present until drop")
     }
 }

@@ -31,11 +31,11 @@ fn stripe() -> usize {
 
 impl StripedCounter {
     #[inline]
-    pub fn incr(&self) {
+    pub(super) fn incr(&self) {
         self.stripes[stripe()].fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn get(&self) -> u64 {
+    pub(super) fn get(&self) -> u64 {
         self.stripes.iter().map(|s| s.load(Ordering::Relaxed)).sum()
     }
 }
@@ -55,7 +55,7 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    pub fn bump(counter: &AtomicU64) {
+    pub(super) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -115,7 +115,7 @@ impl CacheStats {
 }
 
 impl Counters {
-    pub fn snapshot(&self, entries: u64, capacity: u64) -> CacheStats {
+    pub(super) fn snapshot(&self, entries: u64, capacity: u64) -> CacheStats {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         CacheStats {
             hits: self.hits.get(),

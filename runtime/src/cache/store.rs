@@ -15,7 +15,9 @@ pub enum Claim<V, G> {
     /// This caller loads; concurrent callers of the key wait until `guard` is filled or
     /// dropped. `previous` is the expired entry this load replaces, if any.
     Load {
+        /// The load right.
         guard: G,
+        /// The expired entry this load replaces, if any.
         previous: Option<Entry<V>>,
     },
 }
@@ -31,7 +33,10 @@ pub trait LoadGuard<V> {
 ///
 /// Keys are looked up by any borrowed form `Q` (`str` for `String` keys, `[T]` for
 /// `Vec<T>`), so a hit never allocates.
-pub trait LocalStore<K, V>: Send + Sync + Sized + 'static {
+///
+/// Sealed: implemented by [`QuickStore`](super::QuickStore) and
+/// [`MokaStore`](super::MokaStore) only.
+pub trait LocalStore<K, V>: sealed::Sealed + Send + Sync + Sized + 'static {
     /// The load right this engine hands out.
     type Guard<'a>: LoadGuard<V> + Send
     where
@@ -74,17 +79,29 @@ pub trait LocalStore<K, V>: Send + Sync + Sized + 'static {
     /// Whether `key` is held, without counting as a use (no recency or idle-timer update).
     fn contains(&self, key: &K) -> bool;
 
+    /// Stores `entry` under `key`, replacing any entry.
     fn insert(&self, key: K, entry: Entry<V>);
 
+    /// Drops `key`'s entry; whether there was one.
     fn remove<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized;
 
+    /// Drops every entry.
     fn clear(&self);
 
+    /// How many entries are held (the engine's estimate).
     fn entry_count(&self) -> u64;
 
     /// Keeps only the entries `keep` accepts.
     fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool);
+}
+
+pub(super) mod sealed {
+    /// Keeps [`LocalStore`](super::LocalStore) to this crate's engines.
+    pub trait Sealed {}
+
+    impl<K, V> Sealed for super::super::QuickStore<K, V> {}
+    impl<K, V> Sealed for super::super::MokaStore<K, V> {}
 }

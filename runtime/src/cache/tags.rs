@@ -10,7 +10,7 @@ pub(crate) struct TagIndex<K> {
 }
 
 impl<K: Hash + Eq + Clone> TagIndex<K> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             keys_by_tag: Mutex::new(HashMap::new()),
         }
@@ -22,7 +22,7 @@ impl<K: Hash + Eq + Clone> TagIndex<K> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub fn add(&self, key: &K, tags: Vec<String>) {
+    pub(crate) fn add(&self, key: &K, tags: Vec<String>) {
         let mut map = self.map();
         for tag in tags {
             map.entry(tag).or_default().insert(key.clone());
@@ -30,19 +30,19 @@ impl<K: Hash + Eq + Clone> TagIndex<K> {
     }
 
     /// Forgets the tag and returns the keys it had.
-    pub fn take(&self, tag: &str) -> HashSet<K> {
+    pub(crate) fn take(&self, tag: &str) -> HashSet<K> {
         self.map().remove(tag).unwrap_or_default()
     }
 
     /// Drops keys the cache no longer holds (evicted or expired), and empty tags.
-    pub fn prune(&self, still_held: impl Fn(&K) -> bool) {
+    pub(crate) fn prune(&self, still_held: impl Fn(&K) -> bool) {
         self.map().retain(|_, keys| {
             keys.retain(&still_held);
             !keys.is_empty()
         });
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.map().clear();
     }
 }

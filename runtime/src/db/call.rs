@@ -31,6 +31,7 @@ struct Prepared {
 }
 
 impl DbSite {
+    /// The site of one annotated fn; `slow_ms == 0` means the global threshold.
     #[must_use]
     pub const fn new(
         system: &'static str,

@@ -328,7 +328,7 @@ pub(crate) struct Run {
 
 impl Run {
     /// Opens the span, emits `sql_query_started` and starts the clock.
-    pub fn begin(
+    pub(crate) fn begin(
         system: &'static str,
         text: Cow<'static, str>,
         operation: Option<Cow<'static, str>>,
@@ -389,7 +389,7 @@ impl Run {
         }
     }
 
-    pub fn fields(&self) -> Fields<'_> {
+    pub(crate) fn fields(&self) -> Fields<'_> {
         Fields {
             system: self.system,
             text: &self.text,
@@ -400,7 +400,7 @@ impl Run {
     }
 
     /// Emits the end event inside the span.
-    pub fn end(&self, failure: Option<&Failure<'_>>) {
+    pub(crate) fn end(&self, failure: Option<&Failure<'_>>) {
         let elapsed = self.start.elapsed();
         if let Some(failure) = failure {
             if !self.span.is_disabled() {

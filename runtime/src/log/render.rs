@@ -116,7 +116,12 @@ const CYAN: &str = "\x1b[36m";
 const MAGENTA: &str = "\x1b[35m";
 
 impl<'a, 'k> Line<'a, 'k> {
-    pub fn new(out: &'a mut String, format: Format, ansi: bool, redactor: &'a Redactor) -> Self {
+    pub(super) fn new(
+        out: &'a mut String,
+        format: Format,
+        ansi: bool,
+        redactor: &'a Redactor,
+    ) -> Self {
         Self {
             out,
             format,
@@ -130,7 +135,7 @@ impl<'a, 'k> Line<'a, 'k> {
 
     /// Timestamp, level and (JSON) logger; then the caller writes the message, then
     /// [`logger`](Line::logger), then the fields.
-    pub fn begin(&mut self, level: tracing::Level, target: &str) {
+    pub(super) fn begin(&mut self, level: tracing::Level, target: &str) {
         let now = std::time::SystemTime::now();
         match self.format {
             Format::Json | Format::Ecs => {
@@ -175,7 +180,7 @@ impl<'a, 'k> Line<'a, 'k> {
     }
 
     /// The event's message (`event` / `message`), masked like any text.
-    pub fn message(&mut self, message: &dyn fmt::Display) {
+    pub(super) fn message(&mut self, message: &dyn fmt::Display) {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         let _ = write!(scratch, "{message}");
@@ -210,7 +215,7 @@ impl<'a, 'k> Line<'a, 'k> {
 
     /// ECS: `log.logger`, after the message (the spec puts `@timestamp`, `log.level` and
     /// `message` first).
-    pub fn logger(&mut self, target: &str) {
+    pub(super) fn logger(&mut self, target: &str) {
         if self.format == Format::Ecs {
             self.out.push_str(",\"log.logger\":");
             json_str(self.out, target);
@@ -219,12 +224,12 @@ impl<'a, 'k> Line<'a, 'k> {
     }
 
     /// Writes the field of an event or a span (`'static` name).
-    pub fn field_static(&mut self, key: &'static str, value: &FieldRef<'_>) {
+    pub(super) fn field_static(&mut self, key: &'static str, value: &FieldRef<'_>) {
         self.field(key, Check::Static(key), value);
     }
 
     /// Writes `key = value` unless an inner scope already wrote `key`.
-    pub fn field(&mut self, key: &'k str, check: Check, value: &FieldRef<'_>) {
+    pub(super) fn field(&mut self, key: &'k str, check: Check, value: &FieldRef<'_>) {
         let sensitive = match check {
             Check::Static(k) => self.redactor.is_sensitive_static(k),
             Check::Dynamic => self.redactor.is_sensitive(key),
@@ -486,7 +491,7 @@ impl<'a, 'k> Line<'a, 'k> {
     }
 
     /// Static fields and the closing of the line.
-    pub fn finish(&mut self, statics: &'k Statics) {
+    pub(super) fn finish(&mut self, statics: &'k Statics) {
         if self.format == Format::Pretty {
             self.out.push('\n');
             return;
@@ -540,7 +545,7 @@ impl<'a, 'k> Line<'a, 'k> {
     }
 
     /// The logger name, in pretty output after the fields.
-    pub fn pretty_logger(&mut self, target: &str) {
+    pub(super) fn pretty_logger(&mut self, target: &str) {
         if self.format == Format::Pretty {
             if self.ansi {
                 self.out.push_str(DIM);

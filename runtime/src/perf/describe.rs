@@ -4,7 +4,9 @@
 /// `error`'s text: `Display` when it has one, else `Debug`.
 pub struct ErrProbe<'a, T: ?Sized>(pub &'a T);
 
+/// The text of an error: picked by autoref, `Display` first.
 pub trait DescribeError {
+    /// The text.
     fn __memotrace_describe(&self) -> String;
 }
 
@@ -24,7 +26,9 @@ impl<T: std::fmt::Debug + ?Sized> DescribeError for &ErrProbe<'_, T> {
 /// tracing value, cloned when it is a `Clone` one, else its `Debug` text.
 pub struct Capture<'a, T: ?Sized>(pub &'a T);
 
+/// Captures a `Copy` tracing value as is.
 pub trait CaptureCopy<T> {
+    /// The captured value.
     fn __memotrace_capture(&self) -> T;
 }
 impl<T: Copy + tracing::Value> CaptureCopy<T> for &&Capture<'_, T> {
@@ -34,7 +38,9 @@ impl<T: Copy + tracing::Value> CaptureCopy<T> for &&Capture<'_, T> {
     }
 }
 
+/// Captures a `Clone` tracing value by cloning it.
 pub trait CaptureClone<T> {
+    /// The captured value.
     fn __memotrace_capture(&self) -> T;
 }
 impl<T: Clone + tracing::Value> CaptureClone<T> for &Capture<'_, T> {
@@ -44,7 +50,9 @@ impl<T: Clone + tracing::Value> CaptureClone<T> for &Capture<'_, T> {
     }
 }
 
+/// Captures any other `Debug` value as its text.
 pub trait CaptureDebug {
+    /// The captured text.
     fn __memotrace_capture(&self) -> tracing::field::DisplayValue<String>;
 }
 impl<T: std::fmt::Debug + ?Sized> CaptureDebug for Capture<'_, T> {
@@ -55,7 +63,7 @@ impl<T: std::fmt::Debug + ?Sized> CaptureDebug for Capture<'_, T> {
 
 /// `my_crate::errors::Error<std::io::Error>` → `Error<Error>`: the type's name without
 /// module paths.
-pub fn short_type_name(full: &str) -> String {
+pub(crate) fn short_type_name(full: &str) -> String {
     let mut out = String::with_capacity(full.len());
     let mut segment_start = 0;
     let bytes = full.as_bytes();

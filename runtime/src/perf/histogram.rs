@@ -82,13 +82,13 @@ pub(crate) struct Totals {
 }
 
 impl Histogram {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             shards: (0..shard_count()).map(|_| Shard::new()).collect(),
         }
     }
 
-    pub fn record(&self, ns: u64, error: bool) {
+    pub(crate) fn record(&self, ns: u64, error: bool) {
         let hint = SHARD_HINT.try_with(|h| *h).unwrap_or(0);
         let shard = &self.shards[hint & (self.shards.len() - 1)];
         if error {
@@ -101,7 +101,7 @@ impl Histogram {
         shard.buckets[index(ns)].fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn totals(&self) -> Totals {
+    pub(crate) fn totals(&self) -> Totals {
         let mut merged = vec![0u64; BUCKETS];
         let mut t = Totals::default();
         for s in &*self.shards {
@@ -138,7 +138,7 @@ impl Histogram {
         t
     }
 
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         for s in &*self.shards {
             s.errors.store(0, Ordering::Relaxed);
             s.sum_ns.store(0, Ordering::Relaxed);

@@ -15,6 +15,7 @@ use std::time::Instant;
 pub struct CacheHit(AtomicBool);
 
 impl CacheHit {
+    /// Not a hit until [`CacheHit::mark`].
     #[inline]
     #[must_use]
     pub const fn new() -> Self {
@@ -27,6 +28,7 @@ impl CacheHit {
         self.0.store(true, Ordering::Relaxed);
     }
 
+    /// Whether the call was a hit.
     #[inline]
     pub fn get(&self) -> bool {
         self.0.load(Ordering::Relaxed)
@@ -35,20 +37,32 @@ impl CacheHit {
 
 /// How a timed call ended, handed to the expansion's event closure.
 pub enum PerfReport<'a> {
+    /// Returned normally (`Ok`, or a value that is not a `Result`).
     Completed {
+        /// Milliseconds, when the clock was read.
         duration_ms: Option<f64>,
+        /// Longer than the `slow` threshold.
         slow: bool,
     },
+    /// Returned `Err`.
     Failed {
+        /// Milliseconds, when the clock was read.
         duration_ms: Option<f64>,
+        /// The error's type name without its module path.
         error_type: &'a str,
+        /// The error's `Display` text, else its `Debug` text.
         error: &'a str,
     },
+    /// Panicked.
     Panicked {
+        /// Milliseconds, when the clock was read.
         duration_ms: Option<f64>,
+        /// The panic message, when the panic hook caught it.
         error: Option<&'a str>,
     },
+    /// Dropped before it finished (a cancelled future).
     Cancelled {
+        /// Milliseconds, when the clock was read.
         duration_ms: Option<f64>,
     },
 }
@@ -173,6 +187,7 @@ pin_project_lite::pin_project! {
 }
 
 impl<R, F: Future> PerfFuture<R, F> {
+    /// `future` reported through `run`.
     pub fn new(run: R, future: F) -> Self {
         Self {
             run: Some(run),

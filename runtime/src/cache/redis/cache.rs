@@ -5,13 +5,14 @@ use super::connection::{default_backend, spawn_on_backend, RedisBackend};
 use super::fail_open::{FailOpen, StoreError};
 use super::keys::{self, KeySpace, DEFAULT_NAMESPACE};
 use super::lock::{self, Backoff, Watchdog};
+use super::token;
 use crate::cache::background;
 use crate::cache::config::CacheConfig;
+use crate::cache::memory::Lookup;
 use crate::cache::outcome::{Outcome, ReturnKind};
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::single_flight::{FlightGuard, Flights, Joined};
 use crate::cache::stats::{CacheStats, Counters};
-use crate::cache::Lookup;
 use redis::Script;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -316,6 +317,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
 
     /// Looks `key` up: a fresh value (one `GET`), or the right to load it after waiting
     /// for any concurrent load of the key, in this process or another.
+    #[doc(hidden)]
     pub async fn lookup_async(&'static self, key: &str) -> RedisLookup<V, C> {
         self.lookup_after(key, false).await
     }
@@ -417,7 +419,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         generation: u64,
     ) -> RedisLookup<V, C> {
         let lock_key = keys::lock_key(&full);
-        let token = lock::token();
+        let token = token::token();
         let load = |guard, held: Option<(String, Watchdog)>, previous, write| {
             Counters::bump(&self.counters.loads);
             let (lock_token, watchdog) = held.map_or((None, None), |(t, w)| (Some(t), Some(w)));
@@ -727,6 +729,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     }
 
     /// Counts a call that skipped the cache (`when` was false).
+    #[doc(hidden)]
     pub fn record_bypass(&self) {
         Counters::bump(&self.counters.bypassed);
     }
@@ -879,7 +882,7 @@ impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
         let cache = self.cache;
         let backend = cache.backend();
         let lock = keys::refresh_key(&self.key);
-        let token = lock::token();
+        let token = token::token();
         let watchdog = match cache.acquire(&lock, &token).await {
             Ok(Some(watchdog)) => watchdog,
             Ok(None) => {

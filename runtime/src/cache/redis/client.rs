@@ -6,6 +6,7 @@ use super::connection::{default_backend, RedisBackend};
 use super::fail_open::{StoreError, StoreResult};
 use super::keys;
 use super::lock::{self, Backoff};
+use super::token;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::convert::Infallible;
@@ -187,7 +188,7 @@ impl<C: Codec> RedisClient<C> {
     {
         let full = self.key(key);
         let lock_key = keys::lock_key(&full);
-        let token = lock::token();
+        let token = token::token();
         let owned = 'wait: {
             match self.get_raw(&full).await {
                 Ok(Some(v)) => return Ok(v),

@@ -73,7 +73,7 @@ impl Codec for MsgPackCodec {
 
 /// Wall-clock milliseconds since the Unix epoch: entries are shared between processes, so
 /// their times cannot come from a process-local clock.
-pub fn unix_ms() -> u64 {
+pub(crate) fn unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -81,7 +81,7 @@ pub fn unix_ms() -> u64 {
 
 /// The times stored with a value (Unix ms; `u64::MAX` = never).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stamp {
+pub(crate) struct Stamp {
     /// When the value was stored.
     pub created: u64,
     /// Fresh while `now < expires`.
@@ -96,7 +96,12 @@ const MAGIC: &[u8] = b"mt1|";
 
 impl Stamp {
     /// The stamp of a value stored at `now` with this time policy (all in ms).
-    pub fn new(now: u64, ttl: Option<u64>, refresh_after: Option<u64>, stale_for: u64) -> Self {
+    pub(crate) fn new(
+        now: u64,
+        ttl: Option<u64>,
+        refresh_after: Option<u64>,
+        stale_for: u64,
+    ) -> Self {
         let after = |d: Option<u64>| d.map_or(u64::MAX, |d| now.saturating_add(d));
         let expires = after(ttl);
         Self {
@@ -108,12 +113,12 @@ impl Stamp {
     }
 
     /// Whether the value is fresh at `now`.
-    pub fn is_fresh(&self, now: u64) -> bool {
+    pub(crate) fn is_fresh(&self, now: u64) -> bool {
         now < self.expires
     }
 
     /// Milliseconds Redis should keep the key (`None`: no expiry).
-    pub fn redis_ttl_ms(&self, now: u64) -> Option<u64> {
+    pub(crate) fn redis_ttl_ms(&self, now: u64) -> Option<u64> {
         (self.stale_until != u64::MAX).then(|| self.stale_until.saturating_sub(now).max(1))
     }
 }
@@ -128,7 +133,7 @@ fn put_time(out: &mut Vec<u8>, t: u64) {
 }
 
 /// Encodes `value` with its stamp.
-pub fn encode_entry<C: Codec, V: Serialize>(
+pub(crate) fn encode_entry<C: Codec, V: Serialize>(
     codec: &C,
     stamp: &Stamp,
     value: &V,
@@ -148,7 +153,7 @@ pub fn encode_entry<C: Codec, V: Serialize>(
 }
 
 /// Decodes what [`encode_entry`] wrote.
-pub fn decode_entry<C: Codec, V: DeserializeOwned>(
+pub(crate) fn decode_entry<C: Codec, V: DeserializeOwned>(
     codec: &C,
     bytes: &[u8],
 ) -> Result<(Stamp, V), String> {

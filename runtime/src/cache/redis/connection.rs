@@ -112,7 +112,7 @@ pub(crate) struct BackendInner {
     target: Target,
     /// Random per backend: tells this process's pub/sub messages from others'.
     pub instance: String,
-    pub bus: OnceLock<super::pubsub::Bus>,
+    pub bus: OnceLock<super::bus::Bus>,
     /// When (Unix ms) a call last timed out or found no connection: for
     /// [`FAILURE_MEMORY`] after it, Redis counts as failing (see
     /// [`RedisBackend::known_down`]).
@@ -190,7 +190,7 @@ impl RedisBackend {
             inner: Arc::new(BackendInner {
                 config,
                 target,
-                instance: super::lock::token(),
+                instance: super::token::token(),
                 bus: OnceLock::new(),
                 failed_at: AtomicU64::new(0),
                 access: super::endpoint::AccessWarning::default(),

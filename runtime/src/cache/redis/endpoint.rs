@@ -100,7 +100,7 @@ pub(crate) struct AccessWarning {
 
 impl AccessWarning {
     /// Notes the outcome of one call; warns when it was refused.
-    pub fn note<T>(&self, config: &RedisConfig, result: &Result<T, StoreError>) {
+    pub(super) fn note<T>(&self, config: &RedisConfig, result: &Result<T, StoreError>) {
         let problem = match result {
             Ok(_) => None,
             Err(error) => error.access_problem().map(|problem| (problem, error)),
@@ -124,7 +124,7 @@ impl AccessWarning {
     }
 
     /// The error of a call made while reconnection waits out its back-off.
-    pub fn backoff_error(&self) -> StoreError {
+    pub(super) fn backoff_error(&self) -> StoreError {
         StoreError::Redis(if self.refused.load(Ordering::Relaxed) {
             RedisError::from((
                 ErrorKind::AuthenticationFailed,

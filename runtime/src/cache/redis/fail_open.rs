@@ -61,7 +61,7 @@ pub(crate) struct WarnThrottle {
 
 impl WarnThrottle {
     /// `Some(held back since the last one)` when a warning may go out now.
-    pub fn due(&self, interval: Duration) -> Option<u64> {
+    pub(super) fn due(&self, interval: Duration) -> Option<u64> {
         let now = super::codec::unix_ms();
         let due = self.next_warn_ms.load(Ordering::Relaxed);
         let next = now.saturating_add(u64::try_from(interval.as_millis()).unwrap_or(u64::MAX));
@@ -91,7 +91,13 @@ pub(crate) struct FailOpen {
 impl FailOpen {
     /// Counts `error` and logs it unless a warning went out less than `interval` ago, or
     /// it is an access problem (the backend warns about those).
-    pub fn record(&self, cache: &str, op: &'static str, error: &StoreError, interval: Duration) {
+    pub(crate) fn record(
+        &self,
+        cache: &str,
+        op: &'static str,
+        error: &StoreError,
+        interval: Duration,
+    ) {
         let counter = match error {
             StoreError::Decode(_) => &self.decode_errors,
             _ => &self.store_errors,
@@ -108,14 +114,14 @@ impl FailOpen {
     /// Counts a load whose distributed lock was lost before it finished (its lease
     /// lapsed, or another caller took the lock) and logs it, rate-limited like
     /// [`FailOpen::record`].
-    pub fn lock_lost(&self, cache: &str, key: &str, interval: Duration) {
+    pub(crate) fn lock_lost(&self, cache: &str, key: &str, interval: Duration) {
         self.lock_timeouts.fetch_add(1, Ordering::Relaxed);
         if let Some(suppressed) = self.warning.due(interval) {
             tracing::warn!(cache, key, suppressed, "cache_lock_lost");
         }
     }
 
-    pub fn fill(&self, stats: &mut crate::cache::CacheStats) {
+    pub(crate) fn fill(&self, stats: &mut crate::cache::CacheStats) {
         stats.store_errors = self.store_errors.load(Ordering::Relaxed);
         stats.decode_errors = self.decode_errors.load(Ordering::Relaxed);
         stats.lock_timeouts = self.lock_timeouts.load(Ordering::Relaxed);

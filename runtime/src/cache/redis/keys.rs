@@ -37,7 +37,6 @@ pub const DEFAULT_VERSION: u32 = 2;
 /// assert_eq!(keys.entry("42"), "prod:users:v2:get_user:42");
 /// assert_eq!(keys.tag_set("user:42"), "prod:users:v2:get_user:#tag:{user:42}");
 /// assert_eq!(keys.pattern("4*"), "prod:users:v2:get_user:4*");
-/// assert_eq!(memotrace::cache::redis::lock_key("prod:users:v2:get_user:42"), "{prod:users:v2:get_user:42}:lock");
 /// ```
 #[derive(Clone, Debug)]
 pub struct KeySpace {
@@ -85,7 +84,7 @@ impl KeySpace {
 }
 
 /// Escapes glob metacharacters (`*?[]\`) so `text` matches itself in `SCAN MATCH`.
-pub fn glob_escape(text: &str) -> String {
+pub(crate) fn glob_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '*' | '?' | '[' | ']' | '\\') {
@@ -98,7 +97,7 @@ pub fn glob_escape(text: &str) -> String {
 
 /// The part of `key` Redis Cluster hashes: the content of the first `{..}` when it is
 /// non-empty, else the whole key.
-pub fn hash_tag(key: &str) -> &str {
+pub(crate) fn hash_tag(key: &str) -> &str {
     if let Some(open) = key.find('{') {
         if let Some(len) = key[open + 1..].find('}') {
             if len > 0 {
@@ -129,12 +128,12 @@ pub fn lock_key(key: &str) -> String {
 }
 
 /// The refresh-ahead lock of entry `key`.
-pub fn refresh_key(key: &str) -> String {
+pub(crate) fn refresh_key(key: &str) -> String {
     in_slot_of(key, "refresh")
 }
 
 /// Whether [`lock_key`]`(key)` hashes to the same slot as `key`.
-pub fn lock_shares_slot(key: &str) -> bool {
+pub(crate) fn lock_shares_slot(key: &str) -> bool {
     let lock = lock_key(key);
     hash_tag(&lock) == hash_tag(key)
 }

@@ -16,29 +16,8 @@ use super::fail_open::StoreResult;
 use redis::Script;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
-
-/// A random 128-bit token, hex: unique per lock acquisition across processes.
-pub fn token() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let mut halves = [0u64; 2];
-    for (i, half) in halves.iter_mut().enumerate() {
-        // RandomState is seeded from the OS once per process, then per instance.
-        let mut h = RandomState::new().build_hasher();
-        h.write_u128(nanos);
-        h.write_u64(n);
-        h.write_u32(std::process::id());
-        h.write_usize(i);
-        *half = h.finish();
-    }
-    format!("{:016x}{:016x}", halves[0], halves[1])
-}
 
 const RELEASE_SRC: &str =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
@@ -53,7 +32,7 @@ static RENEW: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// The longest lease a lock is taken for at once; its owner renews it while it loads.
-pub const MAX_LEASE: Duration = Duration::from_secs(3);
+pub(super) const MAX_LEASE: Duration = Duration::from_secs(3);
 
 /// The lease of a lock for a cache whose `lock_timeout` is `lock_timeout`: short, so a
 /// lock whose owner is gone lapses quickly, never longer than `lock_timeout`.
@@ -149,7 +128,7 @@ pub(crate) struct Watchdog {
 
 impl Watchdog {
     /// Starts renewing `lock` (owned by `token`) on the backend's runtime.
-    pub fn start(
+    pub(super) fn start(
         backend: &RedisBackend,
         lock: String,
         token: String,
@@ -279,7 +258,7 @@ pub(crate) struct Backoff {
 }
 
 impl Backoff {
-    pub fn until(deadline: Instant) -> Self {
+    pub(super) fn until(deadline: Instant) -> Self {
         Self {
             next: Duration::from_millis(2),
             deadline: Some(deadline),
@@ -288,7 +267,7 @@ impl Backoff {
 
     /// A backoff without deadline, for waiters whose wait ends with the lock they follow
     /// (its lease lapses within [`MAX_LEASE`] once nobody renews it).
-    pub fn following_lock() -> Self {
+    pub(super) fn following_lock() -> Self {
         Self {
             next: Duration::from_millis(2),
             deadline: None,
@@ -296,7 +275,7 @@ impl Backoff {
     }
 
     /// Sleeps the next step; false once the deadline has passed.
-    pub async fn wait(&mut self) -> bool {
+    pub(super) async fn wait(&mut self) -> bool {
         let now = Instant::now();
         let left = self
             .deadline

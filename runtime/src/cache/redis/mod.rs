@@ -13,7 +13,7 @@
 //! See [`keys`](self::KeySpace): `[{prefix}:]{namespace}:v{version}:{name}:{args}`; tag
 //! sets `…:{name}:#tag:{<tag>}`, locks `{<entry key>}:lock` (hash tags keep the lock in
 //! the entry's slot). `{args}` is the key template with its values escaped
-//! ([`KeyPart`](crate::cache::KeyPart)), or [`args_key`] (JSON, or its SHA-256 when long).
+//! ([`KeyPart`](crate::cache::KeyPart)), or the arguments themselves (JSON, or its SHA-256 when long).
 //!
 //! # Who gets in
 //! Credentials from the URL (`redis://user:password@host`) or from
@@ -37,30 +37,29 @@
 //!
 //! Calls need a tokio runtime with time enabled (`#[tokio::main]`'s default).
 
-mod cache;
+mod bus;
+pub(crate) mod cache;
 mod client;
-mod codec;
+pub(crate) mod codec;
 mod config;
-mod connection;
+pub(crate) mod connection;
 mod endpoint;
 mod fail_open;
-mod keys;
+pub(crate) mod keys;
 mod lock;
 mod pubsub;
 mod scan;
-mod tiered;
+pub(crate) mod tiered;
+mod token;
 
-pub use cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
+pub use cache::{RedisCache, RedisValue};
 pub use client::RedisClient;
 #[cfg(feature = "redis-msgpack")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis-msgpack")))]
 pub use codec::MsgPackCodec;
-pub use codec::{decode_entry, encode_entry, unix_ms, Codec, JsonCodec, Stamp};
+pub use codec::{Codec, JsonCodec};
 pub use config::{mask_url, RedisConfig, REDIS_URL_ENV};
 pub use connection::{default_backend, set_default_backend, Conn, RedisBackend};
 pub use fail_open::{StoreError, StoreResult};
-pub use keys::{
-    args_key, glob_escape, hash_tag, lock_key, refresh_key, KeySpace, DEFAULT_NAMESPACE,
-    DEFAULT_VERSION,
-};
-pub use tiered::{TieredCache, TieredLoad, TieredLookup, TieredRefresh};
+pub use keys::{KeySpace, DEFAULT_NAMESPACE, DEFAULT_VERSION};
+pub use tiered::TieredCache;

@@ -14,24 +14,17 @@
 //! answer, so a silent connection is detected within 1.5 s and replaced. While there is
 //! no subscription L1 keeps serving, bounded by its ttl.
 
+use super::bus::{Bus, L1Listener};
 use super::connection::{spawn_on_backend, RedisBackend};
 use futures_util::StreamExt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::PoisonError;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// How often the subscriber checks its connection with a `PING`.
-pub const HEALTH_EVERY: Duration = Duration::from_secs(1);
+pub(super) const HEALTH_EVERY: Duration = Duration::from_secs(1);
 
 /// How long the subscriber's `PING` may take before the connection counts as dead.
-pub const HEALTH_TIMEOUT: Duration = Duration::from_millis(500);
-
-/// What a tiered cache does with a message from another process.
-pub(crate) trait L1Listener: Send + Sync {
-    fn cache_name(&self) -> &'static str;
-    fn drop_key(&self, args: &str);
-    fn drop_all(&self);
-}
+pub(super) const HEALTH_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// One message on the channel.
 pub(crate) enum Message<'a> {
@@ -40,24 +33,11 @@ pub(crate) enum Message<'a> {
     Tag(&'a str),
 }
 
-pub(crate) struct Bus {
-    channel: String,
-    listeners: Arc<Mutex<Vec<&'static dyn L1Listener>>>,
-    ready: watch::Sender<bool>,
-}
-
-impl Bus {
-    fn new(backend: &RedisBackend) -> Self {
-        let channel = match backend.config().key_prefix.as_deref() {
-            Some(p) if !p.is_empty() => format!("{p}:memotrace:invalidate"),
-            _ => "memotrace:invalidate".to_owned(),
-        };
-        let (ready, _) = watch::channel(false);
-        Self {
-            channel,
-            listeners: Arc::new(Mutex::new(Vec::new())),
-            ready,
-        }
+/// `[{prefix}:]memotrace:invalidate`.
+fn channel(backend: &RedisBackend) -> String {
+    match backend.config().key_prefix.as_deref() {
+        Some(p) if !p.is_empty() => format!("{p}:memotrace:invalidate"),
+        _ => "memotrace:invalidate".to_owned(),
     }
 }
 
@@ -66,7 +46,7 @@ pub(crate) fn bus(backend: &RedisBackend) -> &Bus {
     let mut started = false;
     let bus = backend.inner.bus.get_or_init(|| {
         started = true;
-        Bus::new(backend)
+        Bus::new(channel(backend))
     });
     if started {
         spawn_on_backend(subscribe_forever(backend.clone()));
@@ -99,7 +79,7 @@ pub(crate) struct Outgoing {
 
 impl Outgoing {
     /// `message` about `cache`, from this process.
-    pub fn new(backend: &RedisBackend, cache: &str, message: Message<'_>) -> Self {
+    pub(super) fn new(backend: &RedisBackend, cache: &str, message: Message<'_>) -> Self {
         let (op, arg) = match message {
             Message::Key(k) => ("k", k),
             Message::Clear => ("c", ""),
@@ -112,7 +92,7 @@ impl Outgoing {
     }
 
     /// Publishes it; fails open (the caller records the error).
-    pub async fn send(self) -> super::StoreResult<()> {
+    pub(super) async fn send(self) -> super::StoreResult<()> {
         let channel = &bus(&self.backend).channel;
         self.backend
             .query::<i64>(redis::cmd("PUBLISH").arg(channel).arg(self.payload))

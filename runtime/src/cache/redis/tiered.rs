@@ -1,9 +1,10 @@
 //! `TieredCache`: the memory store as L1 in front of Redis L2 (`store = tiered`).
 
+use super::bus::L1Listener;
 use super::cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
 use super::codec::{Codec, JsonCodec};
 use super::connection::{spawn_on_backend, RedisBackend};
-use super::pubsub::{self, L1Listener, Message, Outgoing};
+use super::pubsub::{self, Message, Outgoing};
 use crate::cache::config::CacheConfig;
 use crate::cache::fence::Ticket;
 use crate::cache::memory::{Load, Lookup, MemoryCache};
@@ -154,6 +155,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Looks `key` up in L1 (no network on a hit), then in L2, then claims the load.
     #[inline]
+    #[doc(hidden)]
     pub async fn lookup_async(&'static self, key: &str) -> TieredLookup<V, C> {
         let asked = clock::now_ms();
         let l1 = match self.l1.lookup_async(key).await {
@@ -298,6 +300,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     }
 
     /// Counts a call that skipped the cache (`when` was false).
+    #[doc(hidden)]
     pub fn record_bypass(&self) {
         self.l2.record_bypass();
     }
