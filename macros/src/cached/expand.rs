@@ -13,8 +13,21 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Pat, PatIdent, Path};
 
+/// The expansion. For `store = redis | tiered` it goes through the runtime's
+/// `require_redis!`, which keeps it when the `redis` feature is on and otherwise
+/// replaces it with one error naming the feature and the [`fallback`] companions (so
+/// call sites add no errors of their own).
 pub fn expand(args: &CachedArgs, model: &FnModel) -> TokenStream {
-    Expansion::new(args, model, false).tokens()
+    let e = Expansion::new(args, model, false);
+    let tokens = e.tokens();
+    if !e.shared() {
+        return tokens;
+    }
+    let rt = &e.rt;
+    let without_redis = fallback(args, model, false);
+    quote! {
+        #rt::__private::require_redis! { { #tokens } { #without_redis } }
+    }
 }
 
 /// After a mistake: the fn as written, and its companions with their signatures and
@@ -499,14 +512,10 @@ impl<'a> Expansion<'a> {
             "The cache of `{}`: its statistics, and `clear()`.",
             self.model.name()
         );
-        let require = self
-            .shared()
-            .then(|| quote!(#rt::__private::require_redis!();));
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
             quote! {
-                #require
                 static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =
                     #rt::__private::LazyLock::new(|| <#ty>::new(#config) #lock_timeout .register());
                 *__MEMOTRACE_CACHE

@@ -51,24 +51,26 @@ pub use crate::cache::redis::tiered::{TieredLoad, TieredLookup, TieredRefresh};
 #[cfg(feature = "redis")]
 pub use crate::cache::redis::{RedisCache, TieredCache};
 
-/// Expands to nothing when the `redis` feature is on; `store = redis | tiered` calls it
-/// so that a crate without the feature gets one error saying what to enable.
+/// `store = redis | tiered` expansions go through it: `{ expansion } { fallback }`. With
+/// the `redis` feature, the expansion; without, one error saying what to enable and the
+/// fallback (the fn and companions that need no Redis type), so call sites still resolve.
 #[cfg(feature = "redis")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __memotrace_require_redis {
-    () => {};
+    ({ $($with_redis:tt)* } { $($without_redis:tt)* }) => { $($with_redis)* };
 }
 
 #[cfg(not(feature = "redis"))]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __memotrace_require_redis {
-    () => {
+    ({ $($with_redis:tt)* } { $($without_redis:tt)* }) => {
         ::core::compile_error!(
             "`store = redis` and `store = tiered` need the `redis` feature of memotrace: \
              memotrace = { version = \"0.1\", features = [\"redis\"] }"
         );
+        $($without_redis)*
     };
 }
 
