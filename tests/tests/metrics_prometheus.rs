@@ -1,5 +1,5 @@
 //! `memotrace::metrics` scraped by a real Prometheus: cache statistics and operation
-//! counts reach Prometheus's query API with the values of `CacheStats` and
+//! counts and the latency histogram reach Prometheus's query API with the values of `CacheStats` and
 //! `perf::snapshot()`, read at scrape time.
 
 use axum::routing::get;
@@ -117,14 +117,45 @@ fn prometheus_scrapes_cache_stats_and_operation_counts() {
         &format!("memotrace_operation_errors_total{operation}"),
         timed.errors,
     );
-    let quantile = "%7Boperation%3D%22prom_op%22%2Cquantile%3D%221%22%7D";
-    let max = prom
-        .query_one(&format!("memotrace_operation_duration_seconds{quantile}"))
-        .expect("the max duration is published");
+    // The latency is a histogram: every call is in the `+Inf` bucket and the count, and
+    // Prometheus knows the family's type.
+    await_value(
+        &prom,
+        &format!("memotrace_operation_duration_seconds_count{operation}"),
+        timed.count,
+    );
+    let inf = "%7Boperation%3D%22prom_op%22%2Cle%3D%22%2BInf%22%7D";
+    await_value(
+        &prom,
+        &format!("memotrace_operation_duration_seconds_bucket{inf}"),
+        timed.count,
+    );
+    let ten_seconds = "%7Boperation%3D%22prom_op%22%2Cle%3D%2210%22%7D";
+    await_value(
+        &prom,
+        &format!("memotrace_operation_duration_seconds_bucket{ten_seconds}"),
+        timed.count,
+    );
+    let sum = prom
+        .query_one(&format!(
+            "memotrace_operation_duration_seconds_sum{operation}"
+        ))
+        .expect("the total duration is published");
+    #[allow(clippy::cast_precision_loss)]
+    let expected_sum = timed.mean.as_secs_f64() * timed.count as f64;
     assert!(
-        (max - timed.max.as_secs_f64()).abs() < 1e-9,
-        "max {max} vs {:?}",
-        timed.max
+        sum >= expected_sum && sum <= timed.max.as_secs_f64() * 4.0,
+        "sum {sum} vs mean {:?} × {}",
+        timed.mean,
+        timed.count
+    );
+    let (status, metadata) = prom
+        .get("/api/v1/metadata?metric=memotrace_operation_duration_seconds")
+        .expect("Prometheus answers");
+    assert_eq!(status, 200);
+    assert!(
+        metadata.contains(r#""type":"histogram""#),
+        "metadata: {metadata}"
     );
 
     // Values are read at scrape time: new hits show up at the next scrape.

@@ -22,12 +22,19 @@ const CACHE_COUNTERS: [CacheCounter; 12] = [
 ];
 
 /// Copies every registered cache's statistics and every operation's count, errors and
-/// latency quantiles into the `metrics` recorder installed now (a no-op without one).
+/// latency histogram into the `metrics` recorder installed now (a no-op without one).
 ///
-/// Call it right before an exporter renders or exports;
-/// [`Prometheus::render`](super::Prometheus::render) does.
-#[allow(clippy::cast_precision_loss)]
+/// Call it right before an exporter renders or exports. Not needed with
+/// [`prometheus`](super::prometheus): [`Prometheus::render`](super::Prometheus::render)
+/// reads the same values and renders the latency as a native histogram.
 pub fn collect() {
+    counts();
+    super::histogram::record();
+}
+
+/// The cache statistics and the operations' call and error counts.
+#[allow(clippy::cast_precision_loss)]
+pub(super) fn counts() {
     for cache in crate::cache::registry() {
         let name = cache.name;
         for (metric, read) in CACHE_COUNTERS {
@@ -40,14 +47,5 @@ pub fn collect() {
         let name = op.name;
         counter!("memotrace_operation_calls_total", "operation" => name).absolute(op.count);
         counter!("memotrace_operation_errors_total", "operation" => name).absolute(op.errors);
-        for (quantile, value) in [
-            ("0.5", op.p50),
-            ("0.95", op.p95),
-            ("0.99", op.p99),
-            ("1", op.max),
-        ] {
-            gauge!("memotrace_operation_duration_seconds", "operation" => name, "quantile" => quantile)
-                .set(value.as_secs_f64());
-        }
     }
 }

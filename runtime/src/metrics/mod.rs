@@ -15,7 +15,7 @@
 //! | `memotrace_cache_{refreshes,bypassed,invalidations,decode_errors,lock_timeouts}_total{cache}` | counter |
 //! | `memotrace_cache_entries{cache}`, `memotrace_cache_capacity{cache}` | gauge |
 //! | `memotrace_operation_calls_total{operation}`, `memotrace_operation_errors_total{operation}` | counter |
-//! | `memotrace_operation_duration_seconds{operation,quantile}` (0.5, 0.95, 0.99, 1 = max) | gauge |
+//! | `memotrace_operation_duration_seconds{operation}` (buckets 0.5 ms … 10 s) | histogram |
 //!
 //! [`prometheus`] installs a Prometheus recorder and returns a handle whose
 //! [`render`](Prometheus::render) collects and renders the text format, the body of a
@@ -35,6 +35,7 @@
 //! With a recorder of your own (another exporter), call [`collect`] before it exports.
 
 mod collect;
+mod histogram;
 mod prometheus;
 
 pub use collect::collect;

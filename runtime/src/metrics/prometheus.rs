@@ -10,12 +10,14 @@ pub struct Prometheus {
 }
 
 impl Prometheus {
-    /// [`collect`](super::collect)s the current values, then renders every metric of the
-    /// recorder (memotrace's and the application's own) in the Prometheus text format:
-    /// the body of a `/metrics` response.
+    /// Reads the current cache and operation numbers, then renders every metric of the
+    /// recorder (memotrace's and the application's own) and the operations' latency
+    /// histogram in the Prometheus text format: the body of a `/metrics` response.
     pub fn render(&self) -> String {
-        super::collect();
-        self.handle.render()
+        super::collect::counts();
+        let mut text = self.handle.render();
+        super::histogram::render(&mut text);
+        text
     }
 }
 

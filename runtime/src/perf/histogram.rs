@@ -138,6 +138,32 @@ impl Histogram {
         t
     }
 
+    /// How many recorded values are at or below each of `bounds_ns` (ascending), from
+    /// the buckets: a value is counted under the first bound at or above its bucket's
+    /// upper end, so it may move up one bound when the bound splits its bucket (≤ 3.1 %
+    /// of the value).
+    pub(crate) fn cumulative(&self, bounds_ns: &[u64]) -> Vec<u64> {
+        let mut merged = vec![0u64; BUCKETS];
+        for s in &*self.shards {
+            for (m, b) in merged.iter_mut().zip(s.buckets.iter()) {
+                *m += b.load(Ordering::Relaxed);
+            }
+        }
+        let mut counts = vec![0u64; bounds_ns.len()];
+        for (i, n) in merged.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let first = bounds_ns.partition_point(|&b| b < upper(i));
+            if let Some(c) = counts.get_mut(first) {
+                *c += n;
+            }
+        }
+        let mut running = 0;
+        for c in &mut counts {
+            running += *c;
+            *c = running;
+        }
+        counts
+    }
+
     pub(crate) fn reset(&self) {
         for s in &*self.shards {
             s.errors.store(0, Ordering::Relaxed);
@@ -167,6 +193,17 @@ mod tests {
                 assert!(err <= 0.0625, "{v}: {err}");
             }
         }
+    }
+
+    #[test]
+    fn cumulative_counts() {
+        let h = Histogram::new();
+        for v in [500, 900, 40_000, 2_000_000, 9_000_000_000] {
+            h.record(v, false);
+        }
+        // 1 µs, 50 µs, 1 ms, 1 s: the 2 ms and 9 s calls are above every bound.
+        let counts = h.cumulative(&[1_000, 50_000, 1_000_000, 1_000_000_000]);
+        assert_eq!(counts, [2, 3, 3, 4]);
     }
 
     #[test]

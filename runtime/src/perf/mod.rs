@@ -149,6 +149,44 @@ pub fn snapshot() -> Snapshot {
     Snapshot { operations }
 }
 
+/// One operation's latency distribution: calls, total time, and how many calls took at
+/// most each of the bounds asked for.
+#[cfg(feature = "metrics")]
+pub(crate) struct Distribution {
+    pub name: &'static str,
+    pub count: u64,
+    pub sum: Duration,
+    /// Cumulative, one per bound.
+    pub at_most: Vec<u64>,
+}
+
+/// Every operation that recorded a call, sorted by name, with its counts at `bounds`.
+#[cfg(feature = "metrics")]
+pub(crate) fn distributions(bounds: &[Duration]) -> Vec<Distribution> {
+    let bounds_ns: Vec<u64> = bounds
+        .iter()
+        .map(|b| u64::try_from(b.as_nanos()).unwrap_or(u64::MAX))
+        .collect();
+    let ops: Vec<Arc<Operation>> = registry()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let mut out: Vec<Distribution> = ops
+        .iter()
+        .filter_map(|op| {
+            let t = op.histogram.totals();
+            (t.count > 0).then(|| Distribution {
+                name: op.name,
+                count: t.count,
+                sum: Duration::from_nanos(t.sum_ns),
+                at_most: op.histogram.cumulative(&bounds_ns),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(b.name));
+    out
+}
+
 /// Clears every operation's numbers (the operations stay registered).
 pub fn reset() {
     for op in registry()
