@@ -2,13 +2,11 @@
 //! its own whose interest is cached.
 
 use crate::perf::Operation;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
-use tracing::callsite::{Callsite, Identifier};
+use tracing::callsite::{DefaultCallsite, Identifier};
 use tracing::field::FieldSet;
 use tracing::level_filters::LevelFilter;
 use tracing::metadata::Kind;
-use tracing::subscriber::Interest;
 use tracing::{Level, Metadata};
 
 /// Whether operation metrics are on.
@@ -18,20 +16,15 @@ pub fn perf_metrics_on() -> bool {
 }
 
 /// One annotated function: its operation name, (lazily) its metrics, and a `tracing`
-/// callsite of its own, so "is this operation's level on?" is answered from the cached
-/// interest (as `event!` does) instead of asking the subscriber on every call.
+/// callsite of its own ([`DefaultCallsite`], as `event!` uses), so "is this operation's
+/// level on?" is answered from the cached interest instead of asking the subscriber on
+/// every call.
 pub struct PerfSite {
     name: &'static str,
     op: OnceLock<Arc<Operation>>,
     meta: Metadata<'static>,
-    interest: AtomicU8,
-    registration: AtomicU8,
+    callsite: DefaultCallsite,
 }
-
-const NEVER: u8 = 0;
-const SOMETIMES: u8 = 1;
-const ALWAYS: u8 = 2;
-const UNKNOWN: u8 = 3;
 
 impl PerfSite {
     /// `level` is the least verbose level an event of the call may have (warn when a
@@ -54,11 +47,10 @@ impl PerfSite {
                 Some(file),
                 Some(line),
                 Some(target),
-                FieldSet::new(&[], Identifier(me)),
+                FieldSet::new(&[], Identifier(&me.callsite)),
                 Kind::HINT,
             ),
-            interest: AtomicU8::new(UNKNOWN),
-            registration: AtomicU8::new(0),
+            callsite: DefaultCallsite::new(&me.meta),
         }
     }
 
@@ -73,53 +65,11 @@ impl PerfSite {
         if level > tracing::level_filters::STATIC_MAX_LEVEL || level > LevelFilter::current() {
             return false;
         }
-        match self.interest() {
-            NEVER => false,
-            ALWAYS => true,
-            _ => tracing::dispatcher::get_default(|d| d.enabled(&self.meta)),
+        let interest = self.callsite.interest();
+        if interest.is_never() {
+            return false;
         }
-    }
-
-    #[inline]
-    fn interest(&'static self) -> u8 {
-        match self.interest.load(Ordering::Relaxed) {
-            UNKNOWN => self.register(),
-            known => known,
-        }
-    }
-
-    #[cold]
-    fn register(&'static self) -> u8 {
-        if self
-            .registration
-            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            // Calls `set_interest` now and whenever the subscribers change.
-            tracing::callsite::register(self);
-            self.registration.store(2, Ordering::Release);
-        }
-        match self.interest.load(Ordering::Relaxed) {
-            UNKNOWN => SOMETIMES,
-            known => known,
-        }
-    }
-}
-
-impl Callsite for PerfSite {
-    fn set_interest(&self, interest: Interest) {
-        let v = if interest.is_never() {
-            NEVER
-        } else if interest.is_always() {
-            ALWAYS
-        } else {
-            SOMETIMES
-        };
-        self.interest.store(v, Ordering::SeqCst);
-    }
-
-    fn metadata(&self) -> &Metadata<'_> {
-        &self.meta
+        interest.is_always() || tracing::dispatcher::get_default(|d| d.enabled(&self.meta))
     }
 }
 
