@@ -125,10 +125,7 @@ impl fmt::Display for Snapshot {
 
 /// Per-operation count, errors and latency percentiles recorded so far.
 pub fn snapshot() -> Snapshot {
-    let ops: Vec<Arc<Operation>> = registry()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
+    let ops = registered();
     let mut operations: Vec<OperationStats> = ops
         .iter()
         .filter_map(|op| {
@@ -167,10 +164,7 @@ pub(crate) fn distributions(bounds: &[Duration]) -> Vec<Distribution> {
         .iter()
         .map(|b| u64::try_from(b.as_nanos()).unwrap_or(u64::MAX))
         .collect();
-    let ops: Vec<Arc<Operation>> = registry()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
+    let ops = registered();
     let mut out: Vec<Distribution> = ops
         .iter()
         .filter_map(|op| {
@@ -189,11 +183,15 @@ pub(crate) fn distributions(bounds: &[Duration]) -> Vec<Distribution> {
 
 /// Clears every operation's numbers (the operations stay registered).
 pub fn reset() {
-    for op in registry()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .iter()
-    {
+    for op in registered() {
         op.histogram.reset();
     }
+}
+
+/// Every operation registered so far.
+fn registered() -> Vec<Arc<Operation>> {
+    registry()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
