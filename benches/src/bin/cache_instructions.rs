@@ -7,8 +7,8 @@
 //! for n in 1000 11000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/cache_instructions hit $n; done   # (b - a) / 10000
 //! ```
-//! Cases: hit, string_hit, arc_hit (an `Arc<str>` value), miss, invalidate; the `cached` crate's hits (cached_hit,
-//! cached_string_hit); and string_clone, cloning and dropping the same `String` without
+//! Cases: hit, string_hit, arc_hit (an `Arc<str>` value), miss, invalidate; the `cached`
+//! crate's cached_hit, cached_string_hit and cached_miss; and string_clone, cloning and dropping the same `String` without
 //! any cache (the part of a `String` hit that any cache returning an owned value pays).
 
 use std::hint::black_box;
@@ -63,6 +63,9 @@ fn main() {
             }
             "cached_string_hit" => {
                 black_box(peer_label(black_box(7)));
+            }
+            "cached_miss" => {
+                black_box(peer_square(black_box(1_000 + i)));
             }
             "string_clone" => {
                 black_box(black_box(&owned).clone());

@@ -71,9 +71,10 @@ mod tests {
 
     #[test]
     fn evicts_the_key_needed_last() {
-        // Capacity 2: after a, b the request for c must evict b (needed after a).
-        // a b c a b: hits a (4th); b was evicted, so the 5th is a miss.
-        assert_eq!(hits(&[1, 2, 3, 1, 2], 2), 1);
+        // Capacity 2: 3 evicts 2 (needed last), so 1 and 3 hit; LRU would evict 1.
+        assert_eq!(hits(&[1, 2, 3, 1, 3, 2], 2), 2);
+        // A key never requested again is not admitted: 1 and 2 stay and both hit.
+        assert_eq!(hits(&[1, 2, 3, 1, 2], 2), 2);
         // Classic example: 3 hits for capacity 3 (LRU gets 2 of them).
         let trace = [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5];
         assert_eq!(hits(&trace, 3), 5);

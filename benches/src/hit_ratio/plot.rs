@@ -39,6 +39,7 @@ pub struct Line {
 pub fn draw(path: &Path, title: &str, lines: &[Line]) -> Result<(), Box<dyn Error>> {
     let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
     let (lo, hi) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    // A free decade left of the smallest capacity holds the legend.
     let root = BitMapBackend::new(path, (800, 500)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
@@ -46,7 +47,7 @@ pub fn draw(path: &Path, title: &str, lines: &[Line]) -> Result<(), Box<dyn Erro
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(55)
-        .build_cartesian_2d((lo / 2.0..hi * 2.0).log_scale(), 0f64..100f64)?;
+        .build_cartesian_2d((lo / 20.0..hi * 2.0).log_scale(), 0f64..100f64)?;
     chart
         .configure_mesh()
         .x_desc("capacity (% of distinct keys)")
@@ -68,7 +69,7 @@ pub fn draw(path: &Path, title: &str, lines: &[Line]) -> Result<(), Box<dyn Erro
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::UpperLeft)
         .label_font((FAMILY, 14))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
