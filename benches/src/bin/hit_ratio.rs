@@ -121,6 +121,11 @@ fn recorded(o: &Options, path: &PathBuf, format: trace_file::Format) -> Result<W
     let keys = trace_file::read(std::io::BufReader::new(file), format, o.requests)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let distinct = keys.iter().collect::<HashSet<_>>().len() as u64;
+    println!(
+        "# {}: {} requests, {distinct} distinct keys",
+        path.display(),
+        keys.len()
+    );
     let capacities = o
         .capacities
         .clone()
@@ -190,7 +195,7 @@ fn main() {
             } else {
                 shared.get_or_insert_with(|| (w.stream)(cap))
             };
-            let share = 100.0 * cap as f64 / w.distinct as f64;
+            let share = (100_000.0 * cap as f64 / w.distinct as f64).round() / 1_000.0;
             print!("| {} | {cap} ({share}%) |", w.name);
             for line in &mut lines {
                 let started = Instant::now();
