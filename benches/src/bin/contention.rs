@@ -37,11 +37,13 @@ fn via_moka(key: u64) -> u64 {
     moka_cache().get_with(key, || key.wrapping_mul(31))
 }
 
-const CONTENDERS: [(&str, fn(u64) -> u64); 3] =
-    [("memotrace", memo), ("moka", via_moka), ("cached", peer)];
+/// A memoised call: a key in, the (possibly cached) value out.
+type Call = fn(u64) -> u64;
+
+const CONTENDERS: [(&str, Call); 3] = [("memotrace", memo), ("moka", via_moka), ("cached", peer)];
 
 /// Calls per second of `call` over `streams` (one per thread), all threads together.
-fn throughput(call: fn(u64) -> u64, streams: &[Vec<u64>]) -> f64 {
+fn throughput(call: Call, streams: &[Vec<u64>]) -> f64 {
     let start = Barrier::new(streams.len());
     let elapsed = std::thread::scope(|s| {
         let handles: Vec<_> = streams
