@@ -1,6 +1,7 @@
 //! The hit path of `#[cached]` against its peers, in one run so the ratios compare:
 //! the `cached` crate's `#[cached(max_size, ttl_secs)]`, raw quick_cache and raw moka;
-//! plus 2-thread hit throughput and a 1,000-caller miss storm.
+//! hits returning owned `String`/`Vec` values; plus 2-thread hit throughput and a
+//! 1,000-caller miss storm.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
@@ -58,6 +59,37 @@ fn mt_three(a: &str, b: &str, n: u32) -> usize {
 )]
 fn peer_three(a: &str, b: &str, n: u32) -> usize {
     a.len() + b.len() + n as usize
+}
+
+/// A 32-byte `String` value.
+fn label_of(x: u64) -> String {
+    format!("label number {x:020}")
+}
+
+#[memotrace::cached(ttl = "10m", max_capacity = 10_000)]
+fn mt_string(x: u64) -> String {
+    label_of(x)
+}
+
+#[cached::macros::cached(max_size = 10_000, ttl_secs = 600)]
+fn peer_string(x: u64) -> String {
+    label_of(x)
+}
+
+#[memotrace::cached(ttl = "10m", max_capacity = 10_000)]
+fn mt_vec(x: u64) -> Vec<u8> {
+    vec![x as u8; 256]
+}
+
+#[cached::macros::cached(max_size = 10_000, ttl_secs = 600)]
+fn peer_vec(x: u64) -> Vec<u8> {
+    vec![x as u8; 256]
+}
+
+/// The same value shared instead of copied: a hit clones a pointer.
+#[memotrace::cached(ttl = "10m", max_capacity = 10_000)]
+fn mt_arc(x: u64) -> Arc<str> {
+    label_of(x).into()
 }
 
 fn names() -> Vec<String> {
@@ -128,6 +160,38 @@ fn sync_hits(c: &mut Criterion) {
             peer_three(black_box(&names[i]), "team", 1)
         })
     });
+    g.finish();
+}
+
+/// Hits returning owned values: every hit of either cache clones (allocates, copies,
+/// and later frees) the value; `Arc<str>` is the allocation-free alternative.
+fn owned_hits(c: &mut Criterion) {
+    for i in 0..KEYS {
+        mt_string(i);
+        peer_string(i);
+        mt_vec(i);
+        peer_vec(i);
+        mt_arc(i);
+    }
+    let mut i = 0u64;
+    let mut next = move || {
+        i = (i + 7) % KEYS;
+        i
+    };
+    let mut g = c.benchmark_group("hit_sync_string_32");
+    g.bench_function("memotrace", |b| b.iter(|| mt_string(black_box(next()))));
+    g.bench_function("cached", |b| b.iter(|| peer_string(black_box(next()))));
+    g.bench_function("memotrace_arc_str", |b| {
+        b.iter(|| mt_arc(black_box(next())))
+    });
+    g.bench_function("string_clone_only", |b| {
+        let value = label_of(7);
+        b.iter(|| black_box(&value).clone())
+    });
+    g.finish();
+    let mut g = c.benchmark_group("hit_sync_vec_256");
+    g.bench_function("memotrace", |b| b.iter(|| mt_vec(black_box(next()))));
+    g.bench_function("cached", |b| b.iter(|| peer_vec(black_box(next()))));
     g.finish();
 }
 
@@ -249,5 +313,12 @@ fn miss_storm(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, sync_hits, async_hits, two_threads, miss_storm);
+criterion_group!(
+    benches,
+    sync_hits,
+    owned_hits,
+    async_hits,
+    two_threads,
+    miss_storm
+);
 criterion_main!(benches);

@@ -1,5 +1,6 @@
-//! Shared pieces of the benchmarks: the `log_performance` cases, used by the criterion
-//! bench and by the callgrind instruction counter (`examples/log_instructions.rs`).
+//! Shared pieces of the benchmarks: the `log_performance` cases (used by the criterion
+//! bench and by the callgrind instruction counter, `examples/log_instructions.rs`), and the
+//! harnesses of the `src/bin` tools (hit ratio, memory per entry, contention).
 
 pub mod log_cases {
     //! The functions timed by the logging benches, and the subscribers they log to.
@@ -128,3 +129,6 @@ pub mod log_cases {
         )
     }
 }
+
+pub mod hit_ratio;
+pub mod machine;

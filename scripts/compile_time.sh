@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# What the attributes cost at compile time. Generates one crate per variant, each with
+# 200 annotated fns (half sync, half async; key templates and tags where the macro has
+# them), and measures for each: a clean debug build of the crate (its dependencies are
+# built once beforehand and shared), an incremental rebuild after editing one fn, and
+# the expanded source lines per fn (`-Zunpretty=expanded`, minus the unannotated crate).
+#
+#   scripts/compile_time.sh            # prints a Markdown table
+#   WORK=/tmp/ct KEEP=1 scripts/compile_time.sh
+#
+# Variants: plain (no attribute), memotrace `#[cached]`, the `cached` crate's `#[cached]`,
+# memotrace `#[log_performance]`, `#[tracing::instrument]`. The expansion is printed by
+# the same stable compiler with RUSTC_BOOTSTRAP=1 (so the timed builds' dependencies are
+# reused); EXPAND=0 skips it.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="${WORK:-${TMPDIR:-/tmp}/memotrace-compile-time}"
+FNS="${FNS:-200}"
+EXPAND="${EXPAND:-1}"
+VARIANTS="plain memotrace_cached cached_cached memotrace_log tracing_instrument"
+
+# attribute VARIANT I: the attribute line(s) for fn number I (even: sync, odd: async).
+attribute() {
+    local v=$1 i=$2
+    case "$v" in
+        plain) ;;
+        memotrace_cached)
+            if ((i % 2 == 0)); then
+                echo "#[memotrace::cached(ttl = \"10m\", max_capacity = 1_000, key = \"user:{id}:{team}\", tags = [\"team:{team}\"])]"
+            else
+                echo "#[memotrace::cached(ttl = \"5m\", key = \"order:{id}\", tags = [\"user:{id}\"])]"
+            fi ;;
+        cached_cached)
+            if ((i % 2 == 0)); then
+                echo "#[cached::macros::cached(max_size = 1_000, ttl_secs = 600, key = \"String\", convert = r#\"{ format!(\"user:{id}:{team}\") }\"#)]"
+            else
+                echo "#[cached::macros::cached(ttl_secs = 300, key = \"String\", convert = r#\"{ format!(\"order:{id}\") }\"#)]"
+            fi ;;
+        memotrace_log)
+            echo "#[memotrace::log_performance(name = \"op_$i\", slow = \"250ms\")]" ;;
+        tracing_instrument)
+            echo "#[tracing::instrument(name = \"op_$i\", skip(team))]" ;;
+    esac
+}
+
+# lib_rs VARIANT: the crate's lib.rs.
+lib_rs() {
+    local v=$1 i
+    echo "#![allow(clippy::all, unused)]"
+    for ((i = 0; i < FNS; i++)); do
+        attribute "$v" "$i"
+        if ((i % 2 == 0)); then
+            echo "pub fn f$i(id: u64, team: &str) -> String { format!(\"{id}-{team}-$i\") }"
+        else
+            echo "pub async fn f$i(id: u64, team: &str) -> Result<u64, String> { if team.is_empty() { Err(\"no team\".to_owned()) } else { Ok(id + $i) } }"
+        fi
+    done
+}
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+mkdir -p "$WORK"
+cd "$WORK"
+cp "$ROOT/Cargo.lock" Cargo.lock
+{
+    echo "[workspace]"
+    echo "resolver = \"2\""
+    echo "members = [$(for v in $VARIANTS; do printf '"%s", ' "$v"; done)]"
+    echo "[workspace.dependencies]"
+    echo "memotrace = { path = \"$ROOT/runtime\" }"
+    grep -E '^(cached|tracing) = ' "$ROOT/Cargo.toml"
+} > Cargo.toml
+for v in $VARIANTS; do
+    mkdir -p "$v/src"
+    cat > "$v/Cargo.toml" <<EOF
+[package]
+name = "$v"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+memotrace.workspace = true
+cached.workspace = true
+tracing.workspace = true
+EOF
+    lib_rs "$v" > "$v/src/lib.rs"
+done
+export CARGO_TARGET_DIR="$WORK/target"
+
+echo "==> building the dependencies once" >&2
+cargo build -q -p plain 2>&1 | tail -5 >&2
+
+echo "# $FNS annotated fns per crate (half async); debug profile; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A clean rebuild lines
+for v in $VARIANTS; do
+    cargo clean -q -p "$v"
+    t=$(now)
+    cargo build -q -p "$v"
+    clean[$v]=$(since "$t")
+    sed -i "s/-$((FNS / 2))\")/-$((FNS / 2))-edited\")/" "$v/src/lib.rs"
+    t=$(now)
+    cargo build -q -p "$v"
+    rebuild[$v]=$(since "$t")
+done
+# After every timed build: RUSTC_BOOTSTRAP changes the dependencies' fingerprints, so
+# the first expansion rebuilds them.
+plain_lines=0
+for v in $VARIANTS; do
+    lines[$v]="-"
+    if [ "$EXPAND" = 1 ]; then
+        total=$(RUSTC_BOOTSTRAP=1 cargo rustc -q -p "$v" --lib -- -Zunpretty=expanded 2>/dev/null | wc -l)
+        [ "$v" = plain ] && plain_lines=$total
+        lines[$v]=$(( (total - plain_lines) / FNS ))
+    fi
+done
+echo
+echo "| variant | clean build | rebuild after editing one fn | expanded lines per fn |"
+echo "|---|---|---|---|"
+for v in $VARIANTS; do
+    echo "| $v | ${clean[$v]} s | ${rebuild[$v]} s | ${lines[$v]} |"
+done
+echo
+echo "# end: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+[ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"
