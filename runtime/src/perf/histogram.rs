@@ -142,6 +142,7 @@ impl Histogram {
     /// the buckets: a value is counted under the first bound at or above its bucket's
     /// upper end, so it may move up one bound when the bound splits its bucket (≤ 3.1 %
     /// of the value).
+    #[cfg(feature = "metrics")]
     pub(crate) fn cumulative(&self, bounds_ns: &[u64]) -> Vec<u64> {
         let mut merged = vec![0u64; BUCKETS];
         for s in &*self.shards {
@@ -196,6 +197,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "metrics")]
     fn cumulative_counts() {
         let h = Histogram::new();
         for v in [500, 900, 40_000, 2_000_000, 9_000_000_000] {
