@@ -3,6 +3,7 @@
 //! the key, matches on the lookup and calls the body.
 
 use super::args::{CachedArgs, KeySpec, StoreKind};
+use super::expiry;
 use crate::common::args::runtime_path;
 use crate::common::naming::cache_hit_flag;
 use crate::common::signature::{ArgForm, Output};
@@ -124,6 +125,13 @@ impl<'a> Expansion<'a> {
         };
         let kind = Ident::new(kind, Span::call_site());
         quote!(#rt::__private::#kind)
+    }
+
+    /// The return kind handed to the store with a loaded value: [`Self::kind`], with the
+    /// per-entry lifetime rule when there is one.
+    fn load_kind(&self) -> TokenStream {
+        let ret = self.model.return_type().to_token_stream();
+        expiry::kind_value(&self.args.expiry, &self.rt, self.kind(), &ret)
     }
 
     fn key_type(&self) -> TokenStream {
@@ -294,10 +302,11 @@ impl<'a> Expansion<'a> {
         };
         let tags = self.tags();
         let unless = self.unless();
+        let load_kind = self.load_kind();
         quote! {
             #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
                 #(#owned)*
-                __memotrace_refresh.#spawn(#kind, #job, #unless, #tags);
+                __memotrace_refresh.#spawn(#load_kind, #job, #unless, #tags);
                 #mark
                 #wrap
             }
@@ -331,6 +340,7 @@ impl<'a> Expansion<'a> {
         let store_await = self.store_await();
         let spelled_out = self.spelled_out_check();
         let mark = self.mark_hit();
+        let load_kind = self.load_kind();
         quote! {
             #spelled_out
             let __memotrace_cache = #prefix #cache_fn();
@@ -345,7 +355,7 @@ impl<'a> Expansion<'a> {
                 #refresh_arm
                 #rt::__private::Lookup::Load(__memotrace_load) => {
                     let __memotrace_tags = #tags;
-                    __memotrace_load.complete(#kind, #call, #unless, __memotrace_tags) #store_await
+                    __memotrace_load.complete(#load_kind, #call, #unless, __memotrace_tags) #store_await
                 }
             }
         }
@@ -480,7 +490,8 @@ impl<'a> Expansion<'a> {
             .get()
             .is_some_and(|t| !t.is_empty())
             .then(|| quote!(.tagged()));
-        quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged)
+        let expiry = expiry::config(&a.expiry);
+        quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged #expiry)
     }
 
     fn cache_fn(&self) -> TokenStream {

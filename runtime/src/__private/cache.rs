@@ -1,5 +1,8 @@
 //! Items the `#[cached]` expansions reach for.
 
+pub use crate::cache::expiry::{
+    own_expiry, per_entry, IntoLifetime, Lifetime, LifetimeOf, OwnExpiry, PerEntry,
+};
 pub use crate::cache::{
     CacheConfig, KeyPart, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore,
     ReturnKind, SomeOnly, ValueOf,

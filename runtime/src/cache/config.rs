@@ -1,5 +1,6 @@
 //! What a cache is told when it is built: its name and its time policy.
 
+use super::expiry::{jittered, Lifetime};
 use std::time::Duration;
 
 /// The settings of one cache, as `#[cached(...)]` writes them.
@@ -35,6 +36,10 @@ pub struct CacheConfig {
     pub version: Option<u32>,
     /// Whether entries carry tags.
     pub tagged: bool,
+    /// Spread of each entry's ttl, as a fraction (0.1: ±10 %).
+    pub ttl_jitter: Option<f64>,
+    /// Whether values get their own lifetime (`ttl = |value| ..`, `expires = true`).
+    pub per_entry_ttl: bool,
 }
 
 /// The default number of entries a cache holds: never unbounded by default.
@@ -53,6 +58,8 @@ impl CacheConfig {
             namespace: None,
             version: None,
             tagged: false,
+            ttl_jitter: None,
+            per_entry_ttl: false,
         }
     }
 
@@ -112,25 +119,52 @@ impl CacheConfig {
         self
     }
 
+    /// Spreads each entry's ttl by ±`fraction` (0.1: ±10 %), so that entries written
+    /// together do not expire together.
+    #[must_use]
+    pub const fn ttl_jitter(mut self, fraction: f64) -> Self {
+        self.ttl_jitter = Some(fraction);
+        self
+    }
+
+    /// Marks the cache's values as carrying their own lifetime (see
+    /// [`Expires`](super::Expires)): entries expire even without a `ttl`.
+    #[must_use]
+    pub const fn per_entry_ttl(mut self) -> Self {
+        self.per_entry_ttl = true;
+        self
+    }
+
     pub(crate) fn timing(&self) -> Timing {
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        let ttl = self.ttl.map(ms);
         Timing {
-            ttl,
-            refresh_after: ttl
-                .zip(self.refresh_ahead)
-                .map(|(t, r)| (t as f64 * r) as u64),
+            ttl: self.ttl.map(ms),
+            refresh_ratio: self.refresh_ahead,
             stale_for: self.stale_if_error.map_or(0, ms),
+            jitter: self.ttl_jitter.unwrap_or(0.0),
+            per_entry: self.per_entry_ttl,
         }
     }
 }
 
-/// The time policy in coarse-clock milliseconds.
+/// The time policy in milliseconds (of the coarse clock for memory entries, of the Unix
+/// clock for Redis entries).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
     pub ttl: Option<u64>,
-    pub refresh_after: Option<u64>,
+    pub refresh_ratio: Option<f64>,
     pub stale_for: u64,
+    pub jitter: f64,
+    pub per_entry: bool,
+}
+
+/// When an entry stored now stops being fresh, comes due for refresh, and dies
+/// (`u64::MAX`: never).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Times {
+    pub expires: u64,
+    pub refresh: u64,
+    pub stale_until: u64,
 }
 
 /// A stored value with the times that decide what a lookup does with it.
@@ -147,18 +181,39 @@ pub struct Entry<V> {
 }
 
 impl Timing {
-    pub fn needs_clock(&self) -> bool {
-        self.ttl.is_some()
+    /// Whether entries can expire (a ttl, or lifetimes of their own).
+    pub fn expiring(&self) -> bool {
+        self.ttl.is_some() || self.per_entry
     }
 
-    pub fn entry<V>(&self, value: V, now: u64) -> Entry<V> {
+    /// The times of an entry stored at `now` with `lifetime`: its own lifetime capped by
+    /// the ttl, spread by the jitter; refresh-ahead as a fraction of that.
+    pub fn times(&self, now: u64, lifetime: Lifetime) -> Times {
+        let ttl = match lifetime {
+            Lifetime::Default => self.ttl,
+            Lifetime::Ms(ms) => Some(self.ttl.map_or(ms, |t| t.min(ms))),
+            Lifetime::Skip => Some(0),
+        };
+        let ttl = ttl.map(|t| jittered(t, self.jitter));
         let after = |d: Option<u64>| d.map_or(u64::MAX, |d| now.saturating_add(d));
-        let expires_at = after(self.ttl);
+        let expires = after(ttl);
+        Times {
+            expires,
+            refresh: after(
+                ttl.zip(self.refresh_ratio)
+                    .map(|(t, r)| (t as f64 * r) as u64),
+            ),
+            stale_until: expires.saturating_add(self.stale_for),
+        }
+    }
+
+    pub fn entry<V>(&self, value: V, now: u64, lifetime: Lifetime) -> Entry<V> {
+        let times = self.times(now, lifetime);
         Entry {
             value,
-            expires_at,
-            refresh_at: after(self.refresh_after),
-            stale_until: expires_at.saturating_add(self.stale_for),
+            expires_at: times.expires,
+            refresh_at: times.refresh,
+            stale_until: times.stale_until,
         }
     }
 }

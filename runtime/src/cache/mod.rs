@@ -8,6 +8,7 @@
 mod background;
 mod clock;
 mod config;
+pub(crate) mod expiry;
 mod fence;
 mod key_part;
 mod memory;
@@ -25,6 +26,7 @@ mod tags;
 mod write_behind;
 
 pub use config::{CacheConfig, Entry, DEFAULT_MAX_CAPACITY};
+pub use expiry::Expires;
 pub use key_part::KeyPart;
 pub use memory::{Load, Lookup, MemoryCache, MemoryLookup, Refresh};
 pub use moka_store::MokaStore;

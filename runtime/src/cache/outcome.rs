@@ -1,6 +1,8 @@
 //! What a function's return value means to its cache: which values are stored and which
 //! are failures.
 
+use super::expiry::Lifetime;
+
 /// How a fresh return value is treated.
 pub enum Outcome<V> {
     /// Store this value.
@@ -25,6 +27,13 @@ pub trait ReturnKind<R>: Copy + Send + 'static {
 
     /// Turns a cached value back into the return type.
     fn wrap(self, value: Self::Value) -> R;
+
+    /// How long `value`, about to be stored, is kept: the cache's ttl unless the fn
+    /// gives values their own lifetime (`ttl = |value| ..`, `expires = true`).
+    #[inline]
+    fn lifetime(self, _value: &Self::Value) -> Lifetime {
+        Lifetime::Default
+    }
 }
 
 /// Every value is cached.

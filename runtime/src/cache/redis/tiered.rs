@@ -1,13 +1,14 @@
 //! `TieredCache`: the memory store as L1 in front of Redis L2 (`store = tiered`).
 
-use super::cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
+use super::cache::{RedisCache, RedisLoad, RedisRefresh, RedisValue};
 use super::codec::{Codec, JsonCodec};
 use super::connection::{spawn_on_backend, RedisBackend};
 use super::pubsub::{self, L1Listener, Message, Outgoing};
 use crate::cache::config::CacheConfig;
+use crate::cache::expiry::UntilUnixMs;
 use crate::cache::fence::Ticket;
 use crate::cache::memory::{Load, Lookup, MemoryCache};
-use crate::cache::outcome::{Plain, ReturnKind};
+use crate::cache::outcome::ReturnKind;
 use crate::cache::quick::QuickStore;
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::stats::CacheStats;
@@ -26,7 +27,8 @@ const WAITED_MS: u64 = 2;
 /// An L1 hit is a memory hit (no network). An L1 miss looks in L2 (one `GET`) and keeps
 /// the value in L1; an L2 miss loads under the distributed lock, writes L2, then L1.
 /// Writes and invalidations are published on Redis pub/sub so other processes drop their
-/// L1 copy. L1 entries live `min(l1_ttl, ttl)`; refresh-ahead and stale-if-error act on
+/// L1 copy. L1 entries live `min(l1_ttl, ttl)`, and never past their L2 entry's
+/// expiry; refresh-ahead and stale-if-error act on
 /// L2. Tag invalidation clears L1 whole (L1 does not know the tags of entries it took
 /// from L2), here and in every process.
 ///
@@ -165,17 +167,22 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         let waited = clock::now_ms() > asked + WAITED_MS;
         // The L1 load right is also the in-process single-flight over L2.
         let epoch = self.epoch.load(Ordering::Acquire);
-        let fill = |l1: Load<String, V, QuickStore<String, V>>, v: V| {
+        let fill = |l1: Load<String, V, QuickStore<String, V>>, (v, until): (V, u64)| {
             if self.epoch.load(Ordering::Acquire) == epoch {
-                l1.complete(Plain, v, crate::__private::store_all, Vec::new())
+                l1.complete(
+                    UntilUnixMs(until),
+                    v,
+                    crate::__private::store_all,
+                    Vec::new(),
+                )
             } else {
                 // Invalidated meanwhile: answer, but do not keep a maybe-old value.
                 v
             }
         };
         match self.l2.lookup_after(key, waited).await {
-            RedisLookup::Hit(v) => TieredLookup::Hit(fill(l1, v)),
-            RedisLookup::Refresh(v, l2) => {
+            Lookup::Hit(v) => TieredLookup::Hit(fill(l1, v)),
+            Lookup::Refresh(v, l2) => {
                 let ticket = l1.ticket();
                 let v = fill(l1, v);
                 TieredLookup::Refresh(
@@ -188,7 +195,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
                     },
                 )
             }
-            RedisLookup::Load(l2) => TieredLookup::Load(TieredLoad {
+            Lookup::Load(l2) => TieredLookup::Load(TieredLoad {
                 cache: self,
                 key: key.to_owned(),
                 l1,
@@ -324,11 +331,15 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
         A: ReturnKind<R, Value = V>,
     {
         let (returned, stored) = self.l2.complete_stored(kind, returned, skip_if, tags).await;
-        if let Some(value) = stored {
+        if let Some((value, until)) = stored {
             let cache = self.cache;
             if cache.epoch.load(Ordering::Acquire) == self.epoch {
-                self.l1
-                    .complete(Plain, value, crate::__private::store_all, Vec::new());
+                self.l1.complete(
+                    UntilUnixMs(until),
+                    value,
+                    crate::__private::store_all,
+                    Vec::new(),
+                );
             }
             let backend = cache.l2.backend();
             if !backend.known_down() {
@@ -358,10 +369,15 @@ impl<V: RedisValue, C: Codec> TieredRefresh<V, C> {
         A: ReturnKind<R, Value = V>,
     {
         background::spawn(async move {
-            if let Some(value) = self.l2.run(kind, load, skip_if, tags).await {
-                self.cache
-                    .l1
-                    .insert_if_current(self.l1, self.key.clone(), value, Vec::new());
+            if let Some((value, until)) = self.l2.run(kind, load, skip_if, tags).await {
+                let lifetime = ReturnKind::<V>::lifetime(UntilUnixMs(until), &value);
+                self.cache.l1.insert_if_current(
+                    self.l1,
+                    self.key.clone(),
+                    value,
+                    lifetime,
+                    Vec::new(),
+                );
                 self.cache.publish(Message::Key(&self.key)).await;
             }
         });

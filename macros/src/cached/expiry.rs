@@ -1,0 +1,127 @@
+//! Per-entry expiry arguments: `ttl = |value| ..` (a lifetime computed from the loaded
+//! value), `expires = true` (the value's `Expires` impl) and `ttl_jitter = 0.1`.
+
+use super::args::CachedArgs;
+use crate::common::args::{Arg, Setting};
+use crate::common::Errors;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, Path};
+
+/// The argument names parsed here (besides `ttl`, which is also a fixed duration).
+pub const KNOWN: &[&str] = &["expires", "ttl_jitter"];
+
+/// The per-entry expiry arguments of one `#[cached(...)]`.
+pub struct ExpiryArgs {
+    /// `ttl = |value| expr`.
+    pub ttl_fn: Setting<Expr>,
+    pub expires: Setting<bool>,
+    pub ttl_jitter: Setting<f64>,
+}
+
+impl ExpiryArgs {
+    pub fn new() -> Self {
+        Self {
+            ttl_fn: Setting::new("ttl"),
+            expires: Setting::new("expires"),
+            ttl_jitter: Setting::new("ttl_jitter"),
+        }
+    }
+
+    /// Parses `arg` when it is one of these arguments; false when it is not.
+    pub fn parse_one(&mut self, arg: &Arg, errors: &mut Errors) -> bool {
+        let span = arg.name_span();
+        match arg.name.as_str() {
+            "ttl" => match arg.value("\"10m\"") {
+                Ok(Expr::Closure(closure)) => {
+                    let value = if closure.inputs.len() == 1 {
+                        Ok(Expr::Closure(closure.clone()))
+                    } else {
+                        Err(syn::Error::new_spanned(
+                            &closure.inputs,
+                            "a `ttl` closure takes one argument, the loaded value: `ttl = |token| token.lifetime`",
+                        ))
+                    };
+                    self.ttl_fn.set_parsed(span, value, errors);
+                }
+                _ => return false,
+            },
+            "expires" => self
+                .expires
+                .set_parsed(span, super::args::flag(arg), errors),
+            "ttl_jitter" => {
+                self.ttl_jitter
+                    .set_parsed(span, arg.value("0.1").and_then(jitter_fraction), errors)
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Whether values get a lifetime of their own.
+    pub fn per_entry(&self) -> bool {
+        self.ttl_fn.get().is_some() || self.expires.get() == Some(&true)
+    }
+}
+
+fn jitter_fraction(expr: &Expr) -> syn::Result<f64> {
+    let hint = "`ttl_jitter` is the fraction by which each entry's ttl is spread, strictly between 0 and 1, e.g. `ttl_jitter = 0.1` for ±10 %";
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => match f.base10_parse::<f64>() {
+            Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+            _ => Err(syn::Error::new(f.span(), hint)),
+        },
+        other => Err(syn::Error::new_spanned(other, hint)),
+    }
+}
+
+/// Cross-checks: one `ttl`, one source of per-entry lifetimes, jitter needs a ttl.
+pub fn check(args: &CachedArgs, errors: &mut Errors) {
+    let e = &args.expiry;
+    if let (Some(_), Some(span)) = (args.ttl.get(), e.ttl_fn.span()) {
+        errors.push(
+            span,
+            "duplicate argument `ttl`: give a fixed `ttl = \"10m\"` or a closure `ttl = |value| ..`, not both",
+        );
+    }
+    if let (Some(_), Some(true), Some(span)) = (e.ttl_fn.get(), e.expires.get(), e.expires.span()) {
+        errors.push(
+            span,
+            "`expires = true` takes each value's lifetime from its `Expires` impl, and `ttl = |value| ..` from the closure: keep one of them",
+        );
+    }
+    if let Some(span) = e.ttl_jitter.span() {
+        if args.ttl.get().is_none() && !e.per_entry() {
+            errors.push(
+                span,
+                "`ttl_jitter` spreads the ttl: add a `ttl`, e.g. `ttl = \"10m\", ttl_jitter = 0.1`",
+            );
+        }
+    }
+}
+
+/// The return kind passed to the store when a value is loaded: `kind`, or `kind` with
+/// the per-entry lifetime rule. `ret` is the fn's return type.
+pub fn kind_value(e: &ExpiryArgs, rt: &Path, kind: TokenStream, ret: &TokenStream) -> TokenStream {
+    if let Some(closure) = e.ttl_fn.get() {
+        // Spanned on the closure: a wrong return type is reported there.
+        let span = closure.span();
+        return quote_spanned!(span=> #rt::__private::per_entry::<#ret, _, _, _>(#kind, #closure));
+    }
+    match (e.expires.get(), e.expires.span()) {
+        (Some(true), Some(span)) => {
+            quote_spanned!(span=> #rt::__private::own_expiry::<#ret, _>(#kind))
+        }
+        _ => kind,
+    }
+}
+
+/// The `CacheConfig` setters of these arguments.
+pub fn config(e: &ExpiryArgs) -> TokenStream {
+    let jitter = e.ttl_jitter.get().map(|j| quote!(.ttl_jitter(#j)));
+    let per_entry = e.per_entry().then(|| quote!(.per_entry_ttl()));
+    quote!(#jitter #per_entry)
+}

@@ -1,0 +1,28 @@
+use std::time::Duration;
+
+#[memotrace::cached(ttl = "1m", ttl = |v| Some(Duration::from_secs(*v)))]
+fn two_ttls(x: u64) -> u64 {
+    x
+}
+
+#[memotrace::cached(ttl = "1m", ttl_jitter = 1.5)]
+fn jitter_out_of_range(x: u64) -> u64 {
+    x
+}
+
+#[memotrace::cached(ttl_jitter = 0.1)]
+fn jitter_without_ttl(x: u64) -> u64 {
+    x
+}
+
+#[memotrace::cached(ttl = |a, b| Duration::from_secs(1))]
+fn closure_of_two_arguments(x: u64) -> u64 {
+    x
+}
+
+#[memotrace::cached(ttl = |v| Duration::from_secs(*v), expires = true)]
+fn closure_and_expires(x: u64) -> u64 {
+    x
+}
+
+fn main() {}
