@@ -25,4 +25,19 @@ fn closure_and_expires(x: u64) -> u64 {
     x
 }
 
+#[memotrace::cached(stale_while_revalidate = "30s")]
+fn revalidate_without_ttl(x: u64) -> u64 {
+    x
+}
+
+#[memotrace::cached(tti = "1m", ttl = "1m", stale_while_revalidate = "tomorrow")]
+fn revalidate_bad_duration(x: u64) -> u64 {
+    x
+}
+
+#[memotrace::cached(tti = "1m", ttl = "1m", stale_while_revalidate = "30s")]
+fn revalidate_with_tti(x: u64) -> u64 {
+    x
+}
+
 fn main() {}

@@ -254,7 +254,7 @@ impl<'a> Expansion<'a> {
         let mark = self.mark_hit();
         let wrap =
             quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value));
-        if self.args.refresh_ahead.get().is_none() {
+        if self.args.refresh_ahead.get().is_none() && !self.args.expiry.revalidates() {
             return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
         }
         let mut owned = Vec::new();
@@ -490,7 +490,7 @@ impl<'a> Expansion<'a> {
             .get()
             .is_some_and(|t| !t.is_empty())
             .then(|| quote!(.tagged()));
-        let expiry = expiry::config(&a.expiry);
+        let expiry = expiry::config(&a.expiry, rt);
         quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged #expiry)
     }
 

@@ -1,16 +1,17 @@
-//! Per-entry expiry arguments: `ttl = |value| ..` (a lifetime computed from the loaded
-//! value), `expires = true` (the value's `Expires` impl) and `ttl_jitter = 0.1`.
+//! Expiry arguments: `ttl = |value| ..` (a lifetime computed from the loaded value),
+//! `expires = true` (the value's `Expires` impl), `ttl_jitter = 0.1` and
+//! `stale_while_revalidate = "30s"`.
 
 use super::args::CachedArgs;
 use crate::common::args::{Arg, Setting};
-use crate::common::Errors;
+use crate::common::{duration, Errors, FnModel};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, Path};
 
 /// The argument names parsed here (besides `ttl`, which is also a fixed duration).
-pub const KNOWN: &[&str] = &["expires", "ttl_jitter"];
+pub const KNOWN: &[&str] = &["expires", "ttl_jitter", "stale_while_revalidate"];
 
 /// The per-entry expiry arguments of one `#[cached(...)]`.
 pub struct ExpiryArgs {
@@ -18,6 +19,8 @@ pub struct ExpiryArgs {
     pub ttl_fn: Setting<Expr>,
     pub expires: Setting<bool>,
     pub ttl_jitter: Setting<f64>,
+    /// In ms.
+    pub stale_while_revalidate: Setting<u64>,
 }
 
 impl ExpiryArgs {
@@ -26,6 +29,7 @@ impl ExpiryArgs {
             ttl_fn: Setting::new("ttl"),
             expires: Setting::new("expires"),
             ttl_jitter: Setting::new("ttl_jitter"),
+            stale_while_revalidate: Setting::new("stale_while_revalidate"),
         }
     }
 
@@ -54,9 +58,20 @@ impl ExpiryArgs {
                 self.ttl_jitter
                     .set_parsed(span, arg.value("0.1").and_then(jitter_fraction), errors)
             }
+            "stale_while_revalidate" => self.stale_while_revalidate.set_parsed(
+                span,
+                arg.value("\"30s\"")
+                    .and_then(|v| duration::parse(v, "stale_while_revalidate")),
+                errors,
+            ),
             _ => return false,
         }
         true
+    }
+
+    /// Whether hits may claim a background reload (`stale_while_revalidate`).
+    pub fn revalidates(&self) -> bool {
+        self.stale_while_revalidate.get().is_some()
     }
 
     /// Whether values get a lifetime of their own.
@@ -78,8 +93,9 @@ fn jitter_fraction(expr: &Expr) -> syn::Result<f64> {
     }
 }
 
-/// Cross-checks: one `ttl`, one source of per-entry lifetimes, jitter needs a ttl.
-pub fn check(args: &CachedArgs, errors: &mut Errors) {
+/// Cross-checks: one `ttl`, one source of per-entry lifetimes, jitter and
+/// stale-while-revalidate need a ttl.
+pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     let e = &args.expiry;
     if let (Some(_), Some(span)) = (args.ttl.get(), e.ttl_fn.span()) {
         errors.push(
@@ -93,12 +109,24 @@ pub fn check(args: &CachedArgs, errors: &mut Errors) {
             "`expires = true` takes each value's lifetime from its `Expires` impl, and `ttl = |value| ..` from the closure: keep one of them",
         );
     }
-    if let Some(span) = e.ttl_jitter.span() {
-        if args.ttl.get().is_none() && !e.per_entry() {
-            errors.push(
-                span,
-                "`ttl_jitter` spreads the ttl: add a `ttl`, e.g. `ttl = \"10m\", ttl_jitter = 0.1`",
-            );
+    let has_ttl = args.ttl.get().is_some() || e.per_entry();
+    if let (Some(span), false) = (e.ttl_jitter.span(), has_ttl) {
+        errors.push(
+            span,
+            "`ttl_jitter` spreads the ttl: add a `ttl`, e.g. `ttl = \"10m\", ttl_jitter = 0.1`",
+        );
+    }
+    if let Some(span) = e.stale_while_revalidate.span() {
+        if !has_ttl {
+            errors.push(span, "`stale_while_revalidate` serves entries past their ttl: add a `ttl`, e.g. `ttl = \"10m\", stale_while_revalidate = \"30s\"`");
+        }
+        if args.tti.get().is_some() {
+            errors.push(span, "`stale_while_revalidate` reloads after the ttl and does not combine with `tti`; remove one of them");
+        }
+        if let Some(receiver) = &model.receiver {
+            if receiver.colon_token.is_some() || receiver.mutability.is_some() {
+                errors.push_spanned(receiver, "`stale_while_revalidate` on a method needs a `&self` or `self` receiver (the reload runs on a clone of `self`)");
+            }
         }
     }
 }
@@ -120,8 +148,12 @@ pub fn kind_value(e: &ExpiryArgs, rt: &Path, kind: TokenStream, ret: &TokenStrea
 }
 
 /// The `CacheConfig` setters of these arguments.
-pub fn config(e: &ExpiryArgs) -> TokenStream {
+pub fn config(e: &ExpiryArgs, rt: &Path) -> TokenStream {
     let jitter = e.ttl_jitter.get().map(|j| quote!(.ttl_jitter(#j)));
     let per_entry = e.per_entry().then(|| quote!(.per_entry_ttl()));
-    quote!(#jitter #per_entry)
+    let revalidate = e
+        .stale_while_revalidate
+        .get()
+        .map(|ms| quote!(.stale_while_revalidate(#rt::__private::Duration::from_millis(#ms))));
+    quote!(#jitter #per_entry #revalidate)
 }

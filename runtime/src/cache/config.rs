@@ -40,6 +40,9 @@ pub struct CacheConfig {
     pub ttl_jitter: Option<f64>,
     /// Whether values get their own lifetime (`ttl = |value| ..`, `expires = true`).
     pub per_entry_ttl: bool,
+    /// How long after its ttl an entry is still answered at once while one caller
+    /// reloads it in the background.
+    pub stale_while_revalidate: Option<Duration>,
 }
 
 /// The default number of entries a cache holds: never unbounded by default.
@@ -60,6 +63,7 @@ impl CacheConfig {
             tagged: false,
             ttl_jitter: None,
             per_entry_ttl: false,
+            stale_while_revalidate: None,
         }
     }
 
@@ -135,6 +139,14 @@ impl CacheConfig {
         self
     }
 
+    /// After its ttl, an entry is answered for `window` more while one caller reloads it
+    /// in the background (`stale_if_error` then counts from the end of the window).
+    #[must_use]
+    pub const fn stale_while_revalidate(mut self, window: Duration) -> Self {
+        self.stale_while_revalidate = Some(window);
+        self
+    }
+
     pub(crate) fn timing(&self) -> Timing {
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         Timing {
@@ -143,6 +155,7 @@ impl CacheConfig {
             stale_for: self.stale_if_error.map_or(0, ms),
             jitter: self.ttl_jitter.unwrap_or(0.0),
             per_entry: self.per_entry_ttl,
+            revalidate: self.stale_while_revalidate.map_or(0, ms),
         }
     }
 }
@@ -156,6 +169,8 @@ pub(crate) struct Timing {
     pub stale_for: u64,
     pub jitter: f64,
     pub per_entry: bool,
+    /// The stale-while-revalidate window.
+    pub revalidate: u64,
 }
 
 /// When an entry stored now stops being fresh, comes due for refresh, and dies
@@ -187,7 +202,10 @@ impl Timing {
     }
 
     /// The times of an entry stored at `now` with `lifetime`: its own lifetime capped by
-    /// the ttl, spread by the jitter; refresh-ahead as a fraction of that.
+    /// the ttl, spread by the jitter; refresh-ahead as a fraction of that. With a
+    /// stale-while-revalidate window the entry stays servable for the window after its
+    /// ttl and comes due for a background refresh at the ttl at the latest: a hit in the
+    /// window answers at once and claims the one refresh, as refresh-ahead does.
     pub fn times(&self, now: u64, lifetime: Lifetime) -> Times {
         let ttl = match lifetime {
             Lifetime::Default => self.ttl,
@@ -196,13 +214,19 @@ impl Timing {
         };
         let ttl = ttl.map(|t| jittered(t, self.jitter));
         let after = |d: Option<u64>| d.map_or(u64::MAX, |d| now.saturating_add(d));
-        let expires = after(ttl);
+        let expires = after(ttl.map(|t| t.saturating_add(self.revalidate)));
+        let ahead = after(
+            ttl.zip(self.refresh_ratio)
+                .map(|(t, r)| (t as f64 * r) as u64),
+        );
+        let refresh = if self.revalidate > 0 {
+            ahead.min(after(ttl))
+        } else {
+            ahead
+        };
         Times {
             expires,
-            refresh: after(
-                ttl.zip(self.refresh_ratio)
-                    .map(|(t, r)| (t as f64 * r) as u64),
-            ),
+            refresh,
             stale_until: expires.saturating_add(self.stale_for),
         }
     }
