@@ -1,6 +1,7 @@
 //! Parses `#[cached(...)]` into [`CachedArgs`]; every value keeps its span.
 
 use super::expiry::{self, ExpiryArgs};
+use super::timeouts::{self, TimeoutArgs};
 use crate::common::args::{self, Arg, ArgList, Setting};
 use crate::common::stacking::{CACHE_HIT, OUTER};
 use crate::common::template::Template;
@@ -63,6 +64,8 @@ pub struct CachedArgs {
     pub krate: Setting<Path>,
     /// Per-entry expiry: `ttl = |value| ..`, `expires`, `ttl_jitter`.
     pub expiry: ExpiryArgs,
+    /// `hard_timeout`.
+    pub timeouts: TimeoutArgs,
     /// Attributes written above `#[cached]` that wrap every call (`#[log_performance]`,
     /// `#[instrument_db]`): they handed themselves down as `__outer(#[..])`, outermost
     /// first, and go on the cached fn.
@@ -91,6 +94,7 @@ impl CachedArgs {
             name: Setting::new("name"),
             krate: Setting::new("crate"),
             expiry: ExpiryArgs::new(),
+            timeouts: TimeoutArgs::new(),
             outer: Vec::new(),
             report_hit: false,
         };
@@ -101,7 +105,7 @@ impl CachedArgs {
     }
 
     fn parse_one(&mut self, arg: &Arg, errors: &mut Errors) {
-        if self.expiry.parse_one(arg, errors) {
+        if self.expiry.parse_one(arg, errors) || self.timeouts.parse_one(arg, errors) {
             return;
         }
         let span = arg.name_span();
@@ -179,7 +183,11 @@ impl CachedArgs {
                 }
             }
             CACHE_HIT => self.report_hit = true,
-            _ => args::unknown(errors, arg, &[KNOWN, expiry::KNOWN].concat()),
+            _ => args::unknown(
+                errors,
+                arg,
+                &[KNOWN, expiry::KNOWN, timeouts::KNOWN].concat(),
+            ),
         }
     }
 }

@@ -14,6 +14,7 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> bool {
     check_store(args, model, errors);
     check_time_policy(args, model, errors);
     super::expiry::check(args, model, errors);
+    super::timeouts::check(args, model, errors);
     check_not_instrumented(model, errors);
     let mut types = Errors::default();
     check_signature(model, &mut types);

@@ -4,6 +4,7 @@
 
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use super::expiry;
+use super::timeouts;
 use crate::common::args::runtime_path;
 use crate::common::naming::cache_hit_flag;
 use crate::common::signature::{ArgForm, Output};
@@ -425,7 +426,7 @@ impl<'a> Expansion<'a> {
         let vis = &self.model.vis;
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
-        let body = self.body();
+        let body = timeouts::bound(&self.args.timeouts, &self.rt, self.body());
         let outer = &self.args.outer;
         quote! {
             #(#outer)*

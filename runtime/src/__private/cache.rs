@@ -3,6 +3,7 @@
 pub use crate::cache::expiry::{
     own_expiry, per_entry, IntoLifetime, Lifetime, LifetimeOf, OwnExpiry, PerEntry,
 };
+pub use crate::cache::timeout::hard_timeout;
 pub use crate::cache::{
     CacheConfig, KeyPart, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore,
     ReturnKind, SomeOnly, ValueOf,

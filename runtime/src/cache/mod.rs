@@ -23,6 +23,7 @@ mod single_flight;
 mod stats;
 mod store;
 mod tags;
+pub(crate) mod timeout;
 mod write_behind;
 
 pub use config::{CacheConfig, Entry, DEFAULT_MAX_CAPACITY};
@@ -36,4 +37,5 @@ pub use registry::{invalidate_tag, register, registry, BoxFuture, CacheInfo, Reg
 pub use single_flight::{FlightGuard, Flights, Joined};
 pub use stats::CacheStats;
 pub use store::{Claim, LoadGuard, LocalStore};
+pub use timeout::Timeout;
 pub use write_behind::{Rejected, Unflushed, WriteBehind, WriteBehindConfig, WriteBehindStats};
