@@ -40,4 +40,9 @@ fn revalidate_with_tti(x: u64) -> u64 {
     x
 }
 
+#[memotrace::cached(ttl = "1m", fail_safe_throttle = "5s")]
+fn throttle_without_stale_if_error(x: u64) -> Result<u64, String> {
+    Ok(x)
+}
+
 fn main() {}

@@ -1,6 +1,6 @@
 //! Expiry arguments: `ttl = |value| ..` (a lifetime computed from the loaded value),
 //! `expires = true` (the value's `Expires` impl), `ttl_jitter = 0.1` and
-//! `stale_while_revalidate = "30s"`.
+//! `stale_while_revalidate = "30s"` and `fail_safe_throttle = "5s"`.
 
 use super::args::CachedArgs;
 use crate::common::args::{Arg, Setting};
@@ -11,7 +11,12 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, Path};
 
 /// The argument names parsed here (besides `ttl`, which is also a fixed duration).
-pub const KNOWN: &[&str] = &["expires", "ttl_jitter", "stale_while_revalidate"];
+pub const KNOWN: &[&str] = &[
+    "expires",
+    "ttl_jitter",
+    "stale_while_revalidate",
+    "fail_safe_throttle",
+];
 
 /// The per-entry expiry arguments of one `#[cached(...)]`.
 pub struct ExpiryArgs {
@@ -21,6 +26,8 @@ pub struct ExpiryArgs {
     pub ttl_jitter: Setting<f64>,
     /// In ms.
     pub stale_while_revalidate: Setting<u64>,
+    /// In ms.
+    pub fail_safe_throttle: Setting<u64>,
 }
 
 impl ExpiryArgs {
@@ -30,6 +37,7 @@ impl ExpiryArgs {
             expires: Setting::new("expires"),
             ttl_jitter: Setting::new("ttl_jitter"),
             stale_while_revalidate: Setting::new("stale_while_revalidate"),
+            fail_safe_throttle: Setting::new("fail_safe_throttle"),
         }
     }
 
@@ -62,6 +70,12 @@ impl ExpiryArgs {
                 span,
                 arg.value("\"30s\"")
                     .and_then(|v| duration::parse(v, "stale_while_revalidate")),
+                errors,
+            ),
+            "fail_safe_throttle" => self.fail_safe_throttle.set_parsed(
+                span,
+                arg.value("\"5s\"")
+                    .and_then(|v| duration::parse(v, "fail_safe_throttle")),
                 errors,
             ),
             _ => return false,
@@ -116,6 +130,9 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
             "`ttl_jitter` spreads the ttl: add a `ttl`, e.g. `ttl = \"10m\", ttl_jitter = 0.1`",
         );
     }
+    if let (Some(span), None) = (e.fail_safe_throttle.span(), args.stale_if_error.get()) {
+        errors.push(span, "`fail_safe_throttle` is how long a stale value answers after a failed load before the loader is tried again: add `stale_if_error`, e.g. `stale_if_error = \"1h\", fail_safe_throttle = \"5s\"`");
+    }
     if let Some(span) = e.stale_while_revalidate.span() {
         if !has_ttl {
             errors.push(span, "`stale_while_revalidate` serves entries past their ttl: add a `ttl`, e.g. `ttl = \"10m\", stale_while_revalidate = \"30s\"`");
@@ -155,5 +172,9 @@ pub fn config(e: &ExpiryArgs, rt: &Path) -> TokenStream {
         .stale_while_revalidate
         .get()
         .map(|ms| quote!(.stale_while_revalidate(#rt::__private::Duration::from_millis(#ms))));
-    quote!(#jitter #per_entry #revalidate)
+    let throttle = e
+        .fail_safe_throttle
+        .get()
+        .map(|ms| quote!(.fail_safe_throttle(#rt::__private::Duration::from_millis(#ms))));
+    quote!(#jitter #per_entry #revalidate #throttle)
 }

@@ -43,6 +43,10 @@ pub struct CacheConfig {
     /// How long after its ttl an entry is still answered at once while one caller
     /// reloads it in the background.
     pub stale_while_revalidate: Option<Duration>,
+    /// After a failed load answered by a stale value (`stale_if_error`), how long that
+    /// value keeps answering before the loader is called again; `None`: a tenth of the
+    /// ttl, at most 30 s.
+    pub fail_safe_throttle: Option<Duration>,
 }
 
 /// The default number of entries a cache holds: never unbounded by default.
@@ -64,6 +68,7 @@ impl CacheConfig {
             ttl_jitter: None,
             per_entry_ttl: false,
             stale_while_revalidate: None,
+            fail_safe_throttle: None,
         }
     }
 
@@ -147,6 +152,14 @@ impl CacheConfig {
         self
     }
 
+    /// After a failed load answered by a stale value, that value answers for `pause`
+    /// without calling the loader (default: a tenth of the ttl, at most 30 s).
+    #[must_use]
+    pub const fn fail_safe_throttle(mut self, pause: Duration) -> Self {
+        self.fail_safe_throttle = Some(pause);
+        self
+    }
+
     pub(crate) fn timing(&self) -> Timing {
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         Timing {
@@ -156,6 +169,13 @@ impl CacheConfig {
             jitter: self.ttl_jitter.unwrap_or(0.0),
             per_entry: self.per_entry_ttl,
             revalidate: self.stale_while_revalidate.map_or(0, ms),
+            throttle: self.fail_safe_throttle.map_or_else(
+                || {
+                    self.ttl
+                        .map_or(0, |t| (ms(t) / 10).min(MAX_DEFAULT_THROTTLE_MS))
+                },
+                ms,
+            ),
         }
     }
 }
@@ -171,7 +191,13 @@ pub(crate) struct Timing {
     pub per_entry: bool,
     /// The stale-while-revalidate window.
     pub revalidate: u64,
+    /// The fail-safe throttle.
+    pub throttle: u64,
 }
+
+/// The longest default fail-safe throttle: a backend that recovers is used again within
+/// this long whatever the ttl.
+const MAX_DEFAULT_THROTTLE_MS: u64 = 30_000;
 
 /// When an entry stored now stops being fresh, comes due for refresh, and dies
 /// (`u64::MAX`: never).
@@ -229,6 +255,13 @@ impl Timing {
             refresh,
             stale_until: expires.saturating_add(self.stale_for),
         }
+    }
+
+    /// After a failed load at `now`, the stale value's new expiry: it answers as fresh
+    /// for the fail-safe throttle (never past `stale_until`), so the loader is not called
+    /// again meanwhile.
+    pub fn throttled_until(&self, now: u64, stale_until: u64) -> u64 {
+        now.saturating_add(self.throttle).min(stale_until)
     }
 
     pub fn entry<V>(&self, value: V, now: u64, lifetime: Lifetime) -> Entry<V> {

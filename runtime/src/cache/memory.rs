@@ -390,12 +390,14 @@ where
                 Counters::bump(&cache.counters.load_errors);
                 let now = clock::now_ms();
                 match self.previous.take().filter(|p| now < p.stale_until) {
-                    Some(stale) => {
+                    Some(mut stale) => {
                         Counters::bump(&cache.counters.stale_served);
                         tracing::debug!(cache = cache.config.name, "cache_stale_served");
                         let value = stale.value.clone();
-                        // Put back (unless invalidated meanwhile), so a later failed load
-                        // can fall back to it too.
+                        // Put back (unless invalidated meanwhile), answering as fresh for
+                        // the fail-safe throttle, then for later failed loads.
+                        stale.expires_at = cache.timing.throttled_until(now, stale.stale_until);
+                        stale.refresh_at = u64::MAX;
                         cache
                             .fence
                             .store_if_current(self.ticket, || guard.fill(stale));

@@ -808,19 +808,32 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);
-                cache.unlock(&self.key, self.lock_token.as_deref()).await;
-                self.lock_token = None;
-                match self
-                    .previous
-                    .take()
-                    .filter(|(s, _)| unix_ms() < s.stale_until)
-                {
-                    Some((_, stale)) => {
+                let now = unix_ms();
+                match self.previous.take().filter(|(s, _)| now < s.stale_until) {
+                    Some((mut stamp, stale)) => {
                         Counters::bump(&cache.counters.stale_served);
                         tracing::debug!(cache = cache.config.name, "cache_stale_served");
+                        // Written back answering as fresh for the fail-safe throttle, so
+                        // no caller, here or elsewhere, calls the failing loader meanwhile.
+                        stamp.expires = cache.timing.throttled_until(now, stamp.stale_until);
+                        stamp.refresh = u64::MAX;
+                        let lock_token = self.lock_token.as_deref();
+                        if self.write {
+                            cache
+                                .write(&self.key, stamp, &stale, &tags, lock_token, self.generation)
+                                .await;
+                        } else {
+                            cache.unlock(&self.key, lock_token).await;
+                        }
+                        self.lock_token = None;
+                        cache.put_handoff(&self.key, stamp, stale.clone(), now, self.generation);
                         (kind.wrap(stale), None)
                     }
-                    None => (returned, None),
+                    None => {
+                        cache.unlock(&self.key, self.lock_token.as_deref()).await;
+                        self.lock_token = None;
+                        (returned, None)
+                    }
                 }
             }
             Outcome::Value(_) | Outcome::Skip => {
