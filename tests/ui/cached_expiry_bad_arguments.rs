@@ -1,6 +1,4 @@
-use std::time::Duration;
-
-#[memotrace::cached(ttl = "1m", ttl = |v| Some(Duration::from_secs(*v)))]
+#[memotrace::cached(ttl = "1m", ttl = |v| Some(std::time::Duration::from_secs(*v)))]
 fn two_ttls(x: u64) -> u64 {
     x
 }
@@ -15,12 +13,12 @@ fn jitter_without_ttl(x: u64) -> u64 {
     x
 }
 
-#[memotrace::cached(ttl = |a, b| Duration::from_secs(1))]
+#[memotrace::cached(ttl = |a, b| std::time::Duration::from_secs(1))]
 fn closure_of_two_arguments(x: u64) -> u64 {
     x
 }
 
-#[memotrace::cached(ttl = |v| Duration::from_secs(*v), expires = true)]
+#[memotrace::cached(ttl = |v| std::time::Duration::from_secs(*v), expires = true)]
 fn closure_and_expires(x: u64) -> u64 {
     x
 }
