@@ -115,10 +115,11 @@ impl<'a> Expansion<'a> {
         self.shared().then(|| quote!(.await))
     }
 
-    /// `OkOnly` / `SomeOnly` / `OptionAll` / `Plain`.
+    /// `OkOnly` / `ResultAll` / `SomeOnly` / `OptionAll` / `Plain`.
     fn kind(&self) -> TokenStream {
         let rt = &self.rt;
         let kind = match &self.model.output {
+            Output::Result if self.args.expiry.caches_err() => "ResultAll",
             Output::Result => "OkOnly",
             Output::Option if self.args.cache_none.get() == Some(&true) => "OptionAll",
             Output::Option => "SomeOnly",

@@ -1,9 +1,11 @@
 //! Expiry arguments: `ttl = |value| ..` (a lifetime computed from the loaded value),
 //! `expires = true` (the value's `Expires` impl), `ttl_jitter = 0.1` and
-//! `stale_while_revalidate = "30s"` and `fail_safe_throttle = "5s"`.
+//! `stale_while_revalidate = "30s"`, `fail_safe_throttle = "5s"`, and `cache_err = true`
+//! with `err_ttl = "30s"`.
 
 use super::args::CachedArgs;
 use crate::common::args::{Arg, Setting};
+use crate::common::signature::Output;
 use crate::common::{duration, Errors, FnModel};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -16,6 +18,8 @@ pub const KNOWN: &[&str] = &[
     "ttl_jitter",
     "stale_while_revalidate",
     "fail_safe_throttle",
+    "cache_err",
+    "err_ttl",
 ];
 
 /// The per-entry expiry arguments of one `#[cached(...)]`.
@@ -28,6 +32,9 @@ pub struct ExpiryArgs {
     pub stale_while_revalidate: Setting<u64>,
     /// In ms.
     pub fail_safe_throttle: Setting<u64>,
+    pub cache_err: Setting<bool>,
+    /// In ms.
+    pub err_ttl: Setting<u64>,
 }
 
 impl ExpiryArgs {
@@ -38,6 +45,8 @@ impl ExpiryArgs {
             ttl_jitter: Setting::new("ttl_jitter"),
             stale_while_revalidate: Setting::new("stale_while_revalidate"),
             fail_safe_throttle: Setting::new("fail_safe_throttle"),
+            cache_err: Setting::new("cache_err"),
+            err_ttl: Setting::new("err_ttl"),
         }
     }
 
@@ -78,9 +87,23 @@ impl ExpiryArgs {
                     .and_then(|v| duration::parse(v, "fail_safe_throttle")),
                 errors,
             ),
+            "cache_err" => self
+                .cache_err
+                .set_parsed(span, super::args::flag(arg), errors),
+            "err_ttl" => self.err_ttl.set_parsed(
+                span,
+                arg.value("\"30s\"")
+                    .and_then(|v| duration::parse(v, "err_ttl")),
+                errors,
+            ),
             _ => return false,
         }
         true
+    }
+
+    /// Whether `Err` is cached too.
+    pub fn caches_err(&self) -> bool {
+        self.cache_err.get() == Some(&true)
     }
 
     /// Whether hits may claim a background reload (`stale_while_revalidate`).
@@ -130,6 +153,7 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
             "`ttl_jitter` spreads the ttl: add a `ttl`, e.g. `ttl = \"10m\", ttl_jitter = 0.1`",
         );
     }
+    check_cache_err(args, model, errors);
     if let (Some(span), None) = (e.fail_safe_throttle.span(), args.stale_if_error.get()) {
         errors.push(span, "`fail_safe_throttle` is how long a stale value answers after a failed load before the loader is tried again: add `stale_if_error`, e.g. `stale_if_error = \"1h\", fail_safe_throttle = \"5s\"`");
     }
@@ -148,9 +172,35 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     }
 }
 
+fn check_cache_err(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
+    let e = &args.expiry;
+    if let Some(span) = e.cache_err.span().filter(|_| e.caches_err()) {
+        if !matches!(model.output, Output::Result) {
+            errors.push(span, "`cache_err` caches the `Err` of a `Result`, but this fn does not return a `Result`; remove it");
+        }
+        if args.stale_if_error.get().is_some() {
+            errors.push(span, "with `cache_err` an `Err` is a cached value, so `stale_if_error` would never answer: keep one of them");
+        }
+    }
+    if let Some(span) = e.err_ttl.span() {
+        if !e.caches_err() {
+            errors.push(
+                span,
+                "`err_ttl` is how long a cached `Err` lives: add `cache_err = true`",
+            );
+        }
+        if e.per_entry() {
+            errors.push(span, "`err_ttl` gives cached `Err`s their lifetime, which `ttl = |value| ..` / `expires` decide already: keep one of them");
+        }
+    }
+}
+
 /// The return kind passed to the store when a value is loaded: `kind`, or `kind` with
 /// the per-entry lifetime rule. `ret` is the fn's return type.
 pub fn kind_value(e: &ExpiryArgs, rt: &Path, kind: TokenStream, ret: &TokenStream) -> TokenStream {
+    if let (Some(ms), Some(span)) = (e.err_ttl.get(), e.err_ttl.span()) {
+        return quote_spanned!(span=> #rt::__private::err_ttl(#ms));
+    }
     if let Some(closure) = e.ttl_fn.get() {
         // Spanned on the closure: a wrong return type is reported there.
         let span = closure.span();

@@ -1,12 +1,12 @@
 //! Items the `#[cached]` expansions reach for.
 
 pub use crate::cache::expiry::{
-    own_expiry, per_entry, IntoLifetime, Lifetime, LifetimeOf, OwnExpiry, PerEntry,
+    err_ttl, own_expiry, per_entry, ErrTtl, IntoLifetime, Lifetime, LifetimeOf, OwnExpiry, PerEntry,
 };
 pub use crate::cache::timeout::hard_timeout;
 pub use crate::cache::{
     CacheConfig, KeyPart, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore,
-    ReturnKind, SomeOnly, ValueOf,
+    ResultAll, ReturnKind, SomeOnly, ValueOf,
 };
 use std::marker::PhantomData;
 pub use std::sync::LazyLock;

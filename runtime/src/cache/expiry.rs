@@ -4,7 +4,7 @@
 //! The lifetime is decided once, when a loaded value is stored; a hit only compares the
 //! stored expiry with the clock, as for a fixed ttl, so it costs the same.
 
-use super::outcome::{Outcome, ReturnKind};
+use super::outcome::{Outcome, ResultAll, ReturnKind};
 use std::cell::Cell;
 use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, SystemTime};
@@ -116,6 +116,28 @@ impl<V: Expires> LifetimeOf<V> for OwnExpiry {
             }
             _ => Lifetime::Skip,
         }
+    }
+}
+
+/// `cache_err = true, err_ttl = ".."`: a cached `Err` lives this many ms, an `Ok` the
+/// cache's ttl.
+#[derive(Clone, Copy, Debug)]
+pub struct ErrTtl(u64);
+
+impl<T, E> LifetimeOf<Result<T, E>> for ErrTtl {
+    fn lifetime_of(&self, value: &Result<T, E>) -> Lifetime {
+        match value {
+            Ok(_) => Lifetime::Default,
+            Err(_) => Lifetime::Ms(self.0),
+        }
+    }
+}
+
+/// `cache_err = true, err_ttl = ".."` (`ms`).
+pub fn err_ttl(ms: u64) -> PerEntry<ResultAll, ErrTtl> {
+    PerEntry {
+        kind: ResultAll,
+        rule: ErrTtl(ms),
     }
 }
 

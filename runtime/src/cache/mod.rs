@@ -31,7 +31,7 @@ pub use expiry::Expires;
 pub use key_part::KeyPart;
 pub use memory::{Load, Lookup, MemoryCache, MemoryLookup, Refresh};
 pub use moka_store::MokaStore;
-pub use outcome::{OkOnly, OptionAll, Outcome, Plain, ReturnKind, SomeOnly, ValueOf};
+pub use outcome::{OkOnly, OptionAll, Outcome, Plain, ResultAll, ReturnKind, SomeOnly, ValueOf};
 pub use quick::QuickStore;
 pub use registry::{invalidate_tag, register, registry, BoxFuture, CacheInfo, RegisteredCache};
 pub use single_flight::{FlightGuard, Flights, Joined};

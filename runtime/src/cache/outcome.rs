@@ -44,6 +44,10 @@ pub struct Plain;
 #[derive(Clone, Copy, Debug)]
 pub struct OkOnly;
 
+/// `Result<T, E>` with `cache_err = true`: `Err` is cached too.
+#[derive(Clone, Copy, Debug)]
+pub struct ResultAll;
+
 /// `Option<T>`: `Some` values are cached; `None` is passed through.
 #[derive(Clone, Copy, Debug)]
 pub struct SomeOnly;
@@ -76,6 +80,22 @@ impl<T: Clone + Send + Sync + 'static, E> ReturnKind<Result<T, E>> for OkOnly {
 
     fn wrap(self, value: T) -> Result<T, E> {
         Ok(value)
+    }
+}
+
+impl<T, E> ReturnKind<Result<T, E>> for ResultAll
+where
+    T: Clone + Send + Sync + 'static,
+    E: Clone + Send + Sync + 'static,
+{
+    type Value = Result<T, E>;
+
+    fn classify(self, returned: &Result<T, E>) -> Outcome<Result<T, E>> {
+        Outcome::Value(returned.clone())
+    }
+
+    fn wrap(self, value: Result<T, E>) -> Result<T, E> {
+        value
     }
 }
 
