@@ -1,9 +1,9 @@
 //! Expiry arguments: `ttl = |value| ..` (a lifetime computed from the loaded value),
 //! `expires = true` (the value's `Expires` impl), `ttl_jitter = 0.1` and
 //! `stale_while_revalidate = "30s"`, `fail_safe_throttle = "5s"`, and `cache_err = true`
-//! with `err_ttl = "30s"`.
+//! with `err_ttl = "30s"`; `max_staleness = "5s"` (tiered).
 
-use super::args::CachedArgs;
+use super::args::{CachedArgs, StoreKind};
 use crate::common::args::{Arg, Setting};
 use crate::common::signature::Output;
 use crate::common::{duration, Errors, FnModel};
@@ -20,7 +20,12 @@ pub const KNOWN: &[&str] = &[
     "fail_safe_throttle",
     "cache_err",
     "err_ttl",
+    "max_staleness",
 ];
+
+/// The tiered subscriber proves its channel live every second (a `PING` answered within
+/// 500 ms): a smaller bound would stop L1 between two proofs.
+const MIN_STALENESS_MS: u64 = 2_000;
 
 /// The per-entry expiry arguments of one `#[cached(...)]`.
 pub struct ExpiryArgs {
@@ -35,6 +40,8 @@ pub struct ExpiryArgs {
     pub cache_err: Setting<bool>,
     /// In ms.
     pub err_ttl: Setting<u64>,
+    /// In ms.
+    pub max_staleness: Setting<u64>,
 }
 
 impl ExpiryArgs {
@@ -47,6 +54,7 @@ impl ExpiryArgs {
             fail_safe_throttle: Setting::new("fail_safe_throttle"),
             cache_err: Setting::new("cache_err"),
             err_ttl: Setting::new("err_ttl"),
+            max_staleness: Setting::new("max_staleness"),
         }
     }
 
@@ -96,6 +104,11 @@ impl ExpiryArgs {
                     .and_then(|v| duration::parse(v, "err_ttl")),
                 errors,
             ),
+            "max_staleness" => self.max_staleness.set_parsed(
+                span,
+                arg.value("\"5s\"").and_then(staleness_bound),
+                errors,
+            ),
             _ => return false,
         }
         true
@@ -115,6 +128,14 @@ impl ExpiryArgs {
     pub fn per_entry(&self) -> bool {
         self.ttl_fn.get().is_some() || self.expires.get() == Some(&true)
     }
+}
+
+fn staleness_bound(expr: &Expr) -> syn::Result<u64> {
+    let ms = duration::parse(expr, "max_staleness")?;
+    if ms < MIN_STALENESS_MS {
+        return Err(syn::Error::new_spanned(expr, "`max_staleness` must be at least \"2s\": the invalidation channel proves itself live every second, so a smaller bound would stop L1 between two proofs"));
+    }
+    Ok(ms)
 }
 
 fn jitter_fraction(expr: &Expr) -> syn::Result<f64> {
@@ -154,6 +175,11 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
         );
     }
     check_cache_err(args, model, errors);
+    if let Some(span) = e.max_staleness.span() {
+        if args.store.get() != Some(&StoreKind::Tiered) {
+            errors.push(span, "`max_staleness` bounds how stale the tiered L1 may be while its invalidation channel is down, and applies to `store = tiered` only; remove it");
+        }
+    }
     if let (Some(span), None) = (e.fail_safe_throttle.span(), args.stale_if_error.get()) {
         errors.push(span, "`fail_safe_throttle` is how long a stale value answers after a failed load before the loader is tried again: add `stale_if_error`, e.g. `stale_if_error = \"1h\", fail_safe_throttle = \"5s\"`");
     }
@@ -226,5 +252,9 @@ pub fn config(e: &ExpiryArgs, rt: &Path) -> TokenStream {
         .fail_safe_throttle
         .get()
         .map(|ms| quote!(.fail_safe_throttle(#rt::__private::Duration::from_millis(#ms))));
-    quote!(#jitter #per_entry #revalidate #throttle)
+    let staleness = e
+        .max_staleness
+        .get()
+        .map(|ms| quote!(.max_staleness(#rt::__private::Duration::from_millis(#ms))));
+    quote!(#jitter #per_entry #revalidate #throttle #staleness)
 }

@@ -47,6 +47,9 @@ pub struct CacheConfig {
     /// value keeps answering before the loader is called again; `None`: a tenth of the
     /// ttl, at most 30 s.
     pub fail_safe_throttle: Option<Duration>,
+    /// Tiered: while the invalidation channel has not proved live for this long, L1 is
+    /// not served (see [`TieredCache`](super::redis::TieredCache)).
+    pub max_staleness: Option<Duration>,
 }
 
 /// The default number of entries a cache holds: never unbounded by default.
@@ -69,6 +72,7 @@ impl CacheConfig {
             per_entry_ttl: false,
             stale_while_revalidate: None,
             fail_safe_throttle: None,
+            max_staleness: None,
         }
     }
 
@@ -157,6 +161,14 @@ impl CacheConfig {
     #[must_use]
     pub const fn fail_safe_throttle(mut self, pause: Duration) -> Self {
         self.fail_safe_throttle = Some(pause);
+        self
+    }
+
+    /// Tiered: bounds how stale an L1 answer may be while the invalidation channel is
+    /// down; L1 is not served once the channel has not proved live for `bound`.
+    #[must_use]
+    pub const fn max_staleness(mut self, bound: Duration) -> Self {
+        self.max_staleness = Some(bound);
         self
     }
 

@@ -15,7 +15,9 @@
 //! no subscription L1 keeps serving, bounded by its ttl.
 
 use super::connection::{spawn_on_backend, RedisBackend};
+use crate::cache::clock;
 use futures_util::StreamExt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -44,6 +46,9 @@ pub(crate) struct Bus {
     channel: String,
     listeners: Arc<Mutex<Vec<&'static dyn L1Listener>>>,
     ready: watch::Sender<bool>,
+    /// When (coarse-clock ms) the subscription last proved live: subscribed, a message,
+    /// or a `PING` answered. Every invalidation published before then has been received.
+    confirmed: Arc<AtomicU64>,
 }
 
 impl Bus {
@@ -57,6 +62,7 @@ impl Bus {
             channel,
             listeners: Arc::new(Mutex::new(Vec::new())),
             ready,
+            confirmed: Arc::new(AtomicU64::new(0)),
         }
     }
 }
@@ -84,6 +90,11 @@ pub(crate) fn listen(backend: &RedisBackend, listener: &'static dyn L1Listener) 
 }
 
 /// Resolves once the subscriber is subscribed (or after `timeout`); true when it is.
+/// When (coarse-clock ms) `backend`'s invalidation subscription last proved live.
+pub(crate) fn confirmed(backend: &RedisBackend) -> Arc<AtomicU64> {
+    bus(backend).confirmed.clone()
+}
+
 pub(crate) async fn subscribed(backend: &RedisBackend, timeout: Duration) -> bool {
     let mut rx = bus(backend).ready.subscribe();
     tokio::time::timeout(timeout, rx.wait_for(|r| *r))
@@ -146,6 +157,10 @@ fn dispatch(bus: &Bus, instance: &str, payload: &str) {
     }
 }
 
+fn confirm(bus: &Bus) {
+    bus.confirmed.store(clock::now_ms(), Ordering::Release);
+}
+
 fn drop_every_l1(bus: &Bus) {
     let listeners = bus
         .listeners
@@ -180,6 +195,7 @@ async fn subscribe_forever(backend: RedisBackend) {
                 // Messages may have been missed before this subscription: the first one
                 // too (L1 may have filled while subscribing was refused or impossible).
                 drop_every_l1(bus);
+                confirm(bus);
                 node -= 1;
                 bus.ready.send_replace(true);
                 listen_while_healthy(bus, &backend.inner.instance, pubsub).await;
@@ -208,6 +224,7 @@ async fn listen_while_healthy(bus: &Bus, instance: &str, pubsub: redis::aio::Pub
                     if let Ok(payload) = msg.get_payload::<String>() {
                         dispatch(bus, instance, &payload);
                     }
+                    confirm(bus);
                 }
                 None => return,
             },
@@ -217,6 +234,7 @@ async fn listen_while_healthy(bus: &Bus, instance: &str, pubsub: redis::aio::Pub
                     tracing::debug!("memotrace_pubsub_health_check_failed");
                     return;
                 }
+                confirm(bus);
             }
         }
     }

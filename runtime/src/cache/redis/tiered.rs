@@ -15,6 +15,7 @@ use crate::cache::stats::CacheStats;
 use crate::cache::{background, clock};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 type L1<V> = MemoryCache<String, V, QuickStore<String, V>>;
@@ -29,7 +30,8 @@ const WAITED_MS: u64 = 2;
 /// Writes and invalidations are published on Redis pub/sub so other processes drop their
 /// L1 copy. L1 entries live `min(l1_ttl, ttl)`, and never past their L2 entry's
 /// expiry; refresh-ahead and stale-if-error act on
-/// L2. Tag invalidation clears L1 whole (L1 does not know the tags of entries it took
+/// L2. With `max_staleness`, L1 is neither read nor filled while the invalidation
+/// channel has not proved live for that long. Tag invalidation clears L1 whole (L1 does not know the tags of entries it took
 /// from L2), here and in every process.
 ///
 /// ```no_run
@@ -56,6 +58,9 @@ pub struct TieredCache<V: RedisValue, C: Codec = JsonCodec> {
     /// Bumped by every invalidation received from another process: a value read from L2
     /// before a message arrived is not put in L1 after it (it may be the old one).
     epoch: AtomicU64,
+    /// `max_staleness` (ms), and when the invalidation channel last proved live (coarse
+    /// clock ms; set by `register`).
+    max_staleness: Option<(u64, Arc<AtomicU64>)>,
 }
 
 /// What a tiered lookup found: `Hit` from L1, or from L2 and now in L1 too; `Refresh`
@@ -66,7 +71,8 @@ pub type TieredLookup<V, C = JsonCodec> = Lookup<V, TieredRefresh<V, C>, TieredL
 pub struct TieredLoad<V: RedisValue, C: Codec = JsonCodec> {
     cache: &'static TieredCache<V, C>,
     key: String,
-    l1: Load<String, V, QuickStore<String, V>>,
+    /// `None` while L1 is not served (`max_staleness`).
+    l1: Option<Load<String, V, QuickStore<String, V>>>,
     l2: RedisLoad<V, C>,
     /// The cache's epoch before the loader ran: L1 keeps the value only if no
     /// invalidation came since.
@@ -119,6 +125,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
             l1: MemoryCache::new(l1_config),
             l2,
             epoch: AtomicU64::new(0),
+            max_staleness: None,
         }
     }
 
@@ -131,7 +138,11 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Leaks the cache into a `&'static`, adds it to the registry and subscribes it to
     /// the invalidation channel.
-    pub fn register(self) -> &'static Self {
+    pub fn register(mut self) -> &'static Self {
+        if let Some(bound) = self.l2.config().max_staleness {
+            let ms = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
+            self.max_staleness = Some((ms, pubsub::confirmed(self.l2.backend())));
+        }
         let cache: &'static Self = Box::leak(Box::new(self));
         registry::register(cache);
         pubsub::listen(cache.l2.backend(), cache);
@@ -157,6 +168,9 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     /// Looks `key` up in L1 (no network on a hit), then in L2, then claims the load.
     #[inline]
     pub async fn lookup_async(&'static self, key: &str) -> TieredLookup<V, C> {
+        if self.l1_unconfirmed() {
+            return self.lookup_l2_only(key).await;
+        }
         let asked = clock::now_ms();
         let l1 = match self.l1.lookup_async(key).await {
             Lookup::Hit(v) | Lookup::Refresh(v, _) => return TieredLookup::Hit(v),
@@ -198,9 +212,36 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
             Lookup::Load(l2) => TieredLookup::Load(TieredLoad {
                 cache: self,
                 key: key.to_owned(),
-                l1,
+                l1: Some(l1),
                 l2,
                 epoch,
+            }),
+        }
+    }
+
+    /// With `max_staleness`: whether the invalidation channel has not proved live for
+    /// that long, so an L1 entry might have missed an invalidation older than the bound.
+    #[inline]
+    fn l1_unconfirmed(&self) -> bool {
+        self.max_staleness
+            .as_ref()
+            .is_some_and(|(bound, confirmed)| {
+                clock::now_ms().saturating_sub(confirmed.load(Ordering::Acquire)) >= *bound
+            })
+    }
+
+    /// A lookup that neither reads nor fills L1 (its channel is down): L2, then the load.
+    #[cold]
+    async fn lookup_l2_only(&'static self, key: &str) -> TieredLookup<V, C> {
+        match self.l2.lookup_after(key, false).await {
+            // The refresh claim is dropped: the entry is refreshed once L1 is served again.
+            Lookup::Hit((v, _)) | Lookup::Refresh((v, _), _) => TieredLookup::Hit(v),
+            Lookup::Load(l2) => TieredLookup::Load(TieredLoad {
+                cache: self,
+                key: key.to_owned(),
+                l1: None,
+                l2,
+                epoch: self.epoch.load(Ordering::Acquire),
             }),
         }
     }
@@ -333,8 +374,8 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
         let (returned, stored) = self.l2.complete_stored(kind, returned, skip_if, tags).await;
         if let Some((value, until)) = stored {
             let cache = self.cache;
-            if cache.epoch.load(Ordering::Acquire) == self.epoch {
-                self.l1.complete(
+            if let (Some(l1), true) = (self.l1, cache.epoch.load(Ordering::Acquire) == self.epoch) {
+                l1.complete(
                     UntilUnixMs(until),
                     value,
                     crate::__private::store_all,
