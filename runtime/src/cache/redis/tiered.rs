@@ -28,11 +28,11 @@ const WAITED_MS: u64 = 2;
 /// An L1 hit is a memory hit (no network). An L1 miss looks in L2 (one `GET`) and keeps
 /// the value in L1; an L2 miss loads under the distributed lock, writes L2, then L1.
 /// Writes and invalidations are published on Redis pub/sub so other processes drop their
-/// L1 copy. L1 entries live `min(l1_ttl, ttl)`, and never past their L2 entry's
-/// expiry; refresh-ahead and stale-if-error act on
-/// L2. With `max_staleness`, L1 is neither read nor filled while the invalidation
-/// channel has not proved live for that long. Tag invalidation clears L1 whole (L1 does not know the tags of entries it took
-/// from L2), here and in every process.
+/// L1 copy. L1 entries live `min(l1_ttl, ttl)`, and never past their L2 entry's expiry;
+/// refresh-ahead, stale-while-revalidate and stale-if-error act on L2. With
+/// `max_staleness`, L1 is neither read nor filled while the invalidation channel has not
+/// proved live for that long. Tag invalidation clears L1 whole (L1 does not know the
+/// tags of entries it took from L2), here and in every process.
 ///
 /// ```no_run
 /// # async fn demo() {
