@@ -168,10 +168,11 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
         );
     }
     let has_ttl = args.ttl.get().is_some() || e.per_entry();
-    if let (Some(span), false) = (e.ttl_jitter.span(), has_ttl) {
+    // The jitter spreads the fixed ttl; lifetimes values give themselves are exact.
+    if let (Some(span), None) = (e.ttl_jitter.span(), args.ttl.get()) {
         errors.push(
             span,
-            "`ttl_jitter` spreads the ttl: add a `ttl`, e.g. `ttl = \"10m\", ttl_jitter = 0.1`",
+            "`ttl_jitter` spreads the fixed ttl: add one, e.g. `ttl = \"10m\", ttl_jitter = 0.1`",
         );
     }
     check_cache_err(args, model, errors);

@@ -240,17 +240,17 @@ impl Timing {
     }
 
     /// The times of an entry stored at `now` with `lifetime`: its own lifetime capped by
-    /// the ttl, spread by the jitter; refresh-ahead as a fraction of that. With a
+    /// the ttl, or the ttl spread by the jitter; refresh-ahead as a fraction of that. With a
     /// stale-while-revalidate window the entry stays servable for the window after its
     /// ttl and comes due for a background refresh at the ttl at the latest: a hit in the
     /// window answers at once and claims the one refresh, as refresh-ahead does.
     pub fn times(&self, now: u64, lifetime: Lifetime) -> Times {
         let ttl = match lifetime {
-            Lifetime::Default => self.ttl,
+            // Only the fixed ttl is spread: a lifetime the value gives itself is exact.
+            Lifetime::Default => self.ttl.map(|t| jittered(t, self.jitter)),
             Lifetime::Ms(ms) => Some(self.ttl.map_or(ms, |t| t.min(ms))),
             Lifetime::Skip => Some(0),
         };
-        let ttl = ttl.map(|t| jittered(t, self.jitter));
         let after = |d: Option<u64>| d.map_or(u64::MAX, |d| now.saturating_add(d));
         let expires = after(ttl.map(|t| t.saturating_add(self.revalidate)));
         let ahead = after(

@@ -274,6 +274,20 @@ mod tests {
     }
 
     #[test]
+    fn only_the_fixed_ttl_is_jittered() {
+        let timing = crate::cache::CacheConfig::new("t")
+            .ttl(Duration::from_secs(1))
+            .ttl_jitter(0.5)
+            .timing();
+        assert!((0..1_000).all(|_| timing.times(0, Lifetime::Ms(300)).expires == 300));
+        let spread: Vec<u64> = (0..1_000)
+            .map(|_| timing.times(0, Lifetime::Default).expires)
+            .collect();
+        assert!(spread.iter().all(|e| (500..=1_500).contains(e)));
+        assert!(spread.iter().any(|e| *e != spread[0]), "spread");
+    }
+
+    #[test]
     fn closures_and_own_expiry_give_lifetimes() {
         let ttl = per_entry::<u64, _, _, _>(Plain, |v: &u64| Duration::from_millis(*v));
         assert_eq!(ReturnKind::<u64>::lifetime(ttl, &250), Lifetime::Ms(250));
