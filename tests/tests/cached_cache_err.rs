@@ -13,7 +13,7 @@ struct NotFound(u32);
 /// Even ids exist; odd ids are not found.
 fn find(calls: &AtomicUsize, id: u32) -> Result<String, NotFound> {
     calls.fetch_add(1, SeqCst);
-    if id % 2 == 0 {
+    if id.is_multiple_of(2) {
         Ok(format!("item {id}"))
     } else {
         Err(NotFound(id))
