@@ -135,6 +135,24 @@ fn values_carrying_their_own_lifetime_expire_by_it() {
     );
 }
 
+static MAYBE_LOADS: AtomicUsize = AtomicUsize::new(0);
+
+#[memotrace::cached(expires = true, cache_none = true)]
+fn maybe_article(slug: String) -> Option<Article> {
+    MAYBE_LOADS.fetch_add(1, SeqCst);
+    (slug != "missing").then(|| article(&slug))
+}
+
+#[test]
+fn a_cached_none_has_no_lifetime_of_its_own() {
+    assert_eq!(maybe_article("missing".into()), None);
+    assert_eq!(maybe_article("missing".into()), None);
+    assert_eq!(MAYBE_LOADS.load(SeqCst), 1, "None is cached (cache_none)");
+    maybe_article(EXPIRED.into());
+    maybe_article(EXPIRED.into());
+    assert_eq!(MAYBE_LOADS.load(SeqCst), 3, "an expired Some is not");
+}
+
 #[memotrace::cached(ttl = "2s", ttl_jitter = 0.5, max_capacity = 1_000)]
 fn jittered(x: u32) -> u32 {
     x

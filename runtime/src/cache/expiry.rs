@@ -47,6 +47,13 @@ pub trait Expires {
     fn expires_at(&self) -> Option<SystemTime>;
 }
 
+/// A cached `None` (`cache_none = true`) does not say; a `Some` says what its value says.
+impl<T: Expires> Expires for Option<T> {
+    fn expires_at(&self) -> Option<SystemTime> {
+        self.as_ref().and_then(Expires::expires_at)
+    }
+}
+
 /// How long one loaded value is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lifetime {
