@@ -58,6 +58,18 @@ fn on_refreshing(key: u64, group: u64) -> u64 {
     load()
 }
 
+#[memotrace::cached(
+    max_capacity = 1_000,
+    ttl = "15ms",
+    stale_while_revalidate = "30ms",
+    key = key,
+    tags = ["g:{group}"]
+)]
+fn on_revalidating(key: u64, group: u64) -> u64 {
+    let _ = (key, group);
+    load()
+}
+
 /// One engine under test, through the macro's companions.
 struct Subject {
     call: fn(u64, u64) -> u64,
@@ -241,6 +253,19 @@ fn refresh_ahead_does_not_store_across_an_invalidation() {
             on_refreshing_invalidate,
             on_refreshing_put,
             on_refreshing_cache
+        ),
+    );
+}
+
+#[test]
+fn stale_while_revalidate_does_not_store_across_an_invalidation() {
+    assert_linearizable(
+        "stale_while_revalidate",
+        &subject!(
+            on_revalidating,
+            on_revalidating_invalidate,
+            on_revalidating_put,
+            on_revalidating_cache
         ),
     );
 }

@@ -195,6 +195,12 @@ async fn refresh_ahead_and_stale_if_error() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(call(Err("db down".into())).await, Ok(5));
     assert_eq!(s.stats().stale_served, 1);
+    assert_eq!(
+        call(Ok(6)).await,
+        Ok(5),
+        "the default fail-safe throttle: 10 ms"
+    );
+    tokio::time::sleep(Duration::from_millis(30)).await;
     assert_eq!(call(Ok(6)).await, Ok(6));
 }
 

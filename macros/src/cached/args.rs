@@ -1,5 +1,7 @@
 //! Parses `#[cached(...)]` into [`CachedArgs`]; every value keeps its span.
 
+use super::expiry::{self, ExpiryArgs};
+use super::timeouts::{self, TimeoutArgs};
 use crate::common::args::{self, Arg, ArgList, Setting};
 use crate::common::stacking::{CACHE_HIT, OUTER};
 use crate::common::template::Template;
@@ -60,6 +62,10 @@ pub struct CachedArgs {
     pub lock_timeout: Setting<u64>,
     pub name: Setting<LitStr>,
     pub krate: Setting<Path>,
+    /// Per-entry expiry: `ttl = |value| ..`, `expires`, `ttl_jitter`.
+    pub expiry: ExpiryArgs,
+    /// `hard_timeout`.
+    pub timeouts: TimeoutArgs,
     /// Attributes written above `#[cached]` that wrap every call (`#[log_performance]`,
     /// `#[instrument_db]`): they handed themselves down as `__outer(#[..])`, outermost
     /// first, and go on the cached fn.
@@ -87,6 +93,8 @@ impl CachedArgs {
             lock_timeout: Setting::new("lock_timeout"),
             name: Setting::new("name"),
             krate: Setting::new("crate"),
+            expiry: ExpiryArgs::new(),
+            timeouts: TimeoutArgs::new(),
             outer: Vec::new(),
             report_hit: false,
         };
@@ -97,6 +105,9 @@ impl CachedArgs {
     }
 
     fn parse_one(&mut self, arg: &Arg, errors: &mut Errors) {
+        if self.expiry.parse_one(arg, errors) || self.timeouts.parse_one(arg, errors) {
+            return;
+        }
         let span = arg.name_span();
         match arg.name.as_str() {
             "ttl" => self
@@ -172,7 +183,11 @@ impl CachedArgs {
                 }
             }
             CACHE_HIT => self.report_hit = true,
-            _ => args::unknown(errors, arg, KNOWN),
+            _ => args::unknown(
+                errors,
+                arg,
+                &[KNOWN, expiry::KNOWN, timeouts::KNOWN].concat(),
+            ),
         }
     }
 }
@@ -258,7 +273,7 @@ fn fraction(expr: &Expr) -> syn::Result<f64> {
     }
 }
 
-fn flag(arg: &Arg) -> syn::Result<bool> {
+pub(super) fn flag(arg: &Arg) -> syn::Result<bool> {
     match &arg.meta {
         syn::Meta::Path(_) => Ok(true),
         syn::Meta::NameValue(nv) => match &nv.value {

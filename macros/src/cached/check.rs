@@ -13,6 +13,8 @@ use syn::ReturnType;
 pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> bool {
     check_store(args, model, errors);
     check_time_policy(args, model, errors);
+    super::expiry::check(args, model, errors);
+    super::timeouts::check(args, model, errors);
     check_not_instrumented(model, errors);
     let mut types = Errors::default();
     check_signature(model, &mut types);
@@ -83,7 +85,7 @@ fn check_store(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
 }
 
 fn check_time_policy(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
-    let has_ttl = args.ttl.get().is_some();
+    let has_ttl = args.ttl.get().is_some() || args.expiry.per_entry();
     if let Some(span) = args.refresh_ahead.span() {
         if !has_ttl {
             errors.push(span, "`refresh_ahead` is a fraction of the ttl: add a `ttl`, e.g. `ttl = \"10m\", refresh_ahead = 0.8`");

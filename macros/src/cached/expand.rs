@@ -3,6 +3,8 @@
 //! the key, matches on the lookup and calls the body.
 
 use super::args::{CachedArgs, KeySpec, StoreKind};
+use super::expiry;
+use super::timeouts;
 use crate::common::args::runtime_path;
 use crate::common::naming::cache_hit_flag;
 use crate::common::signature::{ArgForm, Output};
@@ -126,10 +128,11 @@ impl<'a> Expansion<'a> {
         self.shared().then(|| quote!(.await))
     }
 
-    /// `OkOnly` / `SomeOnly` / `OptionAll` / `Plain`.
+    /// `OkOnly` / `ResultAll` / `SomeOnly` / `OptionAll` / `Plain`.
     fn kind(&self) -> TokenStream {
         let rt = &self.rt;
         let kind = match &self.model.output {
+            Output::Result if self.args.expiry.caches_err() => "ResultAll",
             Output::Result => "OkOnly",
             Output::Option if self.args.cache_none.get() == Some(&true) => "OptionAll",
             Output::Option => "SomeOnly",
@@ -137,6 +140,13 @@ impl<'a> Expansion<'a> {
         };
         let kind = Ident::new(kind, Span::call_site());
         quote!(#rt::__private::#kind)
+    }
+
+    /// The return kind handed to the store with a loaded value: [`Self::kind`], with the
+    /// per-entry lifetime rule when there is one.
+    fn load_kind(&self) -> TokenStream {
+        let ret = self.model.return_type().to_token_stream();
+        expiry::kind_value(&self.args.expiry, &self.rt, self.kind(), &ret)
     }
 
     fn key_type(&self) -> TokenStream {
@@ -259,7 +269,7 @@ impl<'a> Expansion<'a> {
         let mark = self.mark_hit();
         let wrap =
             quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value));
-        if self.args.refresh_ahead.get().is_none() {
+        if self.args.refresh_ahead.get().is_none() && !self.args.expiry.revalidates() {
             return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
         }
         let mut owned = Vec::new();
@@ -307,10 +317,11 @@ impl<'a> Expansion<'a> {
         };
         let tags = self.tags();
         let unless = self.unless();
+        let load_kind = self.load_kind();
         quote! {
             #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
                 #(#owned)*
-                __memotrace_refresh.#spawn(#kind, #job, #unless, #tags);
+                __memotrace_refresh.#spawn(#load_kind, #job, #unless, #tags);
                 #mark
                 #wrap
             }
@@ -344,6 +355,7 @@ impl<'a> Expansion<'a> {
         let store_await = self.store_await();
         let spelled_out = self.spelled_out_check();
         let mark = self.mark_hit();
+        let load_kind = self.load_kind();
         quote! {
             #spelled_out
             let __memotrace_cache = #prefix #cache_fn();
@@ -358,7 +370,7 @@ impl<'a> Expansion<'a> {
                 #refresh_arm
                 #rt::__private::Lookup::Load(__memotrace_load) => {
                     let __memotrace_tags = #tags;
-                    __memotrace_load.complete(#kind, #call, #unless, __memotrace_tags) #store_await
+                    __memotrace_load.complete(#load_kind, #call, #unless, __memotrace_tags) #store_await
                 }
             }
         }
@@ -428,7 +440,7 @@ impl<'a> Expansion<'a> {
         let vis = &self.model.vis;
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
-        let body = self.body();
+        let body = timeouts::bound(&self.args.timeouts, &self.rt, self.body());
         let outer = &self.args.outer;
         quote! {
             #(#outer)*
@@ -493,7 +505,8 @@ impl<'a> Expansion<'a> {
             .get()
             .is_some_and(|t| !t.is_empty())
             .then(|| quote!(.tagged()));
-        quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged)
+        let expiry = expiry::config(&a.expiry, rt);
+        quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged #expiry)
     }
 
     fn cache_fn(&self) -> TokenStream {

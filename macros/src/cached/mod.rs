@@ -3,6 +3,8 @@
 mod args;
 mod check;
 mod expand;
+mod expiry;
+mod timeouts;
 
 use crate::common::errors::with_original;
 use crate::common::{ArgList, Errors, FnModel};

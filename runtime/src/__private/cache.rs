@@ -1,8 +1,14 @@
 //! Items the `#[cached]` expansions reach for.
 
+pub use crate::cache::expiry::{
+    err_ttl, own_expiry, per_entry, ErrTtl, IntoLifetime, Lifetime, LifetimeOf, OwnExpiry, PerEntry,
+};
 pub use crate::cache::memory::{Load, Lookup, MemoryLookup, Refresh};
-pub use crate::cache::outcome::{OkOnly, OptionAll, Outcome, Plain, ReturnKind, SomeOnly, ValueOf};
+pub use crate::cache::outcome::{
+    OkOnly, OptionAll, Outcome, Plain, ResultAll, ReturnKind, SomeOnly, ValueOf,
+};
 pub use crate::cache::store::{Claim, LoadGuard, LocalStore};
+pub use crate::cache::timeout::hard_timeout;
 pub use crate::cache::{CacheConfig, KeyPart, MemoryCache, MokaStore, QuickStore};
 use std::marker::PhantomData;
 pub use std::sync::LazyLock;

@@ -1,5 +1,6 @@
 //! What a cache is told when it is built: its name and its time policy.
 
+use super::expiry::{jittered, Lifetime};
 use std::time::Duration;
 
 /// The settings of one cache, as `#[cached(...)]` writes them.
@@ -35,6 +36,20 @@ pub struct CacheConfig {
     pub version: Option<u32>,
     /// Whether entries carry tags.
     pub tagged: bool,
+    /// Spread of each entry's ttl, as a fraction (0.1: ±10 %).
+    pub ttl_jitter: Option<f64>,
+    /// Whether values get their own lifetime (`ttl = |value| ..`, `expires = true`).
+    pub per_entry_ttl: bool,
+    /// How long after its ttl an entry is still answered at once while one caller
+    /// reloads it in the background.
+    pub stale_while_revalidate: Option<Duration>,
+    /// After a failed load answered by a stale value (`stale_if_error`), how long that
+    /// value keeps answering before the loader is called again; `None`: a tenth of the
+    /// ttl, at most 30 s.
+    pub fail_safe_throttle: Option<Duration>,
+    /// Tiered: while the invalidation channel has not proved live for this long, L1 is
+    /// not served (see [`TieredCache`](super::redis::TieredCache)).
+    pub max_staleness: Option<Duration>,
 }
 
 /// The default number of entries a cache holds: never unbounded by default.
@@ -53,6 +68,11 @@ impl CacheConfig {
             namespace: None,
             version: None,
             tagged: false,
+            ttl_jitter: None,
+            per_entry_ttl: false,
+            stale_while_revalidate: None,
+            fail_safe_throttle: None,
+            max_staleness: None,
         }
     }
 
@@ -112,25 +132,92 @@ impl CacheConfig {
         self
     }
 
+    /// Spreads each entry's ttl by ±`fraction` (0.1: ±10 %), so that entries written
+    /// together do not expire together.
+    #[must_use]
+    pub const fn ttl_jitter(mut self, fraction: f64) -> Self {
+        self.ttl_jitter = Some(fraction);
+        self
+    }
+
+    /// Marks the cache's values as carrying their own lifetime (see
+    /// [`Expires`](super::Expires)): entries expire even without a `ttl`.
+    #[must_use]
+    pub const fn per_entry_ttl(mut self) -> Self {
+        self.per_entry_ttl = true;
+        self
+    }
+
+    /// After its ttl, an entry is answered for `window` more while one caller reloads it
+    /// in the background (`stale_if_error` then counts from the end of the window).
+    #[must_use]
+    pub const fn stale_while_revalidate(mut self, window: Duration) -> Self {
+        self.stale_while_revalidate = Some(window);
+        self
+    }
+
+    /// After a failed load answered by a stale value, that value answers for `pause`
+    /// without calling the loader (default: a tenth of the ttl, at most 30 s).
+    #[must_use]
+    pub const fn fail_safe_throttle(mut self, pause: Duration) -> Self {
+        self.fail_safe_throttle = Some(pause);
+        self
+    }
+
+    /// Tiered: bounds how stale an L1 answer may be while the invalidation channel is
+    /// down; L1 is not served once the channel has not proved live for `bound`.
+    #[must_use]
+    pub const fn max_staleness(mut self, bound: Duration) -> Self {
+        self.max_staleness = Some(bound);
+        self
+    }
+
     pub(crate) fn timing(&self) -> Timing {
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        let ttl = self.ttl.map(ms);
         Timing {
-            ttl,
-            refresh_after: ttl
-                .zip(self.refresh_ahead)
-                .map(|(t, r)| (t as f64 * r) as u64),
+            ttl: self.ttl.map(ms),
+            refresh_ratio: self.refresh_ahead,
             stale_for: self.stale_if_error.map_or(0, ms),
+            jitter: self.ttl_jitter.unwrap_or(0.0),
+            per_entry: self.per_entry_ttl,
+            revalidate: self.stale_while_revalidate.map_or(0, ms),
+            throttle: self.fail_safe_throttle.map_or_else(
+                || {
+                    self.ttl
+                        .map_or(0, |t| (ms(t) / 10).min(MAX_DEFAULT_THROTTLE_MS))
+                },
+                ms,
+            ),
         }
     }
 }
 
-/// The time policy in coarse-clock milliseconds.
+/// The time policy in milliseconds (of the coarse clock for memory entries, of the Unix
+/// clock for Redis entries).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
     pub ttl: Option<u64>,
-    pub refresh_after: Option<u64>,
+    pub refresh_ratio: Option<f64>,
     pub stale_for: u64,
+    pub jitter: f64,
+    pub per_entry: bool,
+    /// The stale-while-revalidate window.
+    pub revalidate: u64,
+    /// The fail-safe throttle.
+    pub throttle: u64,
+}
+
+/// The longest default fail-safe throttle: a backend that recovers is used again within
+/// this long whatever the ttl.
+const MAX_DEFAULT_THROTTLE_MS: u64 = 30_000;
+
+/// When an entry stored now stops being fresh, comes due for refresh, and dies
+/// (`u64::MAX`: never).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Times {
+    pub expires: u64,
+    pub refresh: u64,
+    pub stale_until: u64,
 }
 
 /// A stored value with the times that decide what a lookup does with it.
@@ -147,18 +234,55 @@ pub struct Entry<V> {
 }
 
 impl Timing {
-    pub(crate) fn needs_clock(&self) -> bool {
-        self.ttl.is_some()
+    /// Whether entries can expire (a ttl, or lifetimes of their own).
+    pub(crate) fn expiring(&self) -> bool {
+        self.ttl.is_some() || self.per_entry
     }
 
-    pub(crate) fn entry<V>(&self, value: V, now: u64) -> Entry<V> {
+    /// The times of an entry stored at `now` with `lifetime`: its own lifetime capped by
+    /// the ttl, or the ttl spread by the jitter; refresh-ahead as a fraction of that. With a
+    /// stale-while-revalidate window the entry stays servable for the window after its
+    /// ttl and comes due for a background refresh at the ttl at the latest: a hit in the
+    /// window answers at once and claims the one refresh, as refresh-ahead does.
+    pub(crate) fn times(&self, now: u64, lifetime: Lifetime) -> Times {
+        let ttl = match lifetime {
+            // Only the fixed ttl is spread: a lifetime the value gives itself is exact.
+            Lifetime::Default => self.ttl.map(|t| jittered(t, self.jitter)),
+            Lifetime::Ms(ms) => Some(self.ttl.map_or(ms, |t| t.min(ms))),
+            Lifetime::Skip => Some(0),
+        };
         let after = |d: Option<u64>| d.map_or(u64::MAX, |d| now.saturating_add(d));
-        let expires_at = after(self.ttl);
+        let expires = after(ttl.map(|t| t.saturating_add(self.revalidate)));
+        let ahead = after(
+            ttl.zip(self.refresh_ratio)
+                .map(|(t, r)| (t as f64 * r) as u64),
+        );
+        let refresh = if self.revalidate > 0 {
+            ahead.min(after(ttl))
+        } else {
+            ahead
+        };
+        Times {
+            expires,
+            refresh,
+            stale_until: expires.saturating_add(self.stale_for),
+        }
+    }
+
+    /// After a failed load at `now`, the stale value's new expiry: it answers as fresh
+    /// for the fail-safe throttle (never past `stale_until`), so the loader is not called
+    /// again meanwhile.
+    pub(crate) fn throttled_until(&self, now: u64, stale_until: u64) -> u64 {
+        now.saturating_add(self.throttle).min(stale_until)
+    }
+
+    pub(crate) fn entry<V>(&self, value: V, now: u64, lifetime: Lifetime) -> Entry<V> {
+        let times = self.times(now, lifetime);
         Entry {
             value,
-            expires_at,
-            refresh_at: after(self.refresh_after),
-            stale_until: expires_at.saturating_add(self.stale_for),
+            expires_at: times.expires,
+            refresh_at: times.refresh,
+            stale_until: times.stale_until,
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::background;
 use super::clock;
 use super::config::{CacheConfig, Entry, Timing};
+use super::expiry::Lifetime;
 use super::fence::{Ticket, WriteFence};
 use super::outcome::{Outcome, ReturnKind};
 use super::quick::QuickStore;
@@ -89,7 +90,7 @@ where
     /// [`registry()`](super::registry) and [`invalidate_tag`](super::invalidate_tag).
     pub fn new(config: CacheConfig) -> Self {
         let timing = config.timing();
-        if timing.needs_clock() || config.tagged {
+        if timing.expiring() || config.tagged {
             clock::start();
         }
         let counters = Counters::default();
@@ -223,24 +224,25 @@ where
     /// Stores `value` for `key` now (write-through), with the cache's ttl and `tags`.
     pub fn insert(&self, key: K, value: V, tags: Vec<String>) {
         let now = clock::now_ms();
-        let entry = self.timing.entry(value, now);
+        let entry = self.timing.entry(value, now, Lifetime::Default);
         self.fence
             .write_key(&key, || self.store_entry(key.clone(), entry, tags));
         self.sweep_if_due(now);
     }
 
-    /// Stores `value` for `key` (with the cache's ttl and `tags`) unless an invalidation
-    /// or write of the key came after `ticket` was taken; true when stored.
+    /// Stores `value` for `key` (for `lifetime`, with `tags`) unless an invalidation or
+    /// write of the key came after `ticket` was taken; true when stored.
     #[cfg(feature = "redis")]
     pub(crate) fn insert_if_current(
         &self,
         ticket: Ticket,
         key: K,
         value: V,
+        lifetime: Lifetime,
         tags: Vec<String>,
     ) -> bool {
         let now = clock::now_ms();
-        let entry = self.timing.entry(value, now);
+        let entry = self.timing.entry(value, now, lifetime);
         let stored = self
             .fence
             .store_if_current(ticket, || self.store_entry(key, entry, tags));
@@ -323,7 +325,7 @@ where
     /// that are never read again do not hold capacity, and forgets tagged keys the cache
     /// no longer holds (evicted or expired), so the tag index stays bounded too.
     fn sweep_if_due(&self, now: u64) {
-        if self.timing.ttl.is_none() && self.tags.is_none() {
+        if !self.timing.expiring() && self.tags.is_none() {
             return;
         }
         let due = self.next_sweep.load(Ordering::Relaxed);
@@ -338,7 +340,7 @@ where
         {
             return;
         }
-        if self.timing.ttl.is_some() {
+        if self.timing.expiring() {
             self.store.retain(|_, entry| now < entry.stale_until);
         }
         if let Some(tags) = &self.tags {
@@ -374,7 +376,8 @@ where
                 // Superseded by an invalidation during the load: answer, but do not store.
                 if !skip_if(&value) {
                     let now = clock::now_ms();
-                    let entry = cache.timing.entry(value, now);
+                    let lifetime = kind.lifetime(&value);
+                    let entry = cache.timing.entry(value, now, lifetime);
                     let key = self.key.take();
                     cache.fence.store_if_current(self.ticket, || {
                         if let (Some(index), Some(key)) = (&cache.tags, key) {
@@ -390,12 +393,14 @@ where
                 Counters::bump(&cache.counters.load_errors);
                 let now = clock::now_ms();
                 match self.previous.take().filter(|p| now < p.stale_until) {
-                    Some(stale) => {
+                    Some(mut stale) => {
                         Counters::bump(&cache.counters.stale_served);
                         tracing::debug!(cache = cache.config.name, "cache_stale_served");
                         let value = stale.value.clone();
-                        // Put back (unless invalidated meanwhile), so a later failed load
-                        // can fall back to it too.
+                        // Put back (unless invalidated meanwhile), answering as fresh for
+                        // the fail-safe throttle, then for later failed loads.
+                        stale.expires_at = cache.timing.throttled_until(now, stale.stale_until);
+                        stale.refresh_at = u64::MAX;
                         cache
                             .fence
                             .store_if_current(self.ticket, || guard.fill(stale));
@@ -480,7 +485,8 @@ where
         match kind.classify(&returned) {
             Outcome::Value(value) if !skip_if(&value) => {
                 let now = clock::now_ms();
-                let entry = cache.timing.entry(value, now);
+                let lifetime = kind.lifetime(&value);
+                let entry = cache.timing.entry(value, now, lifetime);
                 let key = self.key;
                 if cache
                     .fence

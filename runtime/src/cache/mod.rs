@@ -8,6 +8,7 @@
 pub(crate) mod background;
 pub(crate) mod clock;
 pub(crate) mod config;
+pub(crate) mod expiry;
 mod fence;
 mod key_part;
 pub(crate) mod memory;
@@ -22,13 +23,16 @@ pub(crate) mod single_flight;
 mod stats;
 pub(crate) mod store;
 pub(crate) mod tags;
+pub(crate) mod timeout;
 mod write_behind;
 
 pub use config::{CacheConfig, DEFAULT_MAX_CAPACITY};
+pub use expiry::Expires;
 pub use key_part::KeyPart;
 pub use memory::MemoryCache;
 pub use moka_store::MokaStore;
 pub use quick::QuickStore;
 pub use registry::{invalidate_tag, registry, CacheInfo};
 pub use stats::CacheStats;
+pub use timeout::Timeout;
 pub use write_behind::{Rejected, Unflushed, WriteBehind, WriteBehindConfig, WriteBehindStats};

@@ -1,6 +1,8 @@
 //! What a function's return value means to its cache: which values are stored and which
 //! are failures.
 
+use super::expiry::Lifetime;
+
 /// How a fresh return value is treated.
 pub enum Outcome<V> {
     /// Store this value.
@@ -25,6 +27,13 @@ pub trait ReturnKind<R>: Copy + Send + 'static {
 
     /// Turns a cached value back into the return type.
     fn wrap(self, value: Self::Value) -> R;
+
+    /// How long `value`, about to be stored, is kept: the cache's ttl unless the fn
+    /// gives values their own lifetime (`ttl = |value| ..`, `expires = true`).
+    #[inline]
+    fn lifetime(self, _value: &Self::Value) -> Lifetime {
+        Lifetime::Default
+    }
 }
 
 /// Every value is cached.
@@ -34,6 +43,10 @@ pub struct Plain;
 /// `Result<T, E>`: `Ok` values are cached; `Err` is a failure.
 #[derive(Clone, Copy, Debug)]
 pub struct OkOnly;
+
+/// `Result<T, E>` with `cache_err = true`: `Err` is cached too.
+#[derive(Clone, Copy, Debug)]
+pub struct ResultAll;
 
 /// `Option<T>`: `Some` values are cached; `None` is passed through.
 #[derive(Clone, Copy, Debug)]
@@ -67,6 +80,22 @@ impl<T: Clone + Send + Sync + 'static, E> ReturnKind<Result<T, E>> for OkOnly {
 
     fn wrap(self, value: T) -> Result<T, E> {
         Ok(value)
+    }
+}
+
+impl<T, E> ReturnKind<Result<T, E>> for ResultAll
+where
+    T: Clone + Send + Sync + 'static,
+    E: Clone + Send + Sync + 'static,
+{
+    type Value = Result<T, E>;
+
+    fn classify(self, returned: &Result<T, E>) -> Outcome<Result<T, E>> {
+        Outcome::Value(returned.clone())
+    }
+
+    fn wrap(self, value: Result<T, E>) -> Result<T, E> {
+        value
     }
 }
 

@@ -1,6 +1,7 @@
 //! The state of one backend's invalidation channel, held by the backend and driven by
 //! [`pubsub`](super::pubsub).
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
@@ -17,6 +18,9 @@ pub(crate) struct Bus {
     pub(super) channel: String,
     pub(super) listeners: Arc<Mutex<Vec<&'static dyn L1Listener>>>,
     pub(super) ready: watch::Sender<bool>,
+    /// When (coarse-clock ms) the subscription last proved live: subscribed, a message,
+    /// or a `PING` answered. Every invalidation published before then has been received.
+    pub(super) confirmed: Arc<AtomicU64>,
 }
 
 impl Bus {
@@ -26,6 +30,7 @@ impl Bus {
             channel,
             listeners: Arc::new(Mutex::new(Vec::new())),
             ready,
+            confirmed: Arc::new(AtomicU64::new(0)),
         }
     }
 }

@@ -7,7 +7,8 @@ use super::keys::{self, KeySpace, DEFAULT_NAMESPACE};
 use super::lock::{self, Backoff, Watchdog};
 use super::token;
 use crate::cache::background;
-use crate::cache::config::CacheConfig;
+use crate::cache::config::{CacheConfig, Timing};
+use crate::cache::expiry::Lifetime;
 use crate::cache::memory::Lookup;
 use crate::cache::outcome::{Outcome, ReturnKind};
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
@@ -64,9 +65,7 @@ pub struct RedisCache<V, C: Codec = JsonCodec> {
     config: CacheConfig,
     explicit: Option<RedisBackend>,
     resolved: OnceLock<(RedisBackend, KeySpace)>,
-    ttl_ms: Option<u64>,
-    refresh_after_ms: Option<u64>,
-    stale_ms: u64,
+    timing: Timing,
     lock_timeout: Option<Duration>,
     codec: C,
     counters: Counters,
@@ -97,6 +96,9 @@ const GENERATION_STRIPES: usize = 64;
 
 /// What a Redis lookup found.
 pub type RedisLookup<V, C = JsonCodec> = Lookup<V, RedisRefresh<V, C>, RedisLoad<V, C>>;
+
+/// A [`RedisLookup`] whose values come with their expiry (Unix ms, `u64::MAX`: never).
+pub(crate) type StampedLookup<V, C> = Lookup<(V, u64), RedisRefresh<V, C>, RedisLoad<V, C>>;
 
 /// The right to load one key after a miss, holding the in-process flight and (when Redis
 /// answered) the distributed lock. Dropped without [`RedisLoad::complete`] (panic,
@@ -149,11 +151,8 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     }
 
     fn build(config: CacheConfig, explicit: Option<RedisBackend>) -> Self {
-        let timing = config.timing();
         Self {
-            ttl_ms: timing.ttl,
-            refresh_after_ms: timing.refresh_after,
-            stale_ms: timing.stale_for,
+            timing: config.timing(),
             config,
             explicit,
             resolved: OnceLock::new(),
@@ -319,13 +318,22 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// for any concurrent load of the key, in this process or another.
     #[doc(hidden)]
     pub async fn lookup_async(&'static self, key: &str) -> RedisLookup<V, C> {
-        self.lookup_after(key, false).await
+        match self.lookup_after(key, false).await {
+            Lookup::Hit((value, _)) => Lookup::Hit(value),
+            Lookup::Refresh((value, _), refresh) => Lookup::Refresh(value, refresh),
+            Lookup::Load(load) => Lookup::Load(load),
+        }
     }
 
     /// [`RedisCache::lookup_async`] for a call that has `waited` already (for another
     /// caller's load): while Redis is failing it sends Redis nothing and loads without
     /// the lock, so it does not wait for Redis a second time.
-    pub(crate) async fn lookup_after(&'static self, key: &str, waited: bool) -> RedisLookup<V, C> {
+    /// Values come with their expiry (Unix ms), so that the tiered L1 keeps them no longer.
+    pub(crate) async fn lookup_after(
+        &'static self,
+        key: &str,
+        waited: bool,
+    ) -> StampedLookup<V, C> {
         let full = self.keys().entry(key);
         if waited && self.backend().known_down() {
             self.counters.misses.incr();
@@ -346,10 +354,10 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                             _guard: guard,
                             generation,
                         };
-                        return RedisLookup::Refresh(value, refresh);
+                        return Lookup::Refresh((value, stamp.expires), refresh);
                     }
                 }
-                return RedisLookup::Hit(value);
+                return Lookup::Hit((value, stamp.expires));
             }
             other => other,
         };
@@ -368,15 +376,15 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         previous: Option<(Stamp, V)>,
         mut degraded: bool,
         generation: u64,
-    ) -> RedisLookup<V, C> {
+    ) -> StampedLookup<V, C> {
         loop {
             let guard = match self.flights.join(full.as_str()) {
                 Joined::Leader(guard) => guard,
                 Joined::Waiter(listener) => {
                     listener.await;
                     let now = unix_ms();
-                    if let Some(value) = self.take_handoff(&full, now, generation) {
-                        return RedisLookup::Hit(value);
+                    if let Some(found) = self.take_handoff(&full, now, generation) {
+                        return Lookup::Hit(found);
                     }
                     // Redis already failed this call, or fails now: no second wait on
                     // it (the call loads without the lock instead).
@@ -385,8 +393,8 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                         continue;
                     }
                     let (found, failed) = self.read_checked(&full).await;
-                    if let Some((_, value)) = found.filter(|(s, _)| s.is_fresh(unix_ms())) {
-                        return RedisLookup::Hit(value);
+                    if let Some((stamp, value)) = found.filter(|(s, _)| s.is_fresh(unix_ms())) {
+                        return Lookup::Hit((value, stamp.expires));
                     }
                     degraded = failed;
                     continue;
@@ -394,7 +402,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
             };
             if degraded {
                 Counters::bump(&self.counters.loads);
-                return RedisLookup::Load(RedisLoad {
+                return Lookup::Load(RedisLoad {
                     cache: self,
                     key: full,
                     guard: Some(guard),
@@ -417,13 +425,13 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         guard: FlightGuard<'static, String>,
         previous: Option<(Stamp, V)>,
         generation: u64,
-    ) -> RedisLookup<V, C> {
+    ) -> StampedLookup<V, C> {
         let lock_key = keys::lock_key(&full);
         let token = token::token();
         let load = |guard, held: Option<(String, Watchdog)>, previous, write| {
             Counters::bump(&self.counters.loads);
             let (lock_token, watchdog) = held.map_or((None, None), |(t, w)| (Some(t), Some(w)));
-            RedisLookup::Load(RedisLoad {
+            Lookup::Load(RedisLoad {
                 cache: self,
                 key: full.clone(),
                 guard: Some(guard),
@@ -451,7 +459,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
                     if stamp.is_fresh(now) {
                         self.put_handoff(&full, stamp, value.clone(), now, generation);
                         drop(guard);
-                        return RedisLookup::Hit(value);
+                        return Lookup::Hit((value, stamp.expires));
                     }
                 }
                 if held {
@@ -506,13 +514,13 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
 
     /// The value handed over for `full`, unless it was loaded before a write or an
     /// invalidation that the waiter's call (of `generation`) came after.
-    fn take_handoff(&self, full: &str, now: u64, generation: u64) -> Option<V> {
+    fn take_handoff(&self, full: &str, now: u64, generation: u64) -> Option<(V, u64)> {
         let map = self.handoff.lock().unwrap_or_else(PoisonError::into_inner);
         map.get(full)
             .filter(|(stamp, _, at, loaded)| {
                 now < at + HANDOFF_MS && stamp.is_fresh(now) && *loaded >= generation
             })
-            .map(|(_, v, _, _)| v.clone())
+            .map(|(stamp, v, _, _)| (v.clone(), stamp.expires))
     }
 
     fn forget_handoff(&self, full: Option<&str>) {
@@ -604,8 +612,15 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         ok
     }
 
-    fn stamp(&self, now: u64) -> Stamp {
-        Stamp::new(now, self.ttl_ms, self.refresh_after_ms, self.stale_ms)
+    /// The stamp of a value stored at `now` (Unix ms) for `lifetime`.
+    fn stamp(&self, now: u64, lifetime: Lifetime) -> Stamp {
+        let times = self.timing.times(now, lifetime);
+        Stamp {
+            created: now,
+            expires: times.expires,
+            refresh: times.refresh,
+            stale_until: times.stale_until,
+        }
     }
 
     /// The fresh value for `key`, without loading or counting.
@@ -625,7 +640,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         self.forget_handoff(Some(&full));
         self.write(
             &full,
-            self.stamp(unix_ms()),
+            self.stamp(unix_ms(), Lifetime::Default),
             &value,
             &tags,
             None,
@@ -755,15 +770,16 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
         self.complete_stored(kind, returned, skip_if, tags).await.0
     }
 
-    /// [`RedisLoad::complete`], also giving the value it stored (for the tiered cache),
-    /// unless a write or an invalidation came after the load began.
+    /// [`RedisLoad::complete`], also giving the value it stored with its expiry (Unix
+    /// ms), for the tiered cache, unless a write or an invalidation came after the load
+    /// began.
     pub(crate) async fn complete_stored<A, R>(
         mut self,
         kind: A,
         returned: R,
         skip_if: impl FnOnce(&V) -> bool,
         tags: Vec<String>,
-    ) -> (R, Option<V>)
+    ) -> (R, Option<(V, u64)>)
     where
         A: ReturnKind<R, Value = V>,
     {
@@ -778,7 +794,7 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
         let result = match outcome {
             Outcome::Value(value) if !skip_if(&value) => {
                 let now = unix_ms();
-                let stamp = cache.stamp(now);
+                let stamp = cache.stamp(now, kind.lifetime(&value));
                 if self.write {
                     let lock_token = self.lock_token.as_deref();
                     cache
@@ -791,23 +807,36 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
                 cache.put_handoff(&self.key, stamp, value.clone(), now, self.generation);
                 // A value loaded before a write or an invalidation is not handed on.
                 let current = cache.generation_of(&self.key) == self.generation;
-                (returned, current.then_some(value))
+                (returned, current.then_some((value, stamp.expires)))
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);
-                cache.unlock(&self.key, self.lock_token.as_deref()).await;
-                self.lock_token = None;
-                match self
-                    .previous
-                    .take()
-                    .filter(|(s, _)| unix_ms() < s.stale_until)
-                {
-                    Some((_, stale)) => {
+                let now = unix_ms();
+                match self.previous.take().filter(|(s, _)| now < s.stale_until) {
+                    Some((mut stamp, stale)) => {
                         Counters::bump(&cache.counters.stale_served);
                         tracing::debug!(cache = cache.config.name, "cache_stale_served");
+                        // Written back answering as fresh for the fail-safe throttle, so
+                        // no caller, here or elsewhere, calls the failing loader meanwhile.
+                        stamp.expires = cache.timing.throttled_until(now, stamp.stale_until);
+                        stamp.refresh = u64::MAX;
+                        let lock_token = self.lock_token.as_deref();
+                        if self.write {
+                            cache
+                                .write(&self.key, stamp, &stale, &tags, lock_token, self.generation)
+                                .await;
+                        } else {
+                            cache.unlock(&self.key, lock_token).await;
+                        }
+                        self.lock_token = None;
+                        cache.put_handoff(&self.key, stamp, stale.clone(), now, self.generation);
                         (kind.wrap(stale), None)
                     }
-                    None => (returned, None),
+                    None => {
+                        cache.unlock(&self.key, self.lock_token.as_deref()).await;
+                        self.lock_token = None;
+                        (returned, None)
+                    }
                 }
             }
             Outcome::Value(_) | Outcome::Skip => {
@@ -868,14 +897,15 @@ impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
         });
     }
 
-    /// Takes the refresh lock, loads, stores; the stored value, if any.
+    /// Takes the refresh lock, loads, stores; the stored value with its expiry (Unix ms),
+    /// if any.
     pub(crate) async fn run<A, R>(
         self,
         kind: A,
         load: impl Future<Output = R>,
         skip_if: impl FnOnce(&V) -> bool,
         tags: Vec<String>,
-    ) -> Option<V>
+    ) -> Option<(V, u64)>
     where
         A: ReturnKind<R, Value = V>,
     {
@@ -901,22 +931,16 @@ impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
         };
         let stored = match outcome {
             Outcome::Value(value) if !skip_if(&value) => {
-                let now = unix_ms();
+                let stamp = cache.stamp(unix_ms(), kind.lifetime(&value));
                 if cache
-                    .write(
-                        &self.key,
-                        cache.stamp(now),
-                        &value,
-                        &tags,
-                        None,
-                        self.generation,
-                    )
+                    .write(&self.key, stamp, &value, &tags, None, self.generation)
                     .await
                 {
                     Counters::bump(&cache.counters.refreshes);
                 }
                 // A value loaded before a write or an invalidation is not handed on.
-                (cache.generation_of(&self.key) == self.generation).then_some(value)
+                (cache.generation_of(&self.key) == self.generation)
+                    .then_some((value, stamp.expires))
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);

@@ -95,23 +95,6 @@ pub(crate) struct Stamp {
 const MAGIC: &[u8] = b"mt1|";
 
 impl Stamp {
-    /// The stamp of a value stored at `now` with this time policy (all in ms).
-    pub(crate) fn new(
-        now: u64,
-        ttl: Option<u64>,
-        refresh_after: Option<u64>,
-        stale_for: u64,
-    ) -> Self {
-        let after = |d: Option<u64>| d.map_or(u64::MAX, |d| now.saturating_add(d));
-        let expires = after(ttl);
-        Self {
-            created: now,
-            expires,
-            refresh: after(refresh_after),
-            stale_until: expires.saturating_add(stale_for),
-        }
-    }
-
     /// Whether the value is fresh at `now`.
     pub(crate) fn is_fresh(&self, now: u64) -> bool {
         now < self.expires
@@ -190,12 +173,22 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let stamp = Stamp::new(1_000, Some(500), Some(400), 100);
+        let stamp = Stamp {
+            created: 1_000,
+            expires: 1_500,
+            refresh: 1_400,
+            stale_until: 1_600,
+        };
         let bytes = encode_entry(&JsonCodec, &stamp, &"hi").unwrap();
         assert_eq!(bytes, b"mt1|1000|1500|1400|1600|\"hi\"");
         let (back, v): (Stamp, String) = decode_entry(&JsonCodec, &bytes).unwrap();
         assert_eq!((back, v.as_str()), (stamp, "hi"));
-        let forever = Stamp::new(7, None, None, 0);
+        let forever = Stamp {
+            created: 7,
+            expires: u64::MAX,
+            refresh: u64::MAX,
+            stale_until: u64::MAX,
+        };
         let bytes = encode_entry(&JsonCodec, &forever, &1).unwrap();
         assert_eq!(
             decode_entry::<_, u8>(&JsonCodec, &bytes).unwrap().0,

@@ -16,8 +16,10 @@
 
 use super::bus::{Bus, L1Listener};
 use super::connection::{spawn_on_backend, RedisBackend};
+use crate::cache::clock;
 use futures_util::StreamExt;
-use std::sync::PoisonError;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 /// How often the subscriber checks its connection with a `PING`.
@@ -64,6 +66,11 @@ pub(crate) fn listen(backend: &RedisBackend, listener: &'static dyn L1Listener) 
 }
 
 /// Resolves once the subscriber is subscribed (or after `timeout`); true when it is.
+/// When (coarse-clock ms) `backend`'s invalidation subscription last proved live.
+pub(crate) fn confirmed(backend: &RedisBackend) -> Arc<AtomicU64> {
+    bus(backend).confirmed.clone()
+}
+
 pub(crate) async fn subscribed(backend: &RedisBackend, timeout: Duration) -> bool {
     let mut rx = bus(backend).ready.subscribe();
     tokio::time::timeout(timeout, rx.wait_for(|r| *r))
@@ -126,6 +133,10 @@ fn dispatch(bus: &Bus, instance: &str, payload: &str) {
     }
 }
 
+fn confirm(bus: &Bus) {
+    bus.confirmed.store(clock::now_ms(), Ordering::Release);
+}
+
 fn drop_every_l1(bus: &Bus) {
     let listeners = bus
         .listeners
@@ -160,6 +171,7 @@ async fn subscribe_forever(backend: RedisBackend) {
                 // Messages may have been missed before this subscription: the first one
                 // too (L1 may have filled while subscribing was refused or impossible).
                 drop_every_l1(bus);
+                confirm(bus);
                 node -= 1;
                 bus.ready.send_replace(true);
                 listen_while_healthy(bus, &backend.inner.instance, pubsub).await;
@@ -188,6 +200,7 @@ async fn listen_while_healthy(bus: &Bus, instance: &str, pubsub: redis::aio::Pub
                     if let Ok(payload) = msg.get_payload::<String>() {
                         dispatch(bus, instance, &payload);
                     }
+                    confirm(bus);
                 }
                 None => return,
             },
@@ -197,6 +210,7 @@ async fn listen_while_healthy(bus: &Bus, instance: &str, pubsub: redis::aio::Pub
                     tracing::debug!("memotrace_pubsub_health_check_failed");
                     return;
                 }
+                confirm(bus);
             }
         }
     }

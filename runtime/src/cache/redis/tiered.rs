@@ -1,20 +1,22 @@
 //! `TieredCache`: the memory store as L1 in front of Redis L2 (`store = tiered`).
 
 use super::bus::L1Listener;
-use super::cache::{RedisCache, RedisLoad, RedisLookup, RedisRefresh, RedisValue};
+use super::cache::{RedisCache, RedisLoad, RedisRefresh, RedisValue};
 use super::codec::{Codec, JsonCodec};
 use super::connection::{spawn_on_backend, RedisBackend};
 use super::pubsub::{self, Message, Outgoing};
 use crate::cache::config::CacheConfig;
+use crate::cache::expiry::UntilUnixMs;
 use crate::cache::fence::Ticket;
 use crate::cache::memory::{Load, Lookup, MemoryCache};
-use crate::cache::outcome::{Plain, ReturnKind};
+use crate::cache::outcome::ReturnKind;
 use crate::cache::quick::QuickStore;
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::stats::CacheStats;
 use crate::cache::{background, clock};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 type L1<V> = MemoryCache<String, V, QuickStore<String, V>>;
@@ -27,9 +29,11 @@ const WAITED_MS: u64 = 2;
 /// An L1 hit is a memory hit (no network). An L1 miss looks in L2 (one `GET`) and keeps
 /// the value in L1; an L2 miss loads under the distributed lock, writes L2, then L1.
 /// Writes and invalidations are published on Redis pub/sub so other processes drop their
-/// L1 copy. L1 entries live `min(l1_ttl, ttl)`; refresh-ahead and stale-if-error act on
-/// L2. Tag invalidation clears L1 whole (L1 does not know the tags of entries it took
-/// from L2), here and in every process.
+/// L1 copy. L1 entries live `min(l1_ttl, ttl)`, and never past their L2 entry's expiry;
+/// refresh-ahead, stale-while-revalidate and stale-if-error act on L2. With
+/// `max_staleness`, L1 is neither read nor filled while the invalidation channel has not
+/// proved live for that long. Tag invalidation clears L1 whole (L1 does not know the
+/// tags of entries it took from L2), here and in every process.
 ///
 /// ```no_run
 /// # async fn demo() {
@@ -55,6 +59,9 @@ pub struct TieredCache<V: RedisValue, C: Codec = JsonCodec> {
     /// Bumped by every invalidation received from another process: a value read from L2
     /// before a message arrived is not put in L1 after it (it may be the old one).
     epoch: AtomicU64,
+    /// `max_staleness` (ms), and when the invalidation channel last proved live (coarse
+    /// clock ms; set by `register`).
+    max_staleness: Option<(u64, Arc<AtomicU64>)>,
 }
 
 /// What a tiered lookup found: `Hit` from L1, or from L2 and now in L1 too; `Refresh`
@@ -65,7 +72,8 @@ pub type TieredLookup<V, C = JsonCodec> = Lookup<V, TieredRefresh<V, C>, TieredL
 pub struct TieredLoad<V: RedisValue, C: Codec = JsonCodec> {
     cache: &'static TieredCache<V, C>,
     key: String,
-    l1: Load<String, V, QuickStore<String, V>>,
+    /// `None` while L1 is not served (`max_staleness`).
+    l1: Option<Load<String, V, QuickStore<String, V>>>,
     l2: RedisLoad<V, C>,
     /// The cache's epoch before the loader ran: L1 keeps the value only if no
     /// invalidation came since.
@@ -118,6 +126,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
             l1: MemoryCache::new(l1_config),
             l2,
             epoch: AtomicU64::new(0),
+            max_staleness: None,
         }
     }
 
@@ -130,7 +139,11 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Leaks the cache into a `&'static`, adds it to the registry and subscribes it to
     /// the invalidation channel.
-    pub fn register(self) -> &'static Self {
+    pub fn register(mut self) -> &'static Self {
+        if let Some(bound) = self.l2.config().max_staleness {
+            let ms = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
+            self.max_staleness = Some((ms, pubsub::confirmed(self.l2.backend())));
+        }
         let cache: &'static Self = Box::leak(Box::new(self));
         registry::register(cache);
         pubsub::listen(cache.l2.backend(), cache);
@@ -157,6 +170,9 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     #[inline]
     #[doc(hidden)]
     pub async fn lookup_async(&'static self, key: &str) -> TieredLookup<V, C> {
+        if self.l1_unconfirmed() {
+            return self.lookup_l2_only(key).await;
+        }
         let asked = clock::now_ms();
         let l1 = match self.l1.lookup_async(key).await {
             Lookup::Hit(v) | Lookup::Refresh(v, _) => return TieredLookup::Hit(v),
@@ -167,17 +183,22 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         let waited = clock::now_ms() > asked + WAITED_MS;
         // The L1 load right is also the in-process single-flight over L2.
         let epoch = self.epoch.load(Ordering::Acquire);
-        let fill = |l1: Load<String, V, QuickStore<String, V>>, v: V| {
+        let fill = |l1: Load<String, V, QuickStore<String, V>>, (v, until): (V, u64)| {
             if self.epoch.load(Ordering::Acquire) == epoch {
-                l1.complete(Plain, v, crate::__private::store_all, Vec::new())
+                l1.complete(
+                    UntilUnixMs(until),
+                    v,
+                    crate::__private::store_all,
+                    Vec::new(),
+                )
             } else {
                 // Invalidated meanwhile: answer, but do not keep a maybe-old value.
                 v
             }
         };
         match self.l2.lookup_after(key, waited).await {
-            RedisLookup::Hit(v) => TieredLookup::Hit(fill(l1, v)),
-            RedisLookup::Refresh(v, l2) => {
+            Lookup::Hit(v) => TieredLookup::Hit(fill(l1, v)),
+            Lookup::Refresh(v, l2) => {
                 let ticket = l1.ticket();
                 let v = fill(l1, v);
                 TieredLookup::Refresh(
@@ -190,12 +211,39 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
                     },
                 )
             }
-            RedisLookup::Load(l2) => TieredLookup::Load(TieredLoad {
+            Lookup::Load(l2) => TieredLookup::Load(TieredLoad {
                 cache: self,
                 key: key.to_owned(),
-                l1,
+                l1: Some(l1),
                 l2,
                 epoch,
+            }),
+        }
+    }
+
+    /// With `max_staleness`: whether the invalidation channel has not proved live for
+    /// that long, so an L1 entry might have missed an invalidation older than the bound.
+    #[inline]
+    fn l1_unconfirmed(&self) -> bool {
+        self.max_staleness
+            .as_ref()
+            .is_some_and(|(bound, confirmed)| {
+                clock::now_ms().saturating_sub(confirmed.load(Ordering::Acquire)) >= *bound
+            })
+    }
+
+    /// A lookup that neither reads nor fills L1 (its channel is down): L2, then the load.
+    #[cold]
+    async fn lookup_l2_only(&'static self, key: &str) -> TieredLookup<V, C> {
+        match self.l2.lookup_after(key, false).await {
+            // The refresh claim is dropped: the entry is refreshed once L1 is served again.
+            Lookup::Hit((v, _)) | Lookup::Refresh((v, _), _) => TieredLookup::Hit(v),
+            Lookup::Load(l2) => TieredLookup::Load(TieredLoad {
+                cache: self,
+                key: key.to_owned(),
+                l1: None,
+                l2,
+                epoch: self.epoch.load(Ordering::Acquire),
             }),
         }
     }
@@ -327,11 +375,15 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
         A: ReturnKind<R, Value = V>,
     {
         let (returned, stored) = self.l2.complete_stored(kind, returned, skip_if, tags).await;
-        if let Some(value) = stored {
+        if let Some((value, until)) = stored {
             let cache = self.cache;
-            if cache.epoch.load(Ordering::Acquire) == self.epoch {
-                self.l1
-                    .complete(Plain, value, crate::__private::store_all, Vec::new());
+            if let (Some(l1), true) = (self.l1, cache.epoch.load(Ordering::Acquire) == self.epoch) {
+                l1.complete(
+                    UntilUnixMs(until),
+                    value,
+                    crate::__private::store_all,
+                    Vec::new(),
+                );
             }
             let backend = cache.l2.backend();
             if !backend.known_down() {
@@ -361,10 +413,15 @@ impl<V: RedisValue, C: Codec> TieredRefresh<V, C> {
         A: ReturnKind<R, Value = V>,
     {
         background::spawn(async move {
-            if let Some(value) = self.l2.run(kind, load, skip_if, tags).await {
-                self.cache
-                    .l1
-                    .insert_if_current(self.l1, self.key.clone(), value, Vec::new());
+            if let Some((value, until)) = self.l2.run(kind, load, skip_if, tags).await {
+                let lifetime = ReturnKind::<V>::lifetime(UntilUnixMs(until), &value);
+                self.cache.l1.insert_if_current(
+                    self.l1,
+                    self.key.clone(),
+                    value,
+                    lifetime,
+                    Vec::new(),
+                );
                 self.cache.publish(Message::Key(&self.key)).await;
             }
         });
