@@ -34,6 +34,7 @@ impl CacheHit {
 }
 
 /// How a timed call ended, handed to the expansion's event closure.
+#[derive(Clone, Copy)]
 pub enum PerfReport<'a> {
     Completed {
         duration_ms: Option<f64>,
