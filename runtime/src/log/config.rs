@@ -669,11 +669,17 @@ struct Resolved {
 #[cfg(feature = "otel")]
 fn otel_layer<S>(
     tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
-) -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::SdkTracer>>
+) -> Option<impl tracing_subscriber::Layer<S>>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    tracer.map(|t| tracing_opentelemetry::layer().with_tracer(t))
+    use tracing_subscriber::Layer as _;
+    // Spans only: events reach the collector as log records, not as span events too.
+    tracer.map(|t| {
+        tracing_opentelemetry::layer()
+            .with_tracer(t)
+            .with_filter(tracing_subscriber::filter::filter_fn(|meta| !meta.is_event()))
+    })
 }
 
 /// Adapts a [`LineSink`] into `io::Write` for the worker thread.

@@ -60,6 +60,11 @@ struct SpanFields(Vec<(&'static str, Value)>);
 
 impl SpanFields {
     fn set(&mut self, key: &'static str, value: Value) {
+        // `otel.*` fields tell an OpenTelemetry layer how to export the span (its name,
+        // kind, status); they are not data of the events inside it.
+        if key.starts_with("otel.") {
+            return;
+        }
         if let Some(slot) = self.0.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
         } else {
