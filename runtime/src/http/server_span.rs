@@ -37,7 +37,7 @@ pub(super) fn open(method: &str, route: Option<&str>, path: &str, trace: &TraceC
 
 /// Records the response status; a 5xx (or a panic, answered with a 500) is an error.
 pub(super) fn close(span: &Span, status_code: u16) {
-    span.record("http.response.status_code", status_code);
+    span.record("http.response.status_code", i64::from(status_code));
     if status_code >= 500 {
         span.record("otel.status_code", "ERROR");
     }

@@ -431,7 +431,8 @@ impl Builder {
 
     #[cfg(feature = "otel")]
     fn otlp_config(&mut self) -> &mut crate::otel::OtlpConfig {
-        self.otlp.get_or_insert_with(crate::otel::OtlpConfig::default)
+        self.otlp
+            .get_or_insert_with(crate::otel::OtlpConfig::default)
     }
 
     fn resolve(&mut self) -> Resolved {
@@ -546,6 +547,8 @@ impl Builder {
             sink,
             #[cfg(feature = "otel")]
             otel_logger: otel.as_ref().map(crate::otel::Otel::logger),
+            #[cfg(feature = "otel")]
+            dispatch: std::sync::OnceLock::new(),
         });
         Resolved {
             layer,
@@ -676,9 +679,9 @@ where
     use tracing_subscriber::Layer as _;
     // Spans only: events reach the collector as log records, not as span events too.
     tracer.map(|t| {
-        tracing_opentelemetry::layer()
-            .with_tracer(t)
-            .with_filter(tracing_subscriber::filter::filter_fn(|meta| !meta.is_event()))
+        tracing_opentelemetry::layer().with_tracer(t).with_filter(
+            tracing_subscriber::filter::filter_fn(|meta| !meta.is_event()),
+        )
     })
 }
 

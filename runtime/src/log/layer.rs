@@ -36,6 +36,10 @@ pub(crate) struct Inner {
     /// OTLP log export, when on.
     #[cfg(feature = "otel")]
     pub otel_logger: Option<opentelemetry_sdk::logs::SdkLogger>,
+    /// The subscriber this layer is part of, where the OpenTelemetry layer keeps the span
+    /// ids (`get_default` inside a callback is the no-op dispatcher).
+    #[cfg(feature = "otel")]
+    pub dispatch: std::sync::OnceLock<tracing::dispatcher::WeakDispatch>,
 }
 
 impl fmt::Debug for MemotraceLayer {
@@ -193,6 +197,11 @@ impl<S> tracing_subscriber::Layer<S> for MemotraceLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    #[cfg(feature = "otel")]
+    fn on_register_dispatch(&self, subscriber: &tracing::Dispatch) {
+        let _ = self.inner.dispatch.set(subscriber.downgrade());
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
             let mut fields = SpanFields::default();
@@ -216,7 +225,7 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         #[cfg(feature = "otel")]
-        let ids = crate::otel::ids::of_event(event, &ctx);
+        let ids = crate::otel::ids::of_event(event, &ctx, self.inner.dispatch.get());
         #[cfg(not(feature = "otel"))]
         let ids = None;
         let render = |buf: &mut String| {

@@ -2,6 +2,7 @@
 //! log record: read from the tracing-opentelemetry layer's data, when one is installed.
 
 use opentelemetry::trace::{SpanId, TraceContextExt as _, TraceFlags, TraceId};
+use tracing::dispatcher::WeakDispatch;
 use tracing::span::Id;
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::Context;
@@ -15,16 +16,23 @@ pub(crate) struct TraceIds {
     pub flags: TraceFlags,
 }
 
-/// The ids of the event's innermost span when an OpenTelemetry layer tracks it; `None`
-/// outside spans (nothing is looked up) or without such a layer.
-pub(crate) fn of_event<S>(event: &Event<'_>, ctx: &Context<'_, S>) -> Option<TraceIds>
+/// The ids of the event's innermost span when an OpenTelemetry layer of `dispatch` (the
+/// subscriber the logging layer is part of) tracks it; `None` outside spans (nothing is
+/// looked up) or without such a layer.
+pub(crate) fn of_event<S>(
+    event: &Event<'_>,
+    ctx: &Context<'_, S>,
+    dispatch: Option<&WeakDispatch>,
+) -> Option<TraceIds>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     let mut scope = ctx.event_scope(event)?;
     let innermost = scope.next()?.id();
     let root = scope.last().map_or_else(|| innermost.clone(), |s| s.id());
-    tracing::dispatcher::get_default(|dispatch| {
+    let dispatch = dispatch?.upgrade()?;
+    {
+        let dispatch = &dispatch;
         let span = context_of(&innermost, dispatch)?;
         let transaction_id = if root == innermost {
             span.0
@@ -37,7 +45,7 @@ where
             transaction_id,
             flags: span.2,
         })
-    })
+    }
 }
 
 fn context_of(id: &Id, dispatch: &tracing::Dispatch) -> Option<(SpanId, TraceId, TraceFlags)> {

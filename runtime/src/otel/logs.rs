@@ -7,10 +7,15 @@ use opentelemetry_sdk::logs::SdkLogger;
 use serde_json::Value;
 
 /// Keys of the JSON line that become the record's own fields rather than attributes.
-const OWN: &[&str] = &["timestamp", "level", "message"];
+const OWN: &[&str] = &["timestamp", "level", "event", "message"];
 
 /// Emits one OTLP log record from a rendered JSON line.
-pub(crate) fn emit(logger: &SdkLogger, level: tracing::Level, json_line: &str, ids: Option<&TraceIds>) {
+pub(crate) fn emit(
+    logger: &SdkLogger,
+    level: tracing::Level,
+    json_line: &str,
+    ids: Option<&TraceIds>,
+) {
     let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(json_line) else {
         return;
     };
@@ -19,7 +24,7 @@ pub(crate) fn emit(logger: &SdkLogger, level: tracing::Level, json_line: &str, i
     record.set_severity_number(number);
     record.set_severity_text(text);
     record.set_timestamp(std::time::SystemTime::now());
-    if let Some(Value::String(message)) = fields.get("message") {
+    if let Some(Value::String(message)) = fields.get("event").or_else(|| fields.get("message")) {
         record.set_body(AnyValue::from(message.clone()));
     }
     for (key, value) in fields {

@@ -8,10 +8,12 @@ pub(crate) mod ids;
 pub(crate) mod logs;
 
 use export::{BoundedSpanProcessor, ExportStats};
-use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::logs::LoggerProvider as _;
-use opentelemetry_otlp::{WithExportConfig as _, LogExporter, SpanExporter};
-use opentelemetry_sdk::logs::{BatchConfigBuilder, BatchLogProcessor, SdkLogger, SdkLoggerProvider};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::{LogExporter, SpanExporter, WithExportConfig as _};
+use opentelemetry_sdk::logs::{
+    BatchConfigBuilder, BatchLogProcessor, SdkLogger, SdkLoggerProvider,
+};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider, SpanExporter as _};
 use opentelemetry_sdk::Resource;
 use std::fmt;
