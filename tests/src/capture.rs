@@ -54,6 +54,13 @@ impl Capture {
         &self.log_guard
     }
 
+    /// Makes this subscriber the global default (once per test binary), so that threads
+    /// the test does not start (export workers) log here too.
+    pub fn set_global(&self) {
+        tracing::dispatcher::set_global_default(self.dispatch.clone())
+            .expect("the first global subscriber of this test binary");
+    }
+
     /// Runs `f` with this subscriber as the thread's default.
     pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
         tracing::dispatcher::with_default(&self.dispatch, f)

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Spans per export request.
+/// Spans per export request (at most the queue's capacity: the batch being built is the
+/// second half of the memory bound).
 const MAX_BATCH: usize = 512;
 /// How long a span may wait in the queue before its batch is sent.
 const SCHEDULED_DELAY: Duration = Duration::from_secs(1);
@@ -60,7 +61,8 @@ impl fmt::Debug for BoundedSpanProcessor {
 }
 
 impl BoundedSpanProcessor {
-    /// Starts the export thread; `capacity` spans at most wait in the queue.
+    /// Starts the export thread: at most `capacity` spans wait in the queue, and as many
+    /// in the batch being sent.
     pub(crate) fn start<E: SpanExporter + 'static>(
         exporter: E,
         capacity: usize,
@@ -70,7 +72,9 @@ impl BoundedSpanProcessor {
         let worker_stats = Arc::clone(&stats);
         let worker = std::thread::Builder::new()
             .name("memotrace-otlp-spans".into())
-            .spawn(move || Worker::new(exporter, worker_stats).run(&rx))?;
+            .spawn(move || {
+                Worker::new(exporter, worker_stats, capacity.clamp(1, MAX_BATCH)).run(&rx)
+            })?;
         Ok(Self {
             queue,
             stats,
@@ -133,16 +137,18 @@ struct Worker<E> {
     exporter: E,
     stats: Arc<ExportStats>,
     batch: Vec<SpanData>,
+    max_batch: usize,
     reported: u64,
     last_warning: Option<Instant>,
 }
 
 impl<E: SpanExporter> Worker<E> {
-    fn new(exporter: E, stats: Arc<ExportStats>) -> Self {
+    fn new(exporter: E, stats: Arc<ExportStats>, max_batch: usize) -> Self {
         Self {
             exporter,
             stats,
-            batch: Vec::with_capacity(MAX_BATCH),
+            batch: Vec::with_capacity(max_batch),
+            max_batch,
             reported: 0,
             last_warning: None,
         }
@@ -155,7 +161,7 @@ impl<E: SpanExporter> Worker<E> {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(Message::Span(span)) => {
                     self.batch.push(*span);
-                    if self.batch.len() >= MAX_BATCH {
+                    if self.batch.len() >= self.max_batch {
                         // A failure is counted in the stats and reported by the timer.
                         let _ = self.export();
                         deadline = Instant::now() + SCHEDULED_DELAY;
@@ -190,7 +196,7 @@ impl<E: SpanExporter> Worker<E> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(MAX_BATCH));
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.max_batch));
         let n = batch.len() as u64;
         let result = futures_executor::block_on(self.exporter.export(batch));
         let counter = if result.is_ok() {
