@@ -12,7 +12,7 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use memotrace::http::RequestContextLayer;
 use memotrace::log::Format;
-use memotrace::{instrument_db, log_performance};
+use memotrace::{cached, instrument_db, log_performance};
 use memotrace_tests::capture::Capture;
 use memotrace_tests::otlp_receiver::OtlpReceiver;
 use memotrace_tests::TextError;
@@ -40,6 +40,18 @@ fn load_user(id: i64) -> Result<String, TextError> {
         .unwrap();
     tracing::info!(password = "hunter2", user = id, "user_loaded");
     user_name(&conn, id).map_err(|e| TextError(e.to_string()))
+}
+
+#[log_performance(level = "info", span = false)]
+fn untraced(n: u64) -> u64 {
+    tracing::info!("inside_untraced");
+    n + 1
+}
+
+#[log_performance(level = "info")]
+#[cached]
+fn square(n: u64) -> u64 {
+    n * n
 }
 
 fn app() -> Router {
@@ -241,4 +253,37 @@ fn without_export_lines_carry_no_trace_ids() {
     let line = cap.one("user_loaded");
     assert!(line.get("span_id").is_none(), "{line}");
     assert_eq!(cap.guard().exported_spans(), 0);
+}
+
+#[test]
+fn span_false_times_the_call_without_a_span() {
+    let receiver = OtlpReceiver::start();
+    let cap = exporting(&receiver, Format::Json);
+    assert_eq!(cap.run(|| untraced(1)), 2);
+    cap.guard().flush();
+    assert!(receiver.spans().is_empty(), "{:#?}", receiver.spans());
+    assert_eq!(cap.one("operation_completed")["operation"], "untraced");
+    assert!(cap.one("inside_untraced").get("span_id").is_none());
+}
+
+#[test]
+fn above_cached_the_span_records_whether_the_call_was_a_hit() {
+    let receiver = OtlpReceiver::start();
+    let cap = exporting(&receiver, Format::Json);
+    cap.run(|| {
+        assert_eq!(square(3), 9);
+        assert_eq!(square(3), 9);
+    });
+    cap.guard().flush();
+    let spans = receiver.spans();
+    let calls = named(&spans, "square");
+    let hits: Vec<_> = calls
+        .iter()
+        .map(|s| attr(&s.attributes, "cache.hit").cloned())
+        .collect();
+    assert_eq!(
+        hits,
+        [Some(Any::BoolValue(false)), Some(Any::BoolValue(true))],
+        "one span per call, no span of its own for the lookup"
+    );
 }
