@@ -42,6 +42,18 @@ fn load_user(id: i64) -> Result<String, TextError> {
     user_name(&conn, id).map_err(|e| TextError(e.to_string()))
 }
 
+#[log_performance(level = "info")]
+async fn load_user_async(id: i64) -> Result<String, TextError> {
+    tokio::task::yield_now().await;
+    let name = load_user(id)?;
+    tokio::task::yield_now().await;
+    if id == 7 {
+        Ok(name)
+    } else {
+        Err(TextError("not seven".into()))
+    }
+}
+
 #[log_performance(level = "info", span = false)]
 fn untraced(n: u64) -> u64 {
     tracing::info!("inside_untraced");
@@ -285,5 +297,33 @@ fn above_cached_the_span_records_whether_the_call_was_a_hit() {
         hits,
         [Some(Any::BoolValue(false)), Some(Any::BoolValue(true))],
         "one span per call, no span of its own for the lookup"
+    );
+}
+
+#[test]
+fn an_async_operation_span_covers_every_poll_and_parents_what_it_calls() {
+    let receiver = OtlpReceiver::start();
+    let cap = exporting(&receiver, Format::Json);
+    let rt = cap.runtime();
+    assert_eq!(cap.block_on(&rt, load_user_async(7)).unwrap(), "ada");
+    cap.guard().flush();
+    let spans = receiver.spans();
+    let outer = named(&spans, "load_user_async");
+    let inner = named(&spans, "load_user");
+    assert_eq!((outer.len(), inner.len()), (1, 1), "{spans:#?}");
+    assert_eq!(inner[0].parent_span_id, outer[0].span_id);
+    assert_eq!(
+        attr(&outer[0].attributes, "success"),
+        Some(&Any::BoolValue(true))
+    );
+    let done = cap
+        .events("operation_completed")
+        .into_iter()
+        .find(|l| l["operation"] == "load_user_async")
+        .unwrap();
+    assert_eq!(
+        done["span_id"],
+        hex(&outer[0].span_id),
+        "the end event is inside the span: {done}"
     );
 }
