@@ -96,7 +96,12 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         } else {
             quote!(::core::option::Option::None)
         };
-        quote!(#pv::perf_span_end(#op_span_ref, #report, #hit);)
+        let span = if model.is_async() {
+            quote!(#op_span_ref)
+        } else {
+            quote!(#op_span_ref.span())
+        };
+        quote!(#pv::perf_span_end(#span, #report, #hit);)
     });
     let events = quote! {
         match #report {
@@ -134,25 +139,33 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
     };
 
     // The span, opened only when the call is timed (its level is on, or metrics are):
-    // with both off nothing more than today runs.
-    let open_span = config.span.then(|| {
-        quote! {
-            let #op_span: #tr::Span = if #active {
-                #tr::span!(
-                    #tr::Level::#level,
-                    #name,
-                    duration_ms = #tr::field::Empty,
-                    success = #tr::field::Empty,
-                    error_type = #tr::field::Empty,
-                    cache.hit = #tr::field::Empty,
-                    otel.status_code = #tr::field::Empty,
-                )
-            } else {
-                #tr::Span::none()
-            };
-            let #op_span_ref: &#tr::Span = &#op_span;
-        }
-    });
+    // with both off it is `None`, and nothing more than today runs.
+    let new_span = quote! {
+        #tr::span!(
+            #tr::Level::#level,
+            #name,
+            duration_ms = #tr::field::Empty,
+            success = #tr::field::Empty,
+            error_type = #tr::field::Empty,
+            cache.hit = #tr::field::Empty,
+            otel.status_code = #tr::field::Empty,
+        )
+    };
+    // Sync: entered for the whole call (declared before the run, so a panic's report is
+    // still inside it). Async: entered while polling, and again for the end.
+    let open_span = match (config.span, model.is_async()) {
+        (false, _) => None,
+        (true, false) => Some(quote! {
+            let #entered: #pv::PerfSpan =
+                if #active { #pv::PerfSpan::enter(|| #new_span) } else { #pv::PerfSpan::none() };
+            let #op_span_ref: &#pv::PerfSpan = &#entered;
+        }),
+        (true, true) => Some(quote! {
+            let #op_span: ::core::option::Option<#tr::Span> =
+                if #active { ::core::option::Option::Some(#new_span) } else { ::core::option::Option::None };
+            let #op_span_ref: ::core::option::Option<&#tr::Span> = #op_span.as_ref();
+        }),
+    };
     let call = if model.is_async() {
         let body = if typed {
             quote!(#pv::perf_typed::<#ret_ty, _>(async move #block))
@@ -161,7 +174,7 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         };
         let future = quote!(#pv::PerfFuture::new(#run, #body));
         let future = if config.span {
-            quote!(#tr::Instrument::instrument(#future, #op_span.clone()))
+            quote!(#tr::Instrument::instrument(#future, #op_span.clone().unwrap_or_else(#tr::Span::none)))
         } else {
             future
         };
@@ -175,18 +188,13 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
             let #ret #annot = (move || #block)();
         }
     };
-    // Sync: the span is entered for the whole call (declared before the run, so a panic's
-    // report is still inside it). Async: entered while polling, and again for the end.
-    let (enter_sync, finish) = match (config.span, model.is_async()) {
-        (true, false) => (Some(quote!(let #entered = #op_span.enter();)), finish),
-        (true, true) => (
-            None,
-            quote!({
-                let #entered = #op_span.enter();
-                #finish
-            }),
-        ),
-        (false, _) => (None, finish),
+    let finish = if config.span && model.is_async() {
+        quote!({
+            let #entered = #op_span.as_ref().map(#tr::Span::enter);
+            #finish
+        })
+    } else {
+        finish
     };
 
     let span = model.name().span();
@@ -209,7 +217,6 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
             #capture_flag
             #(#captures)*
             #open_span
-            #enter_sync
             let #run = #pv::PerfRun::start(&#site, #active, #slow_ms, #emit);
             #call
             #finish
