@@ -74,7 +74,14 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `slow = "250ms"` | over it, `operation_completed` is a warning with `slow = true` |
 /// | `fields(limit, user.id, n = expr)` | extra fields: an argument, a field path of one, or `name = expr` (evaluated at the start of the call) |
 /// | `skip(password)` | arguments that must never be logged: naming them in `fields` is a compile error |
+/// | `span = false` | no span around the call (default `true`: see below) |
 /// | `crate = "my::memotrace"` | the runtime's path, for re-exporting crates |
+///
+/// The call runs inside a `tracing` span named after the operation, at the operation's
+/// level, opened only when the call is timed; when it ends the span gets `duration_ms`,
+/// `success`, `error_type` (and `cache.hit` above `#[cached]`) and, on `Err` or a panic,
+/// `otel.status_code = "ERROR"`: with OpenTelemetry export on (feature `otel`) it is
+/// exported as a span with that status.
 ///
 /// Events (target: the fn's module):
 /// - `operation_completed` (`operation`, `duration_ms` f64, `success = true`);

@@ -67,6 +67,7 @@
 //! | `http` | `http`: a tower/axum layer binding `request_id`, `method`, `path` and `client_ip` to every event of a request and logging its start and end |
 //! | `rusqlite` | `db::rusqlite`: query events for every statement of a rusqlite connection, through SQLite's trace hooks |
 //! | `sqlx` | `db::sqlx`: an `Executor` wrapper that logs every query run through a sqlx pool or connection |
+//! | `otel` | OpenTelemetry: `log::Builder::otlp` (or `OTEL_EXPORTER_OTLP_ENDPOINT`) exports spans (`#[log_performance]`, `db.query`, the HTTP server span) and log records over OTLP/HTTP, and puts `trace_id`/`span_id` in JSON lines |
 //!
 //! Without the `redis` feature, `#[cached(store = redis)]` is a compile error naming the
 //! feature to enable.
@@ -90,6 +91,9 @@ pub mod http;
 
 #[cfg(feature = "metrics")]
 pub mod metrics;
+
+#[cfg(feature = "otel")]
+mod otel;
 
 #[doc(hidden)]
 pub mod __private;

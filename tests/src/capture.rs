@@ -10,7 +10,7 @@ use tracing::Dispatch;
 pub struct Capture {
     buf: Arc<Mutex<Vec<u8>>>,
     dispatch: Dispatch,
-    _guard: LogGuard,
+    log_guard: LogGuard,
 }
 
 impl Capture {
@@ -38,7 +38,7 @@ impl Capture {
         Self {
             buf,
             dispatch: Dispatch::new(subscriber),
-            _guard: guard,
+            log_guard: guard,
         }
     }
 
@@ -47,6 +47,18 @@ impl Capture {
     pub fn every_format(configure: impl Fn(Builder) -> Builder) -> [(Format, Self); 3] {
         [Format::Pretty, Format::Json, Format::Ecs]
             .map(|f| (f, Self::with(|b| configure(b.format(f).ansi(false)))))
+    }
+
+    /// The guard of the configured logging (flush, OTLP export counters).
+    pub fn guard(&self) -> &LogGuard {
+        &self.log_guard
+    }
+
+    /// Makes this subscriber the global default (once per test binary), so that threads
+    /// the test does not start (export workers) log here too.
+    pub fn set_global(&self) {
+        tracing::dispatcher::set_global_default(self.dispatch.clone())
+            .expect("the first global subscriber of this test binary");
     }
 
     /// Runs `f` with this subscriber as the thread's default.

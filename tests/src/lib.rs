@@ -31,6 +31,7 @@ impl std::fmt::Display for TextError {
 impl std::error::Error for TextError {}
 
 pub mod mariadb_harness;
+pub mod otlp_receiver;
 pub mod postgres_harness;
 pub mod prometheus_harness;
 pub mod redis_harness;

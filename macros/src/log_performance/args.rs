@@ -1,5 +1,5 @@
 //! Parses `#[log_performance(name = "..", level = "info", slow = "250ms",
-//! fields(limit, user.id = expr), skip(password), crate = "..")]`.
+//! fields(limit, user.id = expr), skip(password), span = false, crate = "..")]`.
 
 use crate::common::args::{crate_path, lit_str, unknown, Arg, Setting};
 use crate::common::stacking::CACHE_HIT;
@@ -16,8 +16,9 @@ const LEVEL: &str = "level";
 const SLOW: &str = "slow";
 const FIELDS: &str = "fields";
 const SKIP: &str = "skip";
+const SPAN: &str = "span";
 const CRATE: &str = "crate";
-const KNOWN: &[&str] = &[NAME, LEVEL, SLOW, FIELDS, SKIP, CRATE];
+const KNOWN: &[&str] = &[NAME, LEVEL, SLOW, FIELDS, SKIP, SPAN, CRATE];
 
 /// Field names the events already carry; `fields(..)` may not reuse them.
 pub const RESERVED: &[&str] = &[
@@ -142,6 +143,8 @@ pub struct Config {
     pub slow_ms: Option<u64>,
     pub fields: Vec<FieldSpec>,
     pub skip: Vec<Ident>,
+    /// Whether the call runs inside a span named after the operation (`span = false`: no).
+    pub span: bool,
     pub krate: Option<Path>,
     /// `__cache_hit` (given by `#[cached]` when this attribute was above it): events
     /// carry `cache_hit`.
@@ -156,6 +159,7 @@ impl Config {
         let mut slow = Setting::<u64>::new(SLOW);
         let mut fields = Setting::<Vec<FieldSpec>>::new(FIELDS);
         let mut skip = Setting::<Vec<Ident>>::new(SKIP);
+        let mut in_span = Setting::<bool>::new(SPAN);
         let mut krate = Setting::<Path>::new(CRATE);
         let mut cache_hit = false;
 
@@ -180,6 +184,7 @@ impl Config {
                     errors,
                 ),
                 SKIP => skip.set_parsed(span, parse_list::<Ident>(&arg, "password"), errors),
+                SPAN => in_span.set_parsed(span, arg.value("false").and_then(parse_span), errors),
                 CRATE => krate.set_parsed(
                     span,
                     arg.value("\"my_crate::memotrace\"").and_then(crate_path),
@@ -196,6 +201,7 @@ impl Config {
             slow_ms: slow.into_inner(),
             fields: fields.into_inner().unwrap_or_default(),
             skip: skip.into_inner().unwrap_or_default(),
+            span: in_span.into_inner().unwrap_or(true),
             krate: krate.into_inner(),
             cache_hit,
         }
@@ -211,6 +217,19 @@ fn parse_name(arg: &Arg) -> syn::Result<LitStr> {
         ));
     }
     Ok(lit.clone())
+}
+
+fn parse_span(expr: &Expr) -> syn::Result<bool> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(b),
+            ..
+        }) => Ok(b.value),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`span` takes `true` or `false`: write `span = false` to time the call without a span",
+        )),
+    }
 }
 
 fn parse_slow(expr: &Expr) -> syn::Result<u64> {

@@ -1,6 +1,6 @@
-//! Tokens out: the function with its body wrapped in a timed run whose events are
-//! emitted from call sites in the user's crate (so `RUST_LOG` targets and interest
-//! checks are the user's module's).
+//! Tokens out: the function with its body wrapped in a timed run (inside a span named
+//! after the operation unless `span = false`) whose events are emitted from call sites in
+//! the user's crate (so `RUST_LOG` targets and interest checks are the user's module's).
 
 use super::args::{Config, Level};
 use crate::common::args::runtime_path;
@@ -36,6 +36,7 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         local("report"),
         local("ret"),
     );
+    let (op_span, op_span_ref, entered) = (local("span"), local("span_ref"), local("entered"));
     let (duration_ms, error_type, error, e) = (
         field_local("duration_ms"),
         field_local("error_type"),
@@ -87,8 +88,23 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         (None, None)
     };
     let f = quote!(#hit_field #(#event_fields)*);
-    let emit = quote! {
-        move |#report: #pv::PerfReport<'_>| match #report {
+    // The span gets the outcome after the event is written, so the event's line does not
+    // repeat the span's copy of its fields.
+    let record_span = config.span.then(|| {
+        let hit = if config.cache_hit {
+            quote!(::core::option::Option::Some(#hit_flag.get()))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        let span = if model.is_async() {
+            quote!(#op_span_ref)
+        } else {
+            quote!(#op_span_ref.span())
+        };
+        quote!(#pv::perf_span_end(#span, #report, #hit);)
+    });
+    let events = quote! {
+        match #report {
             #pv::PerfReport::Completed { #duration_ms, slow: false } => {
                 #tr::event!(#tr::Level::#level, operation = #name, #duration_ms, success = true, #f "operation_completed");
             }
@@ -106,6 +122,12 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
             }
         }
     };
+    let emit = quote! {
+        move |#report: #pv::PerfReport<'_>| {
+            #events
+            #record_span
+        }
+    };
 
     let ret_ty = model.return_type();
     let typed = !contains_impl_trait(&ret_ty);
@@ -116,14 +138,48 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         _ => quote!(#run.ok();),
     };
 
+    // The span, opened only when the call is timed (its level is on, or metrics are):
+    // with both off it is `None`, and nothing more than today runs.
+    let new_span = quote! {
+        #tr::span!(
+            #tr::Level::#level,
+            #name,
+            duration_ms = #tr::field::Empty,
+            success = #tr::field::Empty,
+            error_type = #tr::field::Empty,
+            cache.hit = #tr::field::Empty,
+            otel.status_code = #tr::field::Empty,
+        )
+    };
+    // Sync: entered for the whole call (declared before the run, so a panic's report is
+    // still inside it). Async: entered while polling, and again for the end.
+    let open_span = match (config.span, model.is_async()) {
+        (false, _) => None,
+        (true, false) => Some(quote! {
+            let #entered: #pv::PerfSpan =
+                if #active { #pv::PerfSpan::enter(|| #new_span) } else { #pv::PerfSpan::none() };
+            let #op_span_ref: &#pv::PerfSpan = &#entered;
+        }),
+        (true, true) => Some(quote! {
+            let #op_span: ::core::option::Option<#tr::Span> =
+                if #active { ::core::option::Option::Some(#new_span) } else { ::core::option::Option::None };
+            let #op_span_ref: ::core::option::Option<&#tr::Span> = #op_span.as_ref();
+        }),
+    };
     let call = if model.is_async() {
         let body = if typed {
             quote!(#pv::perf_typed::<#ret_ty, _>(async move #block))
         } else {
             quote!(async move #block)
         };
+        let future = quote!(#pv::PerfFuture::new(#run, #body));
+        let future = if config.span {
+            quote!(#tr::Instrument::instrument(#future, #op_span.clone().unwrap_or_else(#tr::Span::none)))
+        } else {
+            future
+        };
         quote! {
-            let (#ret, #run) = #pv::PerfFuture::new(#run, #body).await;
+            let (#ret, #run) = #future.await;
         }
     } else {
         let annot = typed.then(|| quote!(: #ret_ty));
@@ -131,6 +187,14 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
             #[allow(clippy::redundant_closure_call)]
             let #ret #annot = (move || #block)();
         }
+    };
+    let finish = if config.span && model.is_async() {
+        quote!({
+            let #entered = #op_span.as_ref().map(#tr::Span::enter);
+            #finish
+        })
+    } else {
+        finish
     };
 
     let span = model.name().span();
@@ -152,6 +216,7 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
             let #active: bool = #pv::perf_metrics_on() || #site.enabled();
             #capture_flag
             #(#captures)*
+            #open_span
             let #run = #pv::PerfRun::start(&#site, #active, #slow_ms, #emit);
             #call
             #finish

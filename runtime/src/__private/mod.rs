@@ -11,5 +11,6 @@ pub use crate::perf::describe::{
 };
 pub use crate::perf::run::{perf_typed, CacheHit, PerfFuture, PerfReport, PerfRun};
 pub use crate::perf::site::{perf_errors_on, perf_metrics_on, PerfSite};
+pub use crate::perf::span::{perf_span_end, PerfSpan};
 pub use cache::*;
 pub use tracing;

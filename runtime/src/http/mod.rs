@@ -8,6 +8,8 @@
 //! (`http.response.status_code`, `duration_ms`) or `request_failed`, for axum and any
 //! tower stack. A panic while the handler runs becomes a 500 response and one
 //! `request_failed` event (`error` = the panic message) instead of a dropped connection.
+//! With the `otel` feature the request runs in an OpenTelemetry SERVER span named
+//! `{method} {route}`, continuing the caller's trace.
 //!
 //! ```
 //! use axum::{routing::get, Router};
@@ -19,6 +21,8 @@
 //! // axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
 //! ```
 
+#[cfg(feature = "otel")]
+mod server_span;
 mod trace_context;
 
 pub use trace_context::TraceContext;
@@ -123,6 +127,17 @@ where
             .filter(|v| !v.is_empty() && v.len() <= 200)
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
         let trace = TraceContext::from_headers(req.headers());
+        #[cfg(feature = "otel")]
+        let span = server_span::open(
+            req.method().as_str(),
+            req.extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(axum::extract::MatchedPath::as_str),
+            req.uri().path(),
+            &trace,
+        );
+        #[cfg(not(feature = "otel"))]
+        let span = tracing::Span::none();
         let mut logger = Logger::current()
             .bind("request_id", request_id.clone())
             .bind("trace_id", trace.trace_id.clone())
@@ -143,10 +158,13 @@ where
         }
         req.extensions_mut().insert(trace);
         req.extensions_mut().insert(RequestId(request_id.clone()));
+        let _entered = span.enter();
         logger.in_scope(|| tracing::info!(target: "memotrace::http", "request_started"));
         let future = logger.in_scope(|| self.inner.call(req));
+        drop(_entered);
         ResponseFuture {
             inner: logger.scope(future),
+            span,
             logger,
             start,
             request_id: HeaderValue::from_str(&request_id).ok(),
@@ -159,6 +177,8 @@ pin_project_lite::pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: WithContext<F>,
+        // The request's SERVER span (feature `otel`; else disabled).
+        span: tracing::Span,
         logger: Logger,
         start: Instant,
         request_id: Option<HeaderValue>,
@@ -184,6 +204,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let _entered = this.span.enter();
         let inner = this.inner;
         let result = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(Poll::Ready(r)) => Ok(r),
@@ -197,6 +218,8 @@ where
             Ok(Ok(response)) => {
                 let status = response.status();
                 let status_code = status.as_u16();
+                #[cfg(feature = "otel")]
+                server_span::close(this.span, status_code);
                 if status.is_server_error() {
                     tracing::error!(target: "memotrace::http", duration_ms, http.response.status_code = status_code, "request_completed");
                 } else {
@@ -205,11 +228,14 @@ where
                 response
             }
             Ok(Err(e)) => {
+                this.span.record("otel.status_code", "ERROR");
                 tracing::error!(target: "memotrace::http", error = %e, duration_ms, "request_failed");
                 return Poll::Ready(Err(e));
             }
             Err(payload) => {
                 let status_code = http::StatusCode::INTERNAL_SERVER_ERROR.as_u16();
+                #[cfg(feature = "otel")]
+                server_span::close(this.span, status_code);
                 tracing::error!(
                     target: "memotrace::http",
                     error = panic_message(&*payload),

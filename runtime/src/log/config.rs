@@ -118,14 +118,41 @@ impl std::error::Error for InitError {}
 pub struct LogGuard {
     writer: Option<WriterGuard>,
     warnings: Vec<String>,
+    #[cfg(feature = "otel")]
+    otel: Option<crate::otel::Otel>,
 }
 
 impl LogGuard {
-    /// Flushes the queued lines now.
+    /// Flushes the queued lines now (and, with OTLP export on, sends the ended spans and
+    /// log records, waiting for the collector's answer or the export timeout).
     pub fn flush(&self) {
         if let Some(w) = &self.writer {
             w.flush();
         }
+        #[cfg(feature = "otel")]
+        if let Some(otel) = &self.otel {
+            otel.force_flush();
+        }
+    }
+
+    /// Spans not exported: the export queue was full, or the collector failed or could
+    /// not be reached. Each interval with new drops also logs one `otel_spans_dropped`
+    /// warning.
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    pub fn dropped_spans(&self) -> u64 {
+        self.otel
+            .as_ref()
+            .map_or(0, crate::otel::Otel::dropped_spans)
+    }
+
+    /// Spans the collector accepted.
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    pub fn exported_spans(&self) -> u64 {
+        self.otel
+            .as_ref()
+            .map_or(0, crate::otel::Otel::exported_spans)
     }
 
     /// Lines lost because the writer's queue was full.
@@ -144,7 +171,8 @@ impl LogGuard {
 ///
 /// `APP_ENV` (development | staging | production) picks the defaults, `RUST_LOG`
 /// overrides the filter, `MEMOTRACE_LOG_FORMAT` (pretty | json | ecs) forces the format,
-/// `MEMOTRACE_METRICS` (on | off) switches operation metrics.
+/// `MEMOTRACE_METRICS` (on | off) switches operation metrics, and (feature `otel`)
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` turns on OTLP export.
 /// A bad value falls back to the default with one warning naming it. Also installs the
 /// panic hook. Calling it twice returns [`InitError::AlreadyInitialized`].
 ///
@@ -191,6 +219,8 @@ pub struct Builder {
     process: bool,
     ansi: Option<bool>,
     metrics: Option<bool>,
+    #[cfg(feature = "otel")]
+    otlp: Option<crate::otel::OtlpConfig>,
 }
 
 impl fmt::Debug for Builder {
@@ -230,6 +260,8 @@ impl Builder {
             process: false,
             ansi: None,
             metrics: None,
+            #[cfg(feature = "otel")]
+            otlp: None,
         }
     }
 
@@ -372,6 +404,37 @@ impl Builder {
         self
     }
 
+    /// Exports spans and log records over OTLP/HTTP (protobuf) to a collector at
+    /// `endpoint`, e.g. `"http://localhost:4318"` (`/v1/traces` and `/v1/logs` are
+    /// appended). Without it, `OTEL_EXPORTER_OTLP_ENDPOINT` does the same unless
+    /// [`ignore_env`](Builder::ignore_env) is called. Export runs on background threads:
+    /// a slow or absent collector never blocks a call; what does not fit the queue is
+    /// dropped and counted ([`LogGuard::dropped_spans`]).
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    #[must_use]
+    pub fn otlp(mut self, endpoint: impl Into<String>) -> Self {
+        self.otlp_config().endpoint = endpoint.into();
+        self
+    }
+
+    /// Spans (and, separately, log records) that may wait for OTLP export before new ones
+    /// are dropped (default 2048), and how long one export request may take (default 5 s).
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    #[must_use]
+    pub fn otlp_limits(mut self, queue: usize, timeout: std::time::Duration) -> Self {
+        let config = self.otlp_config();
+        (config.queue, config.timeout) = (queue.max(1), timeout);
+        self
+    }
+
+    #[cfg(feature = "otel")]
+    fn otlp_config(&mut self) -> &mut crate::otel::OtlpConfig {
+        self.otlp
+            .get_or_insert_with(crate::otel::OtlpConfig::default)
+    }
+
     fn resolve(&mut self) -> Resolved {
         let mut warnings = Vec::new();
         let var = |name: &str| {
@@ -468,6 +531,8 @@ impl Builder {
         if let Some(on) = metrics {
             crate::perf::set_enabled(on);
         }
+        #[cfg(feature = "otel")]
+        let otel = self.start_otel(service.as_deref(), &mut warnings);
         let layer = MemotraceLayer::new(Inner {
             format,
             ansi,
@@ -480,16 +545,53 @@ impl Builder {
                 process: self.process,
             },
             sink,
+            #[cfg(feature = "otel")]
+            otel_logger: otel.as_ref().map(crate::otel::Otel::logger),
+            #[cfg(feature = "otel")]
+            dispatch: std::sync::OnceLock::new(),
         });
         Resolved {
             layer,
             filter,
-            guard: LogGuard { writer, warnings },
+            #[cfg(feature = "otel")]
+            tracer: otel.as_ref().map(crate::otel::Otel::tracer),
+            guard: LogGuard {
+                writer,
+                warnings,
+                #[cfg(feature = "otel")]
+                otel,
+            },
+        }
+    }
+
+    /// Starts OTLP export when an endpoint is configured; a failure is a warning.
+    #[cfg(feature = "otel")]
+    fn start_otel(
+        &mut self,
+        service: Option<&str>,
+        warnings: &mut Vec<String>,
+    ) -> Option<crate::otel::Otel> {
+        let mut config = self.otlp.take().unwrap_or_default();
+        if config.endpoint.is_empty() && self.use_env {
+            if let Ok(endpoint) = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
+                config.endpoint = endpoint.trim().to_owned();
+            }
+        }
+        if config.endpoint.is_empty() {
+            return None;
+        }
+        match crate::otel::Otel::start(&config, service) {
+            Ok(otel) => Some(otel),
+            Err(e) => {
+                warnings.push(format!("OTLP export is off: {e}"));
+                None
+            }
         }
     }
 
     /// The layer (with its filter) to add to your own `tracing_subscriber::registry()`,
     /// and the guard of its writer.
+    #[cfg(not(feature = "otel"))]
     pub fn layer<S>(
         mut self,
     ) -> (
@@ -504,14 +606,33 @@ impl Builder {
         (r.layer.with_filter(r.filter), r.guard)
     }
 
+    /// The layer (with its filter) to add to your own `tracing_subscriber::registry()`,
+    /// and the guard of its writer; with OTLP export on, the OpenTelemetry layer is part
+    /// of it.
+    #[cfg(feature = "otel")]
+    pub fn layer<S>(
+        mut self,
+    ) -> (
+        impl tracing_subscriber::Layer<S> + Send + Sync + 'static,
+        LogGuard,
+    )
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
+    {
+        use tracing_subscriber::Layer as _;
+        let r = self.resolve();
+        let layer = tracing_subscriber::Layer::and_then(otel_layer(r.tracer), r.layer);
+        (layer.with_filter(r.filter), r.guard)
+    }
+
     /// A complete subscriber, not installed: for `tracing::subscriber::with_default`
     /// (tests) or `set_global_default`.
     pub fn build(mut self) -> (impl tracing::Subscriber + Send + Sync + 'static, LogGuard) {
         let r = self.resolve();
-        (
-            tracing_subscriber::registry().with(r.filter).with(r.layer),
-            r.guard,
-        )
+        let subscriber = tracing_subscriber::registry().with(r.filter);
+        #[cfg(feature = "otel")]
+        let subscriber = subscriber.with(otel_layer(r.tracer));
+        (subscriber.with(r.layer), r.guard)
     }
 
     /// Installs the subscriber globally (and the panic hook), then logs each
@@ -522,8 +643,10 @@ impl Builder {
     pub fn init(mut self) -> Result<LogGuard, InitError> {
         let panic_hook = self.panic_hook;
         let r = self.resolve();
-        tracing_subscriber::registry()
-            .with(r.filter)
+        let subscriber = tracing_subscriber::registry().with(r.filter);
+        #[cfg(feature = "otel")]
+        let subscriber = subscriber.with(otel_layer(r.tracer));
+        subscriber
             .with(r.layer)
             .try_init()
             .map_err(|e| InitError::AlreadyInitialized(e.to_string()))?;
@@ -540,7 +663,26 @@ impl Builder {
 struct Resolved {
     layer: MemotraceLayer,
     filter: EnvFilter,
+    #[cfg(feature = "otel")]
+    tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
     guard: LogGuard,
+}
+
+/// The tracing-opentelemetry layer over the OTLP tracer, when export is on.
+#[cfg(feature = "otel")]
+fn otel_layer<S>(
+    tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
+) -> Option<impl tracing_subscriber::Layer<S>>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use tracing_subscriber::Layer as _;
+    // Spans only: events reach the collector as log records, not as span events too.
+    tracer.map(|t| {
+        tracing_opentelemetry::layer().with_tracer(t).with_filter(
+            tracing_subscriber::filter::filter_fn(|meta| !meta.is_event()),
+        )
+    })
 }
 
 /// Adapts a [`LineSink`] into `io::Write` for the worker thread.

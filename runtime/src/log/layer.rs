@@ -12,6 +12,12 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
+#[cfg(feature = "otel")]
+use crate::otel::ids::TraceIds;
+/// Without OpenTelemetry no event has trace ids.
+#[cfg(not(feature = "otel"))]
+enum TraceIds {}
+
 /// memotrace's formatting layer: JSON, ECS or pretty lines with the fields of the event,
 /// of its spans and of the bound context flattened (innermost wins), redacted, plus the
 /// service fields. Built by [`Builder::layer`](super::Builder::layer), or use
@@ -27,6 +33,13 @@ pub(crate) struct Inner {
     pub redactor: Redactor,
     pub statics: Statics,
     pub sink: Box<dyn LineSink>,
+    /// OTLP log export, when on.
+    #[cfg(feature = "otel")]
+    pub otel_logger: Option<opentelemetry_sdk::logs::SdkLogger>,
+    /// The subscriber this layer is part of, where the OpenTelemetry layer keeps the span
+    /// ids (`get_default` inside a callback is the no-op dispatcher).
+    #[cfg(feature = "otel")]
+    pub dispatch: std::sync::OnceLock<tracing::dispatcher::WeakDispatch>,
 }
 
 impl fmt::Debug for MemotraceLayer {
@@ -51,6 +64,11 @@ struct SpanFields(Vec<(&'static str, Value)>);
 
 impl SpanFields {
     fn set(&mut self, key: &'static str, value: Value) {
+        // `otel.*` fields tell an OpenTelemetry layer how to export the span (its name,
+        // kind, status); they are not data of the events inside it.
+        if key.starts_with("otel.") {
+            return;
+        }
         if let Some(slot) = self.0.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
         } else {
@@ -179,6 +197,11 @@ impl<S> tracing_subscriber::Layer<S> for MemotraceLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    #[cfg(feature = "otel")]
+    fn on_register_dispatch(&self, subscriber: &tracing::Dispatch) {
+        let _ = self.inner.dispatch.set(subscriber.downgrade());
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
             let mut fields = SpanFields::default();
@@ -201,10 +224,22 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        #[cfg(feature = "otel")]
+        let ids = crate::otel::ids::of_event(event, &ctx, self.inner.dispatch.get());
+        #[cfg(not(feature = "otel"))]
+        let ids = None;
         let render = |buf: &mut String| {
             buf.clear();
-            self.render(buf, event, &ctx);
+            self.render(buf, self.inner.format, event, &ctx, ids.as_ref());
             self.inner.sink.write_line(buf.as_bytes());
+            #[cfg(feature = "otel")]
+            if let Some(logger) = &self.inner.otel_logger {
+                if self.inner.format != Format::Json {
+                    buf.clear();
+                    self.render(buf, Format::Json, event, &ctx, ids.as_ref());
+                }
+                crate::otel::logs::emit(logger, *event.metadata().level(), buf, ids.as_ref());
+            }
         };
         let done = BUFFER.try_with(|b| match b.try_borrow_mut() {
             Ok(mut buf) => {
@@ -220,14 +255,20 @@ where
 }
 
 impl MemotraceLayer {
-    fn render<S>(&self, buf: &mut String, event: &Event<'_>, ctx: &Context<'_, S>)
-    where
+    fn render<S>(
+        &self,
+        buf: &mut String,
+        format: Format,
+        event: &Event<'_>,
+        ctx: &Context<'_, S>,
+        #[cfg_attr(not(feature = "otel"), allow(unused_variables))] ids: Option<&TraceIds>,
+    ) where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let inner = &*self.inner;
         let meta = event.metadata();
         let bound = context::Logger::current();
-        let mut line = Line::new(buf, inner.format, inner.ansi, &inner.redactor);
+        let mut line = Line::new(buf, format, inner.ansi, &inner.redactor);
         line.begin(*meta.level(), meta.target());
         let mut mv = MessageVisitor(&mut line, false);
         event.record(&mut mv);
@@ -242,6 +283,14 @@ impl MemotraceLayer {
                     }
                 }
             }
+        }
+        #[cfg(feature = "otel")]
+        if let Some(ids) = ids {
+            line.trace_ids(
+                &ids.trace_id.to_string(),
+                &ids.span_id.to_string(),
+                &ids.transaction_id.to_string(),
+            );
         }
         for (k, v) in bound.fields() {
             let check = match k {

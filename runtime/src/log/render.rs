@@ -223,6 +223,24 @@ impl<'a, 'k> Line<'a, 'k> {
         }
     }
 
+    /// The OpenTelemetry ids of the event's span: `trace_id`, `span_id` in JSON;
+    /// `trace.id`, `span.id`, `transaction.id` in ECS; nothing in pretty lines.
+    #[cfg(feature = "otel")]
+    pub(super) fn trace_ids(&mut self, trace: &str, span: &str, transaction: &str) {
+        match self.format {
+            Format::Json => {
+                self.own_text("trace_id", trace);
+                self.own_text("span_id", span);
+            }
+            Format::Ecs => {
+                self.own_text("trace.id", trace);
+                self.own_text("span.id", span);
+                self.own_text("transaction.id", transaction);
+            }
+            Format::Pretty => {}
+        }
+    }
+
     /// Writes the field of an event or a span (`'static` name).
     pub(super) fn field_static(&mut self, key: &'static str, value: &FieldRef<'_>) {
         self.field(key, Check::Static(key), value);

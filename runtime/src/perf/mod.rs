@@ -22,6 +22,7 @@ pub(crate) mod describe;
 mod histogram;
 pub(crate) mod run;
 pub(crate) mod site;
+pub(crate) mod span;
 
 use histogram::Histogram;
 use std::fmt;

@@ -36,6 +36,7 @@ impl CacheHit {
 }
 
 /// How a timed call ended, handed to the expansion's event closure.
+#[derive(Clone, Copy)]
 pub enum PerfReport<'a> {
     /// Returned normally (`Ok`, or a value that is not a `Result`).
     Completed {

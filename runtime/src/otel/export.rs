@@ -1,0 +1,229 @@
+//! The span processor: a bounded queue in front of one export thread. Spans that find the
+//! queue full, and spans of a batch the exporter rejected, are dropped and counted; the
+//! count is reported as one warning per interval, and a request never waits for export.
+
+use opentelemetry::Context;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Spans per export request (at most the queue's capacity: the batch being built is the
+/// second half of the memory bound).
+const MAX_BATCH: usize = 512;
+/// How long a span may wait in the queue before its batch is sent.
+const SCHEDULED_DELAY: Duration = Duration::from_secs(1);
+/// Drops are reported at most once per this interval.
+const WARN_INTERVAL: Duration = Duration::from_secs(10);
+
+enum Message {
+    Span(Box<SpanData>),
+    Flush(SyncSender<OTelSdkResult>),
+    Shutdown(SyncSender<OTelSdkResult>),
+}
+
+/// What the export thread has done, readable from any thread.
+#[derive(Default)]
+pub(crate) struct ExportStats {
+    dropped: AtomicU64,
+    exported: AtomicU64,
+}
+
+impl ExportStats {
+    /// Spans lost: queue full, or their batch failed to export.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Spans the receiver accepted.
+    pub(crate) fn exported(&self) -> u64 {
+        self.exported.load(Ordering::Relaxed)
+    }
+}
+
+/// A batch span processor with a bounded queue and drop accounting.
+pub(crate) struct BoundedSpanProcessor {
+    queue: SyncSender<Message>,
+    stats: Arc<ExportStats>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl fmt::Debug for BoundedSpanProcessor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedSpanProcessor")
+            .field("dropped", &self.stats.dropped())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BoundedSpanProcessor {
+    /// Starts the export thread: at most `capacity` spans wait in the queue, and as many
+    /// in the batch being sent.
+    pub(crate) fn start<E: SpanExporter + 'static>(
+        exporter: E,
+        capacity: usize,
+        stats: Arc<ExportStats>,
+    ) -> std::io::Result<Self> {
+        let (queue, rx) = mpsc::sync_channel(capacity.max(1));
+        let worker_stats = Arc::clone(&stats);
+        let worker = std::thread::Builder::new()
+            .name("memotrace-otlp-spans".into())
+            .spawn(move || {
+                Worker::new(exporter, worker_stats, capacity.clamp(1, MAX_BATCH)).run(&rx)
+            })?;
+        Ok(Self {
+            queue,
+            stats,
+            worker: Mutex::new(Some(worker)),
+        })
+    }
+
+    /// Sends a control message and waits (at most `timeout`) for its answer.
+    fn control(
+        &self,
+        make: fn(SyncSender<OTelSdkResult>) -> Message,
+        timeout: Duration,
+    ) -> OTelSdkResult {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.queue
+            .send(make(tx))
+            .map_err(|_| OTelSdkError::AlreadyShutdown)?;
+        rx.recv_timeout(timeout)
+            .map_err(|_| OTelSdkError::Timeout(timeout))?
+    }
+}
+
+impl SpanProcessor for BoundedSpanProcessor {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        if !span.span_context.is_sampled() {
+            return;
+        }
+        match self.queue.try_send(Message::Span(Box::new(span))) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.control(Message::Flush, Duration::from_secs(30))
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let worker = self
+            .worker
+            .lock()
+            .map_err(|_| OTelSdkError::AlreadyShutdown)?
+            .take()
+            .ok_or(OTelSdkError::AlreadyShutdown)?;
+        let result = self.control(Message::Shutdown, timeout);
+        if result.is_ok() {
+            // The thread has answered and is returning.
+            let _ = worker.join();
+        }
+        result
+    }
+}
+
+/// The export thread's state.
+struct Worker<E> {
+    exporter: E,
+    stats: Arc<ExportStats>,
+    batch: Vec<SpanData>,
+    max_batch: usize,
+    reported: u64,
+    last_warning: Option<Instant>,
+}
+
+impl<E: SpanExporter> Worker<E> {
+    fn new(exporter: E, stats: Arc<ExportStats>, max_batch: usize) -> Self {
+        Self {
+            exporter,
+            stats,
+            batch: Vec::with_capacity(max_batch),
+            max_batch,
+            reported: 0,
+            last_warning: None,
+        }
+    }
+
+    /// Runs until shutdown or until the processor is gone.
+    fn run(mut self, rx: &mpsc::Receiver<Message>) {
+        let mut deadline = Instant::now() + SCHEDULED_DELAY;
+        loop {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Message::Span(span)) => {
+                    self.batch.push(*span);
+                    if self.batch.len() >= self.max_batch {
+                        // A failure is counted in the stats and reported by the timer.
+                        let _ = self.export();
+                        deadline = Instant::now() + SCHEDULED_DELAY;
+                    }
+                }
+                Ok(Message::Flush(reply)) => {
+                    let _ = reply.send(self.export());
+                }
+                Ok(Message::Shutdown(reply)) => {
+                    let result = self.export();
+                    self.report_drops(true);
+                    let _ = self.exporter.shutdown();
+                    let _ = reply.send(result);
+                    return;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.export();
+                    self.report_drops(false);
+                    deadline = Instant::now() + SCHEDULED_DELAY;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let _ = self.export();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Sends the batch; a failure drops (and counts) its spans. The exporter's own timeout
+    /// bounds the wait.
+    fn export(&mut self) -> OTelSdkResult {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.max_batch));
+        let n = batch.len() as u64;
+        let result = futures_executor::block_on(self.exporter.export(batch));
+        let counter = if result.is_ok() {
+            &self.stats.exported
+        } else {
+            &self.stats.dropped
+        };
+        counter.fetch_add(n, Ordering::Relaxed);
+        result
+    }
+
+    /// One warning per interval while spans are being dropped (and a last one at shutdown).
+    fn report_drops(&mut self, last: bool) {
+        let dropped = self.stats.dropped();
+        let due = last
+            || self
+                .last_warning
+                .is_none_or(|at| at.elapsed() >= WARN_INTERVAL);
+        if dropped > self.reported && due {
+            tracing::warn!(
+                target: "memotrace::otel",
+                dropped_spans = dropped,
+                new = dropped - self.reported,
+                "otel_spans_dropped"
+            );
+            self.reported = dropped;
+            self.last_warning = Some(Instant::now());
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! OpenTelemetry export (feature `otel`): spans through tracing-opentelemetry and a
+//! bounded batch processor, log records from the rendered (redacted) lines, both sent
+//! over OTLP/HTTP protobuf to a collector. Turned on by
+//! [`Builder::otlp`](crate::log::Builder::otlp) or `OTEL_EXPORTER_OTLP_ENDPOINT`.
+
+mod export;
+pub(crate) mod ids;
+pub(crate) mod logs;
+
+use export::{BoundedSpanProcessor, ExportStats};
+use opentelemetry::logs::LoggerProvider as _;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::{LogExporter, SpanExporter, WithExportConfig as _};
+use opentelemetry_sdk::logs::{
+    BatchConfigBuilder, BatchLogProcessor, SdkLogger, SdkLoggerProvider,
+};
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider, SpanExporter as _};
+use opentelemetry_sdk::Resource;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where and how to export, as given to the log `Builder`.
+#[derive(Clone, Debug)]
+pub(crate) struct OtlpConfig {
+    /// The collector's base URL (`http://host:4318`); `/v1/traces` and `/v1/logs` are
+    /// appended.
+    pub endpoint: String,
+    /// Spans (and log records) that may wait for export before new ones are dropped.
+    pub queue: usize,
+    /// How long one export request may take.
+    pub timeout: Duration,
+}
+
+impl Default for OtlpConfig {
+    /// No endpoint (export off), 2048 queued spans, 5 s per export request.
+    fn default() -> Self {
+        Self {
+            endpoint: String::new(),
+            queue: 2048,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The running export pipelines.
+pub(crate) struct Otel {
+    tracer_provider: SdkTracerProvider,
+    logger_provider: SdkLoggerProvider,
+    stats: Arc<ExportStats>,
+}
+
+impl fmt::Debug for Otel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Otel")
+            .field("dropped_spans", &self.stats.dropped())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Otel {
+    /// Builds the exporters and starts their threads. Nothing is sent until spans end.
+    pub(crate) fn start(config: &OtlpConfig, service: Option<&str>) -> Result<Self, String> {
+        let base = config.endpoint.trim_end_matches('/');
+        let mut resource = Resource::builder();
+        if let Some(service) = service {
+            resource = resource.with_service_name(service.to_owned());
+        }
+        let resource = resource.build();
+
+        let mut spans = SpanExporter::builder()
+            .with_http()
+            .with_endpoint(format!("{base}/v1/traces"))
+            .with_timeout(config.timeout)
+            .build()
+            .map_err(|e| format!("OTLP span exporter for {base:?}: {e}"))?;
+        spans.set_resource(&resource);
+        let stats = Arc::new(ExportStats::default());
+        let processor = BoundedSpanProcessor::start(spans, config.queue, Arc::clone(&stats))
+            .map_err(|e| format!("OTLP span export thread: {e}"))?;
+        let tracer_provider = SdkTracerProvider::builder()
+            .with_span_processor(processor)
+            .with_resource(resource.clone())
+            .build();
+
+        let logs = LogExporter::builder()
+            .with_http()
+            .with_endpoint(format!("{base}/v1/logs"))
+            .with_timeout(config.timeout)
+            .build()
+            .map_err(|e| format!("OTLP log exporter for {base:?}: {e}"))?;
+        let log_processor = BatchLogProcessor::builder(logs)
+            .with_batch_config(
+                BatchConfigBuilder::default()
+                    .with_max_queue_size(config.queue)
+                    .with_scheduled_delay(Duration::from_secs(1))
+                    .build(),
+            )
+            .build();
+        let logger_provider = SdkLoggerProvider::builder()
+            .with_log_processor(log_processor)
+            .with_resource(resource)
+            .build();
+        Ok(Self {
+            tracer_provider,
+            logger_provider,
+            stats,
+        })
+    }
+
+    /// The tracer the tracing-opentelemetry layer creates spans with.
+    pub(crate) fn tracer(&self) -> SdkTracer {
+        self.tracer_provider.tracer("memotrace")
+    }
+
+    /// The logger OTLP log records are emitted with.
+    pub(crate) fn logger(&self) -> SdkLogger {
+        self.logger_provider.logger("memotrace")
+    }
+
+    /// Sends every ended span and emitted record now; waits for the answers.
+    pub(crate) fn force_flush(&self) {
+        let _ = self.tracer_provider.force_flush();
+        let _ = self.logger_provider.force_flush();
+    }
+
+    /// Spans lost because the queue was full or their export failed.
+    pub(crate) fn dropped_spans(&self) -> u64 {
+        self.stats.dropped()
+    }
+
+    /// Spans the receiver accepted.
+    pub(crate) fn exported_spans(&self) -> u64 {
+        self.stats.exported()
+    }
+}
+
+impl Drop for Otel {
+    fn drop(&mut self) {
+        let _ = self.tracer_provider.shutdown();
+        let _ = self.logger_provider.shutdown();
+    }
+}

@@ -1,0 +1,79 @@
+//! The span `#[log_performance]` opens around a call: its outcome, recorded when the call
+//! ends, becomes the span's attributes and (for `Err` and panics) its error status once
+//! an OpenTelemetry layer exports it.
+
+use super::run::PerfReport;
+use std::mem::ManuallyDrop;
+use tracing::span::EnteredSpan;
+use tracing::Span;
+
+/// The span of a sync call, entered while the call runs; empty when the call is not
+/// timed. Opening and closing are out of line, so the untimed path only stores and tests
+/// an empty slot.
+pub struct PerfSpan(ManuallyDrop<Option<EnteredSpan>>);
+
+impl PerfSpan {
+    /// No span: the call is not timed.
+    #[inline]
+    #[must_use]
+    pub const fn none() -> Self {
+        Self(ManuallyDrop::new(None))
+    }
+
+    /// Opens the span and enters it.
+    #[inline(never)]
+    pub fn enter(open: impl FnOnce() -> Span) -> Self {
+        Self(ManuallyDrop::new(Some(open().entered())))
+    }
+
+    /// The span, when there is one.
+    #[inline]
+    pub fn span(&self) -> Option<&Span> {
+        self.0.as_deref()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn close(&mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl Drop for PerfSpan {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            self.close();
+        }
+    }
+}
+
+/// Records how the call ended on its span: `duration_ms`, `success`, `error_type`,
+/// `cache.hit` (above `#[cached]`), and `otel.status_code = "ERROR"` on `Err` or panic.
+/// Nothing without a span (the call was not timed) or when it is disabled.
+pub fn perf_span_end(span: Option<&Span>, report: PerfReport<'_>, cache_hit: Option<bool>) {
+    let Some(span) = span.filter(|s| !s.is_disabled()) else {
+        return;
+    };
+    let (duration_ms, success, error_type) = match report {
+        PerfReport::Completed { duration_ms, .. } => (duration_ms, true, None),
+        PerfReport::Failed {
+            duration_ms,
+            error_type,
+            ..
+        } => (duration_ms, false, Some(error_type)),
+        PerfReport::Panicked { duration_ms, .. } => (duration_ms, false, Some("panic")),
+        PerfReport::Cancelled { duration_ms } => (duration_ms, false, None),
+    };
+    if let Some(ms) = duration_ms {
+        span.record("duration_ms", ms);
+    }
+    span.record("success", success);
+    if let Some(hit) = cache_hit {
+        span.record("cache.hit", hit);
+    }
+    if let Some(error_type) = error_type {
+        span.record("error_type", error_type);
+        span.record("otel.status_code", "ERROR");
+    }
+}

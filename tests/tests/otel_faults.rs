@@ -1,0 +1,98 @@
+//! OTLP export when the collector misbehaves: stalled (answers nothing), killed, then
+//! back on the same port. Calls never wait for export, the queue bounds what is kept,
+//! every span is either exported or counted as dropped, drops are warned once per
+//! interval, and export resumes when the receiver returns.
+
+use memotrace::log::Format;
+use memotrace::log_performance;
+use memotrace_tests::capture::Capture;
+use memotrace_tests::otlp_receiver::OtlpReceiver;
+use memotrace_tests::wait_until;
+use std::time::{Duration, Instant};
+
+const QUEUE: usize = 8;
+const EXPORT_TIMEOUT: Duration = Duration::from_millis(1500);
+/// Far above one span's cost, far below an export timeout.
+const CALL_BUDGET: Duration = Duration::from_millis(100);
+
+#[log_performance(level = "info")]
+fn work(i: u64) -> u64 {
+    i + 1
+}
+
+/// Runs `n` calls, each within the budget.
+fn calls(n: u64) {
+    for i in 0..n {
+        let started = Instant::now();
+        assert_eq!(work(i), i + 1);
+        let took = started.elapsed();
+        assert!(took < CALL_BUDGET, "call {i} waited {took:?} for export");
+    }
+}
+
+#[test]
+fn a_stalled_or_dead_collector_never_blocks_calls_drops_are_counted_and_export_resumes() {
+    let started = Instant::now();
+    let receiver = OtlpReceiver::start();
+    let endpoint = receiver.endpoint();
+    let cap = Capture::with(|b| {
+        b.format(Format::Json)
+            .filter("info")
+            .otlp(endpoint)
+            .otlp_limits(QUEUE, EXPORT_TIMEOUT)
+    });
+    cap.set_global();
+    let guard = cap.guard();
+
+    // Healthy: everything arrives.
+    calls(5);
+    guard.flush();
+    assert_eq!(receiver.spans().len(), 5);
+    assert_eq!((guard.exported_spans(), guard.dropped_spans()), (5, 0));
+
+    // Stalled: one batch waits in the exporter and the queue fills; the rest is dropped
+    // at once (memory bounded by the queue and one batch), and no call waits.
+    receiver.stall(true);
+    calls(200);
+    let dropped = guard.dropped_spans();
+    assert!(
+        dropped >= 200 - 2 * QUEUE as u64,
+        "at most {} spans kept while the collector stalls, {dropped} dropped",
+        2 * QUEUE
+    );
+    receiver.stall(false);
+
+    // Killed: exports fail fast, their spans are counted.
+    let addr = receiver.stop();
+    calls(20);
+    guard.flush();
+    assert_eq!(
+        guard.exported_spans() + guard.dropped_spans(),
+        5 + 200 + 20,
+        "every span is exported or counted as dropped"
+    );
+    assert!(guard.dropped_spans() >= dropped + 20);
+
+    // Back on the same port: export resumes.
+    let receiver = OtlpReceiver::start_on(addr);
+    let exported = guard.exported_spans();
+    calls(3);
+    guard.flush();
+    assert_eq!(receiver.spans().len(), 3, "export resumed");
+    assert_eq!(guard.exported_spans(), exported + 3);
+
+    // Drops are reported by a warning, at most one per 10 s interval.
+    wait_until(
+        Duration::from_secs(10),
+        "an otel_spans_dropped warning",
+        || !cap.events("otel_spans_dropped").is_empty(),
+    );
+    let warnings = cap.events("otel_spans_dropped");
+    let intervals = 1 + started.elapsed().as_secs() / 10;
+    assert!(
+        warnings.len() as u64 <= intervals,
+        "{} warnings in {intervals} intervals",
+        warnings.len()
+    );
+    assert!(warnings[0]["dropped_spans"].as_u64().unwrap() >= 200 - 2 * QUEUE as u64);
+}
