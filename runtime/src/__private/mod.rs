@@ -3,8 +3,10 @@
 
 mod cache;
 mod db;
+mod invalidates;
 mod perf;
 
 pub use cache::*;
 pub use db::*;
+pub use invalidates::*;
 pub use perf::*;

@@ -6,6 +6,7 @@
 //! time to idle use moka. Both sit behind [`LocalStore`].
 
 mod background;
+pub(crate) mod blocking;
 mod clock;
 mod config;
 mod fence;

@@ -62,7 +62,7 @@ impl ConnectionLike for Conn {
 }
 
 /// The runtime that owns connection tasks; it lives as long as the process.
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()

@@ -57,6 +57,7 @@ pub use client::RedisClient;
 pub use codec::MsgPackCodec;
 pub use codec::{decode_entry, encode_entry, unix_ms, Codec, JsonCodec, Stamp};
 pub use config::{mask_url, RedisConfig, REDIS_URL_ENV};
+pub(crate) use connection::runtime as backend_runtime;
 pub use connection::{default_backend, set_default_backend, Conn, RedisBackend};
 pub use fail_open::{StoreError, StoreResult};
 pub use keys::{
