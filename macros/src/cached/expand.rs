@@ -37,7 +37,8 @@ pub fn fallback(args: &CachedArgs, model: &FnModel, sound: bool) -> TokenStream 
     let typed = sound.then(|| {
         let cache_fn = e.cache_fn();
         let put = e.put_fn();
-        quote!(#cache_fn #put)
+        let status = e.status_fn();
+        quote!(#cache_fn #put #status)
     });
     quote! {
         #(#outer)* #(#attrs)* #vis #sig #block
@@ -53,6 +54,8 @@ struct Expansion<'a> {
     names: Vec<Ident>,
     /// Companions with `unreachable!()` bodies, for [`fallback`].
     stub: bool,
+    /// The body answers `(value, CacheStatus)`, for `{fn}_with_status`.
+    status: bool,
 }
 
 impl<'a> Expansion<'a> {
@@ -73,6 +76,7 @@ impl<'a> Expansion<'a> {
             rt: runtime_path(args.krate.get().cloned()),
             names,
             stub,
+            status: false,
         }
     }
 
@@ -82,7 +86,8 @@ impl<'a> Expansion<'a> {
         let cache_fn = self.cache_fn();
         let invalidate = self.invalidate_fn();
         let put = self.put_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate #put }
+        let status = self.status_fn();
+        quote! { #wrapper #uncached #cache_fn #invalidate #put #status }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -244,8 +249,10 @@ impl<'a> Expansion<'a> {
         let kind = self.kind();
         let ret = self.model.return_type();
         let mark = self.mark_hit();
-        let wrap =
-            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value));
+        let wrap = self.answer(
+            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)),
+            "Hit",
+        );
         if self.args.refresh_ahead.get().is_none() {
             return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
         }
@@ -317,11 +324,12 @@ impl<'a> Expansion<'a> {
         } else {
             quote!(__memotrace_cache.lookup(#key_ref))
         };
+        let bypass = self.answer(call.clone(), "Bypassed");
         let when = self.args.when.get().map(|when| {
             quote! {
                 if !(#when) {
                     __memotrace_cache.record_bypass();
-                    return #call;
+                    return #bypass;
                 }
             }
         });
@@ -329,8 +337,18 @@ impl<'a> Expansion<'a> {
         let unless = self.unless();
         let refresh_arm = self.refresh_arm();
         let store_await = self.store_await();
-        let spelled_out = self.spelled_out_check();
+        let spelled_out = (!self.status).then(|| self.spelled_out_check());
         let mark = self.mark_hit();
+        let hit = self.answer(
+            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)),
+            "Hit",
+        );
+        let complete = quote!(__memotrace_load.complete(#kind, __memotrace_loaded, #unless, __memotrace_tags) #store_await);
+        let load = if self.status {
+            self.load_with_status(&complete)
+        } else {
+            complete
+        };
         quote! {
             #spelled_out
             let __memotrace_cache = #prefix #cache_fn();
@@ -340,12 +358,13 @@ impl<'a> Expansion<'a> {
             match __memotrace_lookup {
                 #rt::__private::Lookup::Hit(__memotrace_value) => {
                     #mark
-                    <#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)
+                    #hit
                 }
                 #refresh_arm
                 #rt::__private::Lookup::Load(__memotrace_load) => {
                     let __memotrace_tags = #tags;
-                    __memotrace_load.complete(#kind, #call, #unless, __memotrace_tags) #store_await
+                    let __memotrace_loaded = #call;
+                    #load
                 }
             }
         }
@@ -354,7 +373,71 @@ impl<'a> Expansion<'a> {
     /// Under an outer `#[log_performance]`: tells it the call was a hit.
     fn mark_hit(&self) -> Option<TokenStream> {
         let flag = cache_hit_flag();
-        self.args.report_hit.then(|| quote!(#flag.mark();))
+        (self.args.report_hit && !self.status).then(|| quote!(#flag.mark();))
+    }
+
+    /// `value`, or `(value, CacheStatus::{status})` in `{fn}_with_status`.
+    fn answer(&self, value: TokenStream, status: &str) -> TokenStream {
+        if !self.status {
+            return value;
+        }
+        let rt = &self.rt;
+        let status = Ident::new(status, Span::call_site());
+        quote!((#value, #rt::cache::CacheStatus::#status))
+    }
+
+    /// `complete` with its status: `Stale` when the fn failed and the call was answered
+    /// with an expired value anyway, else `Miss`.
+    fn load_with_status(&self, complete: &TokenStream) -> TokenStream {
+        let rt = &self.rt;
+        if !matches!(self.model.output, Output::Result) {
+            return quote!((#complete, #rt::cache::CacheStatus::Miss));
+        }
+        quote! {
+            let __memotrace_failed = ::core::result::Result::is_err(&__memotrace_loaded);
+            let __memotrace_answer = #complete;
+            let __memotrace_status = if __memotrace_failed && ::core::result::Result::is_ok(&__memotrace_answer) {
+                #rt::cache::CacheStatus::Stale
+            } else {
+                #rt::cache::CacheStatus::Miss
+            };
+            (__memotrace_answer, __memotrace_status)
+        }
+    }
+
+    /// `{fn}_with_status(args..)`: the call, with how it was answered.
+    fn status_fn(&self) -> TokenStream {
+        let rt = &self.rt;
+        let status = Expansion {
+            status: true,
+            names: self.names.clone(),
+            rt: self.rt.clone(),
+            ..*self
+        };
+        let mut sig = self.model.sig.clone();
+        sig.ident = self.ident("with_status");
+        sig.inputs = self.plain_inputs().into_iter().collect();
+        let ret = self.model.return_type();
+        sig.output = syn::parse_quote!(-> (#ret, #rt::cache::CacheStatus));
+        let body = if self.stub {
+            quote!(::core::unreachable!())
+        } else {
+            status.body()
+        };
+        let shared = split_attrs(&self.model.attrs).shared;
+        let vis = &self.model.vis;
+        let doc = format!(
+            "Calls `{}` and tells how the call was answered (hit, miss, stale, bypassed).",
+            self.model.name()
+        );
+        quote! {
+            #[doc = #doc]
+            #[allow(unused_variables, clippy::needless_pass_by_value)]
+            #(#shared)*
+            #vis #sig {
+                #body
+            }
+        }
     }
 
     /// A `Plain` return type that is a `Result` or `Option` behind a type alias would

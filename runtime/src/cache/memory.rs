@@ -290,6 +290,12 @@ where
             .fetch_add(held, Ordering::Relaxed);
     }
 
+    /// Drops every entry and sets the statistics' counters back to 0.
+    pub fn clear_and_reset_stats(&self) {
+        self.clear();
+        self.counters.reset();
+    }
+
     /// The cache's statistics now.
     pub fn stats(&self) -> CacheStats {
         self.counters

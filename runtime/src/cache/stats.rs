@@ -38,6 +38,12 @@ impl StripedCounter {
     pub fn get(&self) -> u64 {
         self.stripes.iter().map(|s| s.load(Ordering::Relaxed)).sum()
     }
+
+    fn reset(&self) {
+        for stripe in &self.stripes {
+            stripe.store(0, Ordering::Relaxed);
+        }
+    }
 }
 
 /// The counters of one cache.
@@ -57,6 +63,23 @@ pub(crate) struct Counters {
 impl Counters {
     pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sets every counter back to 0.
+    pub fn reset(&self) {
+        self.hits.reset();
+        self.misses.reset();
+        for counter in [
+            &self.loads,
+            &self.load_errors,
+            &*self.evictions,
+            &self.stale_served,
+            &self.refreshes,
+            &self.bypassed,
+            &self.invalidations,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
     }
 }
 
