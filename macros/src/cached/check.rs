@@ -12,6 +12,7 @@ use syn::ReturnType;
 /// are wrong.
 pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> bool {
     check_store(args, model, errors);
+    super::weight::check(args, errors);
     check_time_policy(args, model, errors);
     check_not_instrumented(model, errors);
     let mut types = Errors::default();

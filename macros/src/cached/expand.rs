@@ -159,11 +159,12 @@ impl<'a> Expansion<'a> {
             StoreKind::Memory => {
                 let key = self.key_type();
                 let engine = if self.args.tti.get().is_some() {
-                    quote!(MokaStore)
+                    quote!(#rt::__private::MokaStore<#key, #value>)
                 } else {
-                    quote!(QuickStore)
+                    super::weight::engine(self.args, rt, &key, &value)
+                        .unwrap_or_else(|| quote!(#rt::__private::QuickStore<#key, #value>))
                 };
-                quote!(#rt::__private::MemoryCache<#key, #value, #rt::__private::#engine<#key, #value>>)
+                quote!(#rt::__private::MemoryCache<#key, #value, #engine>)
             }
             StoreKind::Redis => quote!(#rt::__private::RedisCache<#value>),
             StoreKind::Tiered => quote!(#rt::__private::TieredCache<#value>),
@@ -585,13 +586,17 @@ impl<'a> Expansion<'a> {
         let require = self
             .shared()
             .then(|| quote!(#rt::__private::require_redis!();));
+        let build = self.weighed_build().map_or_else(
+            || quote!(<#ty>::new(#config)),
+            |engine| quote!(<#ty>::with_store(#config, #engine)),
+        );
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
             quote! {
                 #require
                 static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =
-                    #rt::__private::LazyLock::new(|| <#ty>::new(#config) #lock_timeout .register());
+                    #rt::__private::LazyLock::new(|| #build #lock_timeout .register());
                 *__MEMOTRACE_CACHE
             }
         };
@@ -690,6 +695,18 @@ impl<'a> Expansion<'a> {
         }
         let body = quote!(__memotrace_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
         self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
+    }
+
+    /// The engine builder of a memory cache with `max_weight`.
+    fn weighed_build(&self) -> Option<TokenStream> {
+        if self.shared() {
+            return None;
+        }
+        let rt = &self.rt;
+        let kind = self.kind();
+        let ret = self.model.return_type();
+        let value = quote!(#rt::__private::ValueOf<#kind, #ret>);
+        super::weight::build(self.args, rt, &self.key_type(), &value)
     }
 
     fn key_reads_self(&self) -> bool {

@@ -3,6 +3,7 @@
 mod args;
 mod check;
 mod expand;
+mod weight;
 
 use crate::common::errors::with_original;
 use crate::common::{ArgList, Errors, FnModel};

@@ -1,5 +1,6 @@
 //! Items the `#[cached]` expansions reach for.
 
+pub use crate::cache::weigh::{weigh_value, Weighed, WeigherFn};
 pub use crate::cache::{
     CacheConfig, KeyPart, Lookup, MemoryCache, MokaStore, OkOnly, OptionAll, Plain, QuickStore,
     ReturnKind, SomeOnly, ValueOf,

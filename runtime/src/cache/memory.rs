@@ -88,12 +88,21 @@ where
     /// Builds a cache; [`MemoryCache::register`] makes it `'static` and visible to
     /// [`registry()`](super::registry) and [`invalidate_tag`](super::invalidate_tag).
     pub fn new(config: CacheConfig) -> Self {
+        Self::with_store(config, S::build)
+    }
+
+    /// [`MemoryCache::new`] over an engine made by `build`, from the config and the
+    /// counter it counts evictions into.
+    pub fn with_store(
+        config: CacheConfig,
+        build: impl FnOnce(&CacheConfig, std::sync::Arc<AtomicU64>) -> S,
+    ) -> Self {
         let timing = config.timing();
         if timing.needs_clock() || config.tagged {
             clock::start();
         }
         let counters = Counters::default();
-        let store = S::build(&config, counters.evictions.clone());
+        let store = build(&config, counters.evictions.clone());
         Self {
             store,
             tags: config.tagged.then(TagIndex::new),
@@ -298,8 +307,11 @@ where
 
     /// The cache's statistics now.
     pub fn stats(&self) -> CacheStats {
-        self.counters
-            .snapshot(self.store.entry_count(), self.config.max_capacity)
+        let mut stats = self
+            .counters
+            .snapshot(self.store.entry_count(), self.config.max_capacity);
+        stats.too_heavy = self.store.too_heavy();
+        stats
     }
 
     /// The settings the cache was built with.

@@ -24,6 +24,7 @@ mod stats;
 mod status;
 mod store;
 mod tags;
+pub(crate) mod weigh;
 mod write_behind;
 
 pub use config::{CacheConfig, Entry, DEFAULT_MAX_CAPACITY};
@@ -37,4 +38,5 @@ pub use single_flight::{FlightGuard, Flights, Joined};
 pub use stats::CacheStats;
 pub use status::CacheStatus;
 pub use store::{Claim, LoadGuard, LocalStore};
+pub use weigh::Weigh;
 pub use write_behind::{Rejected, Unflushed, WriteBehind, WriteBehindConfig, WriteBehindStats};

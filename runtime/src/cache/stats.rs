@@ -113,6 +113,8 @@ pub struct CacheStats {
     pub bypassed: u64,
     /// Entries removed by `{fn}_invalidate`, tags or `clear`.
     pub invalidations: u64,
+    /// Values not stored because they weigh more than the whole `max_weight`.
+    pub too_heavy: u64,
     /// Shared-store (Redis) calls that failed or timed out; each was answered as a miss
     /// (reads) or dropped (writes). Always 0 for memory caches.
     pub store_errors: u64,

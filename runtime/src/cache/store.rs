@@ -85,6 +85,11 @@ pub trait LocalStore<K, V>: Send + Sync + Sized + 'static {
 
     fn entry_count(&self) -> u64;
 
+    /// Values not stored because they weigh more than the whole `max_weight`.
+    fn too_heavy(&self) -> u64 {
+        0
+    }
+
     /// Keeps only the entries `keep` accepts.
     fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool);
 }
