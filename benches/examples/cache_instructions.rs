@@ -7,12 +7,17 @@
 //! for n in 1000 11000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/cache_instructions hit $n; done   # (b - a) / 10000
 //! ```
-//! Cases: hit, string_hit, miss, invalidate.
+//! Cases: hit, weighed_hit (`max_weight` with a weigher), string_hit, miss, invalidate.
 
 use std::hint::black_box;
 
 #[memotrace::cached(max_capacity = 100_000)]
 fn square(x: u64) -> u64 {
+    x * x
+}
+
+#[memotrace::cached(max_capacity = 100_000, max_weight = "64MiB", weigher = |_key, _value| 8)]
+fn weighed_square(x: u64) -> u64 {
     x * x
 }
 
@@ -26,10 +31,14 @@ fn main() {
     let n: u64 = std::env::args().nth(2).unwrap().parse().unwrap();
     black_box(square(7));
     black_box(label(7));
+    black_box(weighed_square(7));
     for i in 0..n {
         match which.as_str() {
             "hit" => {
                 black_box(square(black_box(7)));
+            }
+            "weighed_hit" => {
+                black_box(weighed_square(black_box(7)));
             }
             "string_hit" => {
                 black_box(label(black_box(7)));

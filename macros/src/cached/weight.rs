@@ -4,7 +4,8 @@
 use super::args::{CachedArgs, StoreKind};
 use crate::common::Errors;
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Span, TokenTree};
+use quote::quote;
 use syn::{Expr, ExprLit, Lit, Path};
 
 const SIZE_HINT: &str = "`max_weight` is a total weight: an integer, or a size such as `\"64MiB\"` (units B, KB, KiB, MB, MiB, GB, GiB), with the default weigher counting bytes";
@@ -104,8 +105,8 @@ pub fn build(
     let span = args.max_weight.span()?;
     let weigher = match args.weigher.get() {
         Some(w) => quote!(#w),
-        // "`V: Weigh` is not satisfied" points at `max_weight`.
-        None => quote_spanned!(span=> #rt::__private::weigh_value::<#key, #value>),
+        // Every token on `max_weight`: "`V: Weigh` is not satisfied" points at it.
+        None => respan(quote!(#rt::__private::weigh_value), span),
     };
     Some(quote! {
         |__memotrace_config: &#rt::__private::CacheConfig, __memotrace_evictions| {
@@ -117,4 +118,19 @@ pub fn build(
             )
         }
     })
+}
+
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(g) = &token {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                return TokenTree::Group(group);
+            }
+            token.set_span(span);
+            token
+        })
+        .collect()
 }
