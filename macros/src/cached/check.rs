@@ -52,13 +52,6 @@ fn check_store(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     } else {
         "tiered"
     };
-    let span = args.store.span().expect("store given");
-    if !model.is_async() {
-        errors.push(
-            span,
-            format!("`store = {name}` reaches Redis over the network and needs an async fn: make the fn `async`, or use `store = memory`"),
-        );
-    }
     if let Some(span) = args.tti.span() {
         errors.push(
             span,

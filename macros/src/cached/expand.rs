@@ -297,6 +297,8 @@ impl<'a> Expansion<'a> {
         let call = quote!(#prefix #uncached(#receiver #(#passed),*));
         let (spawn, job) = if self.model.is_async() {
             (quote!(spawn_async), quote!(async move { #call.await }))
+        } else if self.shared() {
+            (quote!(spawn_async), quote!(async move { #call }))
         } else {
             (quote!(spawn), quote!(move || #call))
         };
@@ -320,7 +322,7 @@ impl<'a> Expansion<'a> {
         let ret = self.model.return_type();
         let (bind_key, key_ref) = self.key_binding();
         let call = self.call_uncached();
-        let lookup = if self.model.is_async() {
+        let lookup = if self.model.is_async() || self.shared() {
             quote!(__memotrace_cache.lookup_async(#key_ref).await)
         } else {
             quote!(__memotrace_cache.lookup(#key_ref))
@@ -369,6 +371,16 @@ impl<'a> Expansion<'a> {
                 }
             }
         }
+    }
+
+    /// A sync fn on a shared store: its body, which awaits the store, run to completion
+    /// on the calling thread (see `memotrace::cache::blocking`).
+    fn blocking(&self, body: TokenStream) -> TokenStream {
+        if self.model.is_async() || !self.shared() {
+            return body;
+        }
+        let rt = &self.rt;
+        quote!(#rt::__private::wait_for_store(async { #body }))
     }
 
     /// Under an outer `#[log_performance]`: tells it the call was a hit.
@@ -423,7 +435,7 @@ impl<'a> Expansion<'a> {
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
-            status.body()
+            self.blocking(status.body())
         };
         let shared = split_attrs(&self.model.attrs).shared;
         let vis = &self.model.vis;
@@ -499,7 +511,7 @@ impl<'a> Expansion<'a> {
         let vis = &self.model.vis;
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
-        let body = self.body();
+        let body = self.blocking(self.body());
         let outer = &self.args.outer;
         quote! {
             #(#outer)*
