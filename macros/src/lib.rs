@@ -7,6 +7,7 @@
 mod cached;
 mod common;
 mod instrument_db;
+mod invalidates;
 mod log_performance;
 
 use proc_macro::TokenStream;
@@ -152,4 +153,48 @@ pub fn log_performance(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn instrument_db(args: TokenStream, item: TokenStream) -> TokenStream {
     instrument_db::expand(args.into(), item.into()).into()
+}
+
+/// Drops cached entries when a writer succeeds: each target names a `#[cached]` fn with
+/// the arguments of the entry to drop, and `tags` drops every entry carrying a tag.
+///
+/// ```rust
+/// #[derive(Clone)]
+/// struct User { id: u64, name: String }
+///
+/// #[memotrace::cached(tags = ["user:{id}"])]
+/// fn get_user(id: u64) -> User {
+///     User { id, name: format!("user {id}") } // the query
+/// }
+///
+/// #[memotrace::invalidates(get_user(id), tags = ["user:{id}"])]
+/// fn rename_user(id: u64, name: &str) -> Result<(), std::io::Error> {
+///     let _ = name; // the update
+///     Ok(())
+/// }
+///
+/// get_user(7);
+/// rename_user(7, "Ada")?;                       // Ok: the entry is dropped
+/// assert_eq!(get_user_cache().stats().entries, 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// - A target is written as a call of the reader: `get_user(id)`, `users::get_user(id)`,
+///   `Self::get_user(id)`, or `self.get_user(id)` for a method whose key reads `self`.
+///   It expands to a call of the reader's `{fn}_invalidate` companion, so a reader that
+///   does not exist (renamed, say) or arguments that do not fit its key are compile errors
+///   on the target's tokens.
+/// - The targets' arguments are evaluated before the body runs (the body may consume
+///   the writer's arguments); the entries and tags are dropped after it returns: after
+///   `Ok` for a `Result`, after `Some` for an `Option`, always for other types; not when
+///   the body panics.
+/// - In an async writer the invalidations are awaited before the writer returns. A sync
+///   writer blocks until they are done; for readers on `store = redis | tiered` that is
+///   a Redis round trip run in memotrace's own runtime context, so it works inside or
+///   outside a tokio runtime (inside one it blocks that worker thread meanwhile).
+/// - `tags = ["user:{id}"]`: templates over the writer's arguments, as in `#[cached]`;
+///   `crate = "path::to::memotrace"` for re-exporting crates.
+#[proc_macro_attribute]
+pub fn invalidates(args: TokenStream, item: TokenStream) -> TokenStream {
+    invalidates::expand(args.into(), item.into()).into()
 }

@@ -99,7 +99,7 @@ mod otel;
 pub mod __private;
 
 #[doc(inline)]
-pub use memotrace_macros::{cached, instrument_db, log_performance};
+pub use memotrace_macros::{cached, instrument_db, invalidates, log_performance};
 
 /// The README's Rust blocks, compiled and run as doctests.
 #[cfg(all(

@@ -144,3 +144,36 @@ fn stacked_expansions_work() {
         .unwrap();
     assert_eq!(rt.block_on(timed_user(4)).map(|u| u.id), Ok(4));
 }
+
+/// A weighed cache.
+#[memotrace::cached(max_weight = "1MiB")]
+#[must_use]
+pub fn page(id: u64) -> String {
+    format!("page {id}")
+}
+
+/// A sync writer returning nothing.
+#[memotrace::invalidates(page(id), label(0))]
+pub fn touch_page(id: u64) {
+    let _ = id;
+}
+
+/// An async writer returning a `Result`.
+///
+/// # Errors
+/// Never.
+#[memotrace::invalidates(load_user(id), tags = ["user:{id}"])]
+pub async fn rename_user(id: u64, name: &str) -> Result<usize, String> {
+    Ok(name.len())
+}
+
+#[test]
+fn writers_and_weighed_caches_work() {
+    assert_eq!(page_with_status(1).0, "page 1");
+    touch_page(1);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    assert_eq!(rt.block_on(rename_user(1, "ab")), Ok(2));
+}

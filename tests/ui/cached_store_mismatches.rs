@@ -1,9 +1,6 @@
 #[memotrace::cached(lock_timeout = "30s")]
 async fn memory_with_lock(x: u32) -> u32 { x }
 
-#[memotrace::cached(store = redis)]
-fn sync_on_redis(x: u32) -> u32 { x }
-
 #[memotrace::cached(store = tiered, tti = "5m")]
 async fn idle_on_tiered(x: u32) -> u32 { x }
 

@@ -8,8 +8,10 @@
 //!     target/release/cache_instructions hit $n; done   # (b - a) / 10000
 //! ```
 //! Cases: hit, string_hit, arc_hit (an `Arc<str>` value), miss, invalidate; the `cached`
-//! crate's cached_hit, cached_string_hit and cached_miss; and string_clone, cloning and dropping the same `String` without
-//! any cache (the part of a `String` hit that any cache returning an owned value pays).
+//! crate's cached_hit, cached_string_hit and cached_miss; string_clone, cloning and
+//! dropping the same `String` without any cache (the part of a `String` hit that any cache
+//! returning an owned value pays); and weighed_hit (`max_weight` with a weigher; last, so
+//! that its arm adds no comparison to the other cases).
 
 use std::hint::black_box;
 
@@ -26,6 +28,11 @@ fn label(x: u64) -> String {
 #[memotrace::cached(max_capacity = 100_000)]
 fn shared_label(x: u64) -> std::sync::Arc<str> {
     label(x).into()
+}
+
+#[memotrace::cached(max_capacity = 100_000, max_weight = "64MiB", weigher = |_key, _value| 8)]
+fn weighed_square(x: u64) -> u64 {
+    x * x
 }
 
 #[cached::macros::cached(max_size = 100_000)]
@@ -46,6 +53,7 @@ fn main() {
     black_box(shared_label(7));
     black_box(peer_square(7));
     black_box(peer_label(7));
+    black_box(weighed_square(7));
     let owned = label(7);
     for i in 0..n {
         match which.as_str() {
@@ -76,6 +84,9 @@ fn main() {
             "invalidate" => {
                 square_invalidate(7);
                 black_box(square(black_box(7)));
+            }
+            "weighed_hit" => {
+                black_box(weighed_square(black_box(7)));
             }
             _ => unreachable!("unknown case {which}"),
         }

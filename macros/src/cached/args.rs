@@ -13,6 +13,8 @@ const KNOWN: &[&str] = &[
     "ttl",
     "tti",
     "max_capacity",
+    "max_weight",
+    "weigher",
     "key",
     "store",
     "namespace",
@@ -49,6 +51,8 @@ pub struct CachedArgs {
     pub ttl: Setting<u64>,
     pub tti: Setting<u64>,
     pub max_capacity: Setting<u64>,
+    pub max_weight: Setting<u64>,
+    pub weigher: Setting<Expr>,
     pub key: Setting<KeySpec>,
     pub store: Setting<StoreKind>,
     pub namespace: Setting<LitStr>,
@@ -80,6 +84,8 @@ impl CachedArgs {
             ttl: Setting::new("ttl"),
             tti: Setting::new("tti"),
             max_capacity: Setting::new("max_capacity"),
+            max_weight: Setting::new("max_weight"),
+            weigher: Setting::new("weigher"),
             key: Setting::new("key"),
             store: Setting::new("store"),
             namespace: Setting::new("namespace"),
@@ -127,6 +133,17 @@ impl CachedArgs {
             "max_capacity" => self.max_capacity.set_parsed(
                 span,
                 arg.value("10_000").and_then(positive_int),
+                errors,
+            ),
+            "max_weight" => self.max_weight.set_parsed(
+                span,
+                arg.value("\"64MiB\"").and_then(super::weight::max_weight),
+                errors,
+            ),
+            "weigher" => self.weigher.set_parsed(
+                span,
+                arg.value("|_key, value| value.len()")
+                    .and_then(super::weight::weigher),
                 errors,
             ),
             "version" => self

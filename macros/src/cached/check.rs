@@ -12,6 +12,7 @@ use syn::ReturnType;
 /// are wrong.
 pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> bool {
     check_store(args, model, errors);
+    super::weight::check(args, errors);
     check_time_policy(args, model, errors);
     super::expiry::check(args, model, errors);
     super::timeouts::check(args, model, errors);
@@ -53,13 +54,6 @@ fn check_store(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     } else {
         "tiered"
     };
-    let span = args.store.span().expect("store given");
-    if !model.is_async() {
-        errors.push(
-            span,
-            format!("`store = {name}` reaches Redis over the network and needs an async fn: make the fn `async`, or use `store = memory`"),
-        );
-    }
     if let Some(span) = args.tti.span() {
         errors.push(
             span,

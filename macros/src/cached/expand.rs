@@ -52,7 +52,8 @@ pub fn fallback(args: &CachedArgs, model: &FnModel, sound: bool) -> TokenStream 
     let typed = sound.then(|| {
         let cache_fn = e.cache_fn();
         let put = e.put_fn();
-        quote!(#cache_fn #put)
+        let status = e.status_fn();
+        quote!(#cache_fn #put #status)
     });
     quote! {
         #(#outer)* #(#attrs)* #vis #sig #block
@@ -68,6 +69,8 @@ struct Expansion<'a> {
     names: Vec<Ident>,
     /// Companions with `unreachable!()` bodies, for [`fallback`].
     stub: bool,
+    /// The body answers `(value, CacheStatus)`, for `{fn}_with_status`.
+    status: bool,
 }
 
 impl<'a> Expansion<'a> {
@@ -88,6 +91,7 @@ impl<'a> Expansion<'a> {
             rt: runtime_path(args.krate.get().cloned()),
             names,
             stub,
+            status: false,
         }
     }
 
@@ -97,7 +101,8 @@ impl<'a> Expansion<'a> {
         let cache_fn = self.cache_fn();
         let invalidate = self.invalidate_fn();
         let put = self.put_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate #put }
+        let status = self.status_fn();
+        quote! { #wrapper #uncached #cache_fn #invalidate #put #status }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -177,11 +182,12 @@ impl<'a> Expansion<'a> {
             StoreKind::Memory => {
                 let key = self.key_type();
                 let engine = if self.args.tti.get().is_some() {
-                    quote!(MokaStore)
+                    quote!(#rt::__private::MokaStore<#key, #value>)
                 } else {
-                    quote!(QuickStore)
+                    super::weight::engine(self.args, rt, &key, &value)
+                        .unwrap_or_else(|| quote!(#rt::__private::QuickStore<#key, #value>))
                 };
-                quote!(#rt::__private::MemoryCache<#key, #value, #rt::__private::#engine<#key, #value>>)
+                quote!(#rt::__private::MemoryCache<#key, #value, #engine>)
             }
             StoreKind::Redis => quote!(#rt::__private::RedisCache<#value>),
             StoreKind::Tiered => quote!(#rt::__private::TieredCache<#value>),
@@ -267,8 +273,10 @@ impl<'a> Expansion<'a> {
         let kind = self.kind();
         let ret = self.model.return_type();
         let mark = self.mark_hit();
-        let wrap =
-            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value));
+        let wrap = self.answer(
+            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)),
+            "Hit",
+        );
         if self.args.refresh_ahead.get().is_none() && !self.args.expiry.revalidates() {
             return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
         }
@@ -312,6 +320,8 @@ impl<'a> Expansion<'a> {
         let call = quote!(#prefix #uncached(#receiver #(#passed),*));
         let (spawn, job) = if self.model.is_async() {
             (quote!(spawn_async), quote!(async move { #call.await }))
+        } else if self.shared() {
+            (quote!(spawn_async), quote!(async move { #call }))
         } else {
             (quote!(spawn), quote!(move || #call))
         };
@@ -336,16 +346,17 @@ impl<'a> Expansion<'a> {
         let ret = self.model.return_type();
         let (bind_key, key_ref) = self.key_binding();
         let call = self.call_uncached();
-        let lookup = if self.model.is_async() {
+        let lookup = if self.model.is_async() || self.shared() {
             quote!(__memotrace_cache.lookup_async(#key_ref).await)
         } else {
             quote!(__memotrace_cache.lookup(#key_ref))
         };
+        let bypass = self.answer(call.clone(), "Bypassed");
         let when = self.args.when.get().map(|when| {
             quote! {
                 if !(#when) {
                     __memotrace_cache.record_bypass();
-                    return #call;
+                    return #bypass;
                 }
             }
         });
@@ -353,9 +364,19 @@ impl<'a> Expansion<'a> {
         let unless = self.unless();
         let refresh_arm = self.refresh_arm();
         let store_await = self.store_await();
-        let spelled_out = self.spelled_out_check();
+        let spelled_out = (!self.status).then(|| self.spelled_out_check());
         let mark = self.mark_hit();
         let load_kind = self.load_kind();
+        let hit = self.answer(
+            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)),
+            "Hit",
+        );
+        let complete = quote!(__memotrace_load.complete(#load_kind, __memotrace_loaded, #unless, __memotrace_tags) #store_await);
+        let load = if self.status {
+            self.load_with_status(&complete)
+        } else {
+            complete
+        };
         quote! {
             #spelled_out
             let __memotrace_cache = #prefix #cache_fn();
@@ -365,21 +386,96 @@ impl<'a> Expansion<'a> {
             match __memotrace_lookup {
                 #rt::__private::Lookup::Hit(__memotrace_value) => {
                     #mark
-                    <#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)
+                    #hit
                 }
                 #refresh_arm
                 #rt::__private::Lookup::Load(__memotrace_load) => {
                     let __memotrace_tags = #tags;
-                    __memotrace_load.complete(#load_kind, #call, #unless, __memotrace_tags) #store_await
+                    let __memotrace_loaded = #call;
+                    #load
                 }
             }
         }
     }
 
+    /// A sync fn on a shared store: its body, which awaits the store, run to completion
+    /// on the calling thread (see `memotrace::cache::blocking`).
+    fn blocking(&self, body: TokenStream) -> TokenStream {
+        if self.model.is_async() || !self.shared() {
+            return body;
+        }
+        let rt = &self.rt;
+        quote!(#rt::__private::wait_for_store(async { #body }))
+    }
+
     /// Under an outer `#[log_performance]`: tells it the call was a hit.
     fn mark_hit(&self) -> Option<TokenStream> {
         let flag = cache_hit_flag();
-        self.args.report_hit.then(|| quote!(#flag.mark();))
+        (self.args.report_hit && !self.status).then(|| quote!(#flag.mark();))
+    }
+
+    /// `value`, or `(value, CacheStatus::{status})` in `{fn}_with_status`.
+    fn answer(&self, value: TokenStream, status: &str) -> TokenStream {
+        if !self.status {
+            return value;
+        }
+        let rt = &self.rt;
+        let status = Ident::new(status, Span::call_site());
+        quote!((#value, #rt::cache::CacheStatus::#status))
+    }
+
+    /// `complete` with its status: `Stale` when the fn failed and the call was answered
+    /// with an expired value anyway, else `Miss`.
+    fn load_with_status(&self, complete: &TokenStream) -> TokenStream {
+        let rt = &self.rt;
+        if !matches!(self.model.output, Output::Result) {
+            return quote!((#complete, #rt::cache::CacheStatus::Miss));
+        }
+        quote! {
+            let __memotrace_failed = ::core::result::Result::is_err(&__memotrace_loaded);
+            let __memotrace_answer = #complete;
+            let __memotrace_status = if __memotrace_failed && ::core::result::Result::is_ok(&__memotrace_answer) {
+                #rt::cache::CacheStatus::Stale
+            } else {
+                #rt::cache::CacheStatus::Miss
+            };
+            (__memotrace_answer, __memotrace_status)
+        }
+    }
+
+    /// `{fn}_with_status(args..)`: the call, with how it was answered.
+    fn status_fn(&self) -> TokenStream {
+        let rt = &self.rt;
+        let status = Expansion {
+            status: true,
+            names: self.names.clone(),
+            rt: self.rt.clone(),
+            ..*self
+        };
+        let mut sig = self.model.sig.clone();
+        sig.ident = self.ident("with_status");
+        sig.inputs = self.plain_inputs().into_iter().collect();
+        let ret = self.model.return_type();
+        sig.output = syn::parse_quote!(-> (#ret, #rt::cache::CacheStatus));
+        let body = if self.stub {
+            quote!(::core::unreachable!())
+        } else {
+            self.blocking(status.body())
+        };
+        let shared = split_attrs(&self.model.attrs).shared;
+        let vis = &self.model.vis;
+        let doc = format!(
+            "Calls `{}` and tells how the call was answered (hit, miss, stale, bypassed).",
+            self.model.name()
+        );
+        quote! {
+            #[doc = #doc]
+            #[allow(unused_variables, clippy::needless_pass_by_value)]
+            #(#shared)*
+            #vis #sig {
+                #body
+            }
+        }
     }
 
     /// A `Plain` return type that is a `Result` or `Option` behind a type alias would
@@ -440,7 +536,7 @@ impl<'a> Expansion<'a> {
         let vis = &self.model.vis;
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
-        let body = timeouts::bound(&self.args.timeouts, &self.rt, self.body());
+        let body = self.blocking(timeouts::bound(&self.args.timeouts, &self.rt, self.body()));
         let outer = &self.args.outer;
         quote! {
             #(#outer)*
@@ -525,12 +621,16 @@ impl<'a> Expansion<'a> {
             "The cache of `{}`: its statistics, and `clear()`.",
             self.model.name()
         );
+        let build = self.weighed_build().map_or_else(
+            || quote!(<#ty>::new(#config)),
+            |engine| quote!(<#ty>::with_store(#config, #engine)),
+        );
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
             quote! {
                 static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =
-                    #rt::__private::LazyLock::new(|| <#ty>::new(#config) #lock_timeout .register());
+                    #rt::__private::LazyLock::new(|| #build #lock_timeout .register());
                 *__MEMOTRACE_CACHE
             }
         };
@@ -629,6 +729,18 @@ impl<'a> Expansion<'a> {
         }
         let body = quote!(__memotrace_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
         self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
+    }
+
+    /// The engine builder of a memory cache with `max_weight`.
+    fn weighed_build(&self) -> Option<TokenStream> {
+        if self.shared() {
+            return None;
+        }
+        let rt = &self.rt;
+        let kind = self.kind();
+        let ret = self.model.return_type();
+        let value = quote!(#rt::__private::ValueOf<#kind, #ret>);
+        super::weight::build(self.args, rt, &self.key_type(), &value)
     }
 
     fn key_reads_self(&self) -> bool {

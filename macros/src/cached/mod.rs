@@ -5,6 +5,7 @@ mod check;
 mod expand;
 mod expiry;
 mod timeouts;
+mod weight;
 
 use crate::common::errors::with_original;
 use crate::common::{ArgList, Errors, FnModel};

@@ -7,8 +7,12 @@ pub use crate::cache::memory::{Load, Lookup, MemoryLookup, Refresh};
 pub use crate::cache::outcome::{
     OkOnly, OptionAll, Outcome, Plain, ResultAll, ReturnKind, SomeOnly, ValueOf,
 };
+pub use crate::cache::settle::{
+    body_returning, invalidate_tags, invalidate_tags_blocking, Settle, SettleLater, SettleNow,
+};
 pub use crate::cache::store::{Claim, LoadGuard, LocalStore};
 pub use crate::cache::timeout::hard_timeout;
+pub use crate::cache::weigh::{weigh_value, Weighed, WeigherFn};
 pub use crate::cache::{CacheConfig, KeyPart, MemoryCache, MokaStore, QuickStore};
 use std::marker::PhantomData;
 pub use std::sync::LazyLock;

@@ -89,12 +89,21 @@ where
     /// Builds a cache; [`MemoryCache::register`] makes it `'static` and visible to
     /// [`registry()`](super::registry) and [`invalidate_tag`](super::invalidate_tag).
     pub fn new(config: CacheConfig) -> Self {
+        Self::with_store(config, S::build)
+    }
+
+    /// [`MemoryCache::new`] over an engine made by `build`, from the config and the
+    /// counter it counts evictions into.
+    pub fn with_store(
+        config: CacheConfig,
+        build: impl FnOnce(&CacheConfig, std::sync::Arc<AtomicU64>) -> S,
+    ) -> Self {
         let timing = config.timing();
         if timing.expiring() || config.tagged {
             clock::start();
         }
         let counters = Counters::default();
-        let store = S::build(&config, counters.evictions.clone());
+        let store = build(&config, counters.evictions.clone());
         Self {
             store,
             tags: config.tagged.then(TagIndex::new),
@@ -294,10 +303,19 @@ where
             .fetch_add(held, Ordering::Relaxed);
     }
 
+    /// Drops every entry and sets the statistics' counters back to 0.
+    pub fn clear_and_reset_stats(&self) {
+        self.clear();
+        self.counters.reset();
+    }
+
     /// The cache's statistics now.
     pub fn stats(&self) -> CacheStats {
-        self.counters
-            .snapshot(self.store.entry_count(), self.config.max_capacity)
+        let mut stats = self
+            .counters
+            .snapshot(self.store.entry_count(), self.config.max_capacity);
+        stats.too_heavy = self.store.too_heavy();
+        stats
     }
 
     /// The settings the cache was built with.

@@ -6,6 +6,7 @@
 //! time to idle use moka ([`QuickStore`] and [`MokaStore`]).
 
 pub(crate) mod background;
+pub(crate) mod blocking;
 pub(crate) mod clock;
 pub(crate) mod config;
 pub(crate) mod expiry;
@@ -19,11 +20,14 @@ mod quick;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
 pub(crate) mod registry;
+pub(crate) mod settle;
 pub(crate) mod single_flight;
 mod stats;
+mod status;
 pub(crate) mod store;
 pub(crate) mod tags;
 pub(crate) mod timeout;
+pub(crate) mod weigh;
 mod write_behind;
 
 pub use config::{CacheConfig, DEFAULT_MAX_CAPACITY};
@@ -34,5 +38,7 @@ pub use moka_store::MokaStore;
 pub use quick::QuickStore;
 pub use registry::{invalidate_tag, registry, CacheInfo};
 pub use stats::CacheStats;
+pub use status::CacheStatus;
 pub use timeout::Timeout;
+pub use weigh::Weigh;
 pub use write_behind::{Rejected, Unflushed, WriteBehind, WriteBehindConfig, WriteBehindStats};

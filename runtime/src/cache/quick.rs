@@ -3,9 +3,10 @@
 
 use super::config::Entry;
 use super::store::{Claim, LoadGuard, LocalStore};
+use super::weigh::{EngineParts, Unweighed};
 use super::CacheConfig;
 use quick_cache::sync::{Cache, EntryAction, EntryResult, PlaceholderGuard};
-use quick_cache::{DefaultHashBuilder, Lifecycle, UnitWeighter};
+use quick_cache::{DefaultHashBuilder, Lifecycle};
 use std::borrow::Borrow;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 /// Counts evictions.
 #[derive(Clone)]
-pub(super) struct EvictionCounter(Arc<AtomicU64>);
+pub struct EvictionCounter(pub(crate) Arc<AtomicU64>);
 
 impl<K, V> Lifecycle<K, V> for EvictionCounter {
     type RequestState = ();
@@ -24,19 +25,27 @@ impl<K, V> Lifecycle<K, V> for EvictionCounter {
     }
 }
 
-type Engine<K, V> = Cache<K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter>;
+type Engine<K, V, P> = Cache<
+    K,
+    Entry<V>,
+    <P as EngineParts<K, V>>::Weigher,
+    DefaultHashBuilder,
+    <P as EngineParts<K, V>>::Lifecycle,
+>;
 
-/// The quick_cache engine.
-pub struct QuickStore<K, V> {
-    engine: Engine<K, V>,
+/// The quick_cache engine; `P` picks its weigher and eviction listener (every entry
+/// weighs 1 unless the cache has a `max_weight`).
+pub struct QuickStore<K, V, P: EngineParts<K, V> = Unweighed> {
+    engine: Engine<K, V, P>,
+    parts: P,
 }
 
 /// quick_cache's placeholder: waiters block on it until it is filled or dropped.
-pub struct QuickGuard<'a, K, V>(
-    PlaceholderGuard<'a, K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter>,
+pub struct QuickGuard<'a, K, V, P: EngineParts<K, V> = Unweighed>(
+    PlaceholderGuard<'a, K, Entry<V>, P::Weigher, DefaultHashBuilder, P::Lifecycle>,
 );
 
-impl<K, V> LoadGuard<V> for QuickGuard<'_, K, V>
+impl<K, V, P: EngineParts<K, V>> LoadGuard<V> for QuickGuard<'_, K, V, P>
 where
     K: Eq + Hash + Clone,
     V: Clone,
@@ -47,17 +56,19 @@ where
     }
 }
 
-type Outcome<'a, K, V> = EntryResult<
+type Outcome<'a, K, V, P> = EntryResult<
     'a,
     K,
     Entry<V>,
-    UnitWeighter,
+    <P as EngineParts<K, V>>::Weigher,
     DefaultHashBuilder,
-    EvictionCounter,
+    <P as EngineParts<K, V>>::Lifecycle,
     Option<Entry<V>>,
 >;
 
-fn claim_from<K, V>(result: Outcome<'_, K, V>) -> Claim<V, QuickGuard<'_, K, V>> {
+fn claim_from<K, V, P: EngineParts<K, V>>(
+    result: Outcome<'_, K, V, P>,
+) -> Claim<V, QuickGuard<'_, K, V, P>> {
     match result {
         EntryResult::Retained(Some(entry)) => Claim::Ready(entry),
         EntryResult::Replaced(guard, previous) => Claim::Load {
@@ -85,25 +96,30 @@ fn fresh_or_replace<V: Clone>(now: u64) -> impl FnOnce(&Entry<V>) -> EntryAction
     }
 }
 
-impl<K, V> LocalStore<K, V> for QuickStore<K, V>
+impl<K, V, P: EngineParts<K, V>> QuickStore<K, V, P> {
+    /// An engine with these parts.
+    pub fn with_parts(config: &CacheConfig, evictions: Arc<AtomicU64>, parts: P) -> Self {
+        Self {
+            engine: parts.engine(config, EvictionCounter(evictions)),
+            parts,
+        }
+    }
+}
+
+impl<K, V, P> LocalStore<K, V> for QuickStore<K, V, P>
 where
     K: Eq + Hash + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    P: EngineParts<K, V>,
 {
-    type Guard<'a> = QuickGuard<'a, K, V>;
+    type Guard<'a> = QuickGuard<'a, K, V, P>;
 
     fn build(config: &CacheConfig, evictions: Arc<AtomicU64>) -> Self {
-        let capacity = config.max_capacity.max(1);
-        let items = usize::try_from(capacity).unwrap_or(usize::MAX);
-        Self {
-            engine: Cache::with(
-                items,
-                capacity,
-                UnitWeighter,
-                DefaultHashBuilder::default(),
-                EvictionCounter(evictions),
-            ),
-        }
+        Self::with_parts(config, evictions, P::from_config(config))
+    }
+
+    fn too_heavy(&self) -> u64 {
+        self.parts.too_heavy()
     }
 
     #[inline]

@@ -38,6 +38,12 @@ impl StripedCounter {
     pub(super) fn get(&self) -> u64 {
         self.stripes.iter().map(|s| s.load(Ordering::Relaxed)).sum()
     }
+
+    fn reset(&self) {
+        for stripe in &self.stripes {
+            stripe.store(0, Ordering::Relaxed);
+        }
+    }
 }
 
 /// The counters of one cache.
@@ -57,6 +63,23 @@ pub(crate) struct Counters {
 impl Counters {
     pub(super) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sets every counter back to 0.
+    pub(super) fn reset(&self) {
+        self.hits.reset();
+        self.misses.reset();
+        for counter in [
+            &self.loads,
+            &self.load_errors,
+            &*self.evictions,
+            &self.stale_served,
+            &self.refreshes,
+            &self.bypassed,
+            &self.invalidations,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
     }
 }
 
@@ -90,6 +113,8 @@ pub struct CacheStats {
     pub bypassed: u64,
     /// Entries removed by `{fn}_invalidate`, tags or `clear`.
     pub invalidations: u64,
+    /// Values not stored because they weigh more than the whole `max_weight`.
+    pub too_heavy: u64,
     /// Shared-store (Redis) calls that failed or timed out; each was answered as a miss
     /// (reads) or dropped (writes). Always 0 for memory caches.
     pub store_errors: u64,

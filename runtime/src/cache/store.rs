@@ -94,6 +94,11 @@ pub trait LocalStore<K, V>: sealed::Sealed + Send + Sync + Sized + 'static {
     /// How many entries are held (the engine's estimate).
     fn entry_count(&self) -> u64;
 
+    /// Values not stored because they weigh more than the whole `max_weight`.
+    fn too_heavy(&self) -> u64 {
+        0
+    }
+
     /// Keeps only the entries `keep` accepts.
     fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool);
 }
@@ -102,6 +107,8 @@ pub(super) mod sealed {
     /// Keeps [`LocalStore`](super::LocalStore) to this crate's engines.
     pub trait Sealed {}
 
-    impl<K, V> Sealed for super::super::QuickStore<K, V> {}
+    use super::super::weigh::EngineParts;
+
+    impl<K, V, P: EngineParts<K, V>> Sealed for super::super::QuickStore<K, V, P> {}
     impl<K, V> Sealed for super::super::MokaStore<K, V> {}
 }

@@ -698,6 +698,17 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         self.delete_matching(&self.keys().all()).await;
     }
 
+    /// Drops every entry of this cache and sets the statistics' counters back to 0.
+    pub async fn clear_and_reset_stats(&self) {
+        self.clear().await;
+        self.reset_stats();
+    }
+
+    pub(crate) fn reset_stats(&self) {
+        self.counters.reset();
+        self.fail.reset();
+    }
+
     /// Drops every entry of this cache carrying `tag`; resolves to how many.
     pub async fn invalidate_tag(&self, tag: &str) -> u64 {
         if !self.config.tagged {

@@ -62,7 +62,7 @@ impl ConnectionLike for Conn {
 }
 
 /// The runtime that owns connection tasks; it lives as long as the process.
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
@@ -286,13 +286,21 @@ impl RedisBackend {
         if super::codec::unix_ms() < retry_at.load(Ordering::Relaxed) {
             return Err(unavailable());
         }
+        // Made on the connection runtime, as the cluster's: the connection's driver task
+        // must outlive the caller's runtime, and keep running while a sync caller blocks
+        // its thread (`cache::blocking`).
+        let (client, config) = (client.clone(), config.clone());
         let made = tokio::time::timeout(
             bound,
-            client.get_multiplexed_async_connection_with_config(config),
+            on_backend_runtime(async move {
+                client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await
+            }),
         )
         .await;
         match made {
-            Ok(Ok(c)) => {
+            Ok(Some(Ok(c))) => {
                 let made = (generation.fetch_add(1, Ordering::Relaxed) + 1, c);
                 *conn.write().unwrap_or_else(PoisonError::into_inner) = Some(made.clone());
                 backoff_ms.store(0, Ordering::Relaxed);
@@ -304,7 +312,7 @@ impl RedisBackend {
                 backoff_ms.store(backoff, Ordering::Relaxed);
                 retry_at.store(super::codec::unix_ms() + backoff, Ordering::Relaxed);
                 match failed {
-                    Ok(Err(e)) => Err(e.into()),
+                    Ok(Some(Err(e))) => Err(e.into()),
                     _ => Err(StoreError::Timeout(bound)),
                 }
             }

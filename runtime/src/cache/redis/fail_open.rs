@@ -121,6 +121,13 @@ impl FailOpen {
         }
     }
 
+    /// Sets the failure counters back to 0.
+    pub(crate) fn reset(&self) {
+        for counter in [&self.store_errors, &self.decode_errors, &self.lock_timeouts] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+
     pub(crate) fn fill(&self, stats: &mut crate::cache::CacheStats) {
         stats.store_errors = self.store_errors.load(Ordering::Relaxed);
         stats.decode_errors = self.decode_errors.load(Ordering::Relaxed);

@@ -59,6 +59,7 @@ pub use client::RedisClient;
 pub use codec::MsgPackCodec;
 pub use codec::{Codec, JsonCodec};
 pub use config::{mask_url, RedisConfig, REDIS_URL_ENV};
+pub(crate) use connection::runtime as backend_runtime;
 pub use connection::{default_backend, set_default_backend, Conn, RedisBackend};
 pub use fail_open::{StoreError, StoreResult};
 pub use keys::{KeySpace, DEFAULT_NAMESPACE, DEFAULT_VERSION};

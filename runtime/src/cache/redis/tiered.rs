@@ -323,6 +323,14 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         self.publish(Message::Clear).await;
     }
 
+    /// Drops every entry, in both tiers and in every process's L1, and sets this
+    /// process's statistics' counters back to 0.
+    pub async fn clear_and_reset_stats(&self) {
+        self.clear().await;
+        self.l1.clear_and_reset_stats();
+        self.l2.reset_stats();
+    }
+
     /// Drops the entries carrying `tag` from L2, and clears L1 here and elsewhere.
     pub async fn invalidate_tag(&self, tag: &str) -> u64 {
         if !self.l2.config().tagged {

@@ -1,0 +1,136 @@
+//! `max_weight = "64MiB"` and `weigher = |key, value| usize`: parsing, checks and the
+//! engine they select.
+
+use super::args::{CachedArgs, StoreKind};
+use crate::common::Errors;
+use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenTree};
+use quote::quote;
+use syn::{Expr, ExprLit, Lit, Path};
+
+const SIZE_HINT: &str = "`max_weight` is a total weight: an integer, or a size such as `\"64MiB\"` (units B, KB, KiB, MB, MiB, GB, GiB), with the default weigher counting bytes";
+
+/// `max_weight = 1_000` or `max_weight = "64MiB"`.
+pub fn max_weight(expr: &Expr) -> syn::Result<u64> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => match i.base10_parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(syn::Error::new(i.span(), SIZE_HINT)),
+        },
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => size(&s.value()).ok_or_else(|| syn::Error::new(s.span(), SIZE_HINT)),
+        other => Err(syn::Error::new_spanned(other, SIZE_HINT)),
+    }
+}
+
+fn size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.replace('_', "").parse().ok()?;
+    let scale: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KB" => 1_000,
+        "KiB" => 1 << 10,
+        "MB" => 1_000_000,
+        "MiB" => 1 << 20,
+        "GB" => 1_000_000_000,
+        "GiB" => 1 << 30,
+        _ => return None,
+    };
+    number.checked_mul(scale).filter(|n| *n > 0)
+}
+
+/// `weigher = |key, value| expr` or a fn path.
+pub fn weigher(expr: &Expr) -> syn::Result<Expr> {
+    match expr {
+        Expr::Closure(c) if c.inputs.len() == 2 && c.capture.is_none() => Ok(expr.clone()),
+        Expr::Path(_) => Ok(expr.clone()),
+        _ => Err(syn::Error::new_spanned(
+            expr,
+            "`weigher` takes a two-argument closure capturing nothing (or a fn path) from the key and the cached value to a `usize` weight, e.g. `weigher = |_key, page| page.len()`",
+        )),
+    }
+}
+
+pub fn check(args: &CachedArgs, errors: &mut Errors) {
+    if let (Some(span), None) = (args.weigher.span(), args.max_weight.get()) {
+        errors.push(
+            span,
+            "`weigher` weighs entries against `max_weight`: add `max_weight = \"64MiB\"`",
+        );
+    }
+    let Some(span) = args.max_weight.span() else {
+        return;
+    };
+    if args.tti.get().is_some() {
+        errors.push(
+            span,
+            "`max_weight` is served by the quick_cache engine and `tti` by moka: use one of them",
+        );
+    }
+    if args.store.get().is_some_and(|s| *s != StoreKind::Memory) {
+        errors.push(
+            span,
+            "`max_weight` bounds a memory cache; Redis bounds its memory with `maxmemory`: remove it",
+        );
+    }
+}
+
+/// The engine of a weighed cache, `None` without `max_weight`.
+pub fn engine(
+    args: &CachedArgs,
+    rt: &Path,
+    key: &TokenStream,
+    value: &TokenStream,
+) -> Option<TokenStream> {
+    args.max_weight.get().map(
+        |_| quote!(#rt::__private::QuickStore<#key, #value, #rt::__private::Weighed<#key, #value>>),
+    )
+}
+
+/// Builds a weighed cache's engine; `None` without `max_weight`.
+pub fn build(
+    args: &CachedArgs,
+    rt: &Path,
+    key: &TokenStream,
+    value: &TokenStream,
+) -> Option<TokenStream> {
+    let max = args.max_weight.get()?;
+    let span = args.max_weight.span()?;
+    let weigher = match args.weigher.get() {
+        Some(w) => quote!(#w),
+        // Every token on `max_weight`: "`V: Weigh` is not satisfied" points at it.
+        None => respan(quote!(#rt::__private::weigh_value), span),
+    };
+    Some(quote! {
+        |__memotrace_config: &#rt::__private::CacheConfig, __memotrace_evictions| {
+            let __memotrace_weigher: #rt::__private::WeigherFn<#key, #value> = #weigher;
+            #rt::__private::QuickStore::with_parts(
+                __memotrace_config,
+                __memotrace_evictions,
+                #rt::__private::Weighed::new(#max, __memotrace_weigher),
+            )
+        }
+    })
+}
+
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(g) = &token {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                return TokenTree::Group(group);
+            }
+            token.set_span(span);
+            token
+        })
+        .collect()
+}

@@ -1,0 +1,131 @@
+//! `{fn}_with_status(args..)` tells how a call was answered, and
+//! `{fn}_cache().clear_and_reset_stats()` empties the cache and zeroes its counters, on
+//! memory and on a real Redis (redis and tiered).
+
+use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
+use memotrace::cache::CacheStatus;
+use memotrace_tests::redis_harness::shared_server;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::OnceLock;
+
+#[memotrace::cached(when = x != 0)]
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+#[test]
+fn status_tells_miss_hit_and_bypass() {
+    assert_eq!(square_with_status(3), (9, CacheStatus::Miss));
+    assert_eq!(square_with_status(3), (9, CacheStatus::Hit));
+    assert_eq!(square(3), 9);
+    assert_eq!(square_with_status(0), (0, CacheStatus::Bypassed));
+    let stats = square_cache().stats();
+    assert_eq!((stats.hits, stats.misses, stats.bypassed), (2, 1, 1));
+}
+
+static FAIL: AtomicBool = AtomicBool::new(false);
+
+#[memotrace::cached(ttl = "1s", stale_if_error = "1h")]
+async fn price(id: u64) -> Result<u64, String> {
+    if FAIL.load(SeqCst) {
+        Err("backend down".into())
+    } else {
+        Ok(id * 100)
+    }
+}
+
+#[tokio::test]
+async fn status_tells_a_stale_answer_and_an_error_apart() {
+    assert_eq!(price_with_status(1).await, (Ok(100), CacheStatus::Miss));
+    FAIL.store(true, SeqCst);
+    assert_eq!(
+        price_with_status(2).await,
+        (Err("backend down".into()), CacheStatus::Miss),
+        "a failed load without a stale value"
+    );
+    // Expire the entry of 1: the coarse clock moves with real time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (answer, status) = price_with_status(1).await;
+        if status == CacheStatus::Stale {
+            assert_eq!(answer, Ok(100), "the expired value");
+            break;
+        }
+        assert_eq!(status, CacheStatus::Hit);
+        assert!(std::time::Instant::now() < deadline, "never expired");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[memotrace::cached]
+fn cube(x: u64) -> u64 {
+    x * x * x
+}
+
+#[test]
+fn clear_and_reset_stats_empties_the_cache_and_zeroes_the_counters() {
+    cube(2);
+    cube(2);
+    cube_invalidate(2);
+    cube(3);
+    let before = cube_cache().stats();
+    assert_eq!((before.hits, before.misses, before.entries), (1, 2, 1));
+    cube_cache().clear_and_reset_stats();
+    let after = cube_cache().stats();
+    assert_eq!(
+        (
+            after.hits,
+            after.misses,
+            after.loads,
+            after.invalidations,
+            after.entries
+        ),
+        (0, 0, 0, 0, 0)
+    );
+    assert_eq!(
+        cube_with_status(3),
+        (27, CacheStatus::Miss),
+        "the entry is gone"
+    );
+}
+
+fn redis() {
+    static CONFIGURED: OnceLock<()> = OnceLock::new();
+    CONFIGURED.get_or_init(|| {
+        let url = shared_server().url();
+        set_default_backend(
+            RedisBackend::connect(RedisConfig::url(url).key_prefix("status")).expect("backend"),
+        );
+    });
+}
+
+#[memotrace::cached(store = redis, name = "remote_square")]
+async fn remote_square(x: u64) -> u64 {
+    x * x
+}
+
+#[memotrace::cached(store = tiered, name = "tiered_square")]
+async fn tiered_square(x: u64) -> u64 {
+    x * x
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_and_reset_on_redis_and_tiered() {
+    redis();
+    assert_eq!(remote_square_with_status(4).await, (16, CacheStatus::Miss));
+    assert_eq!(remote_square_with_status(4).await, (16, CacheStatus::Hit));
+    assert_eq!(tiered_square_with_status(4).await, (16, CacheStatus::Miss));
+    assert_eq!(tiered_square_with_status(4).await, (16, CacheStatus::Hit));
+
+    remote_square_cache().clear_and_reset_stats().await;
+    tiered_square_cache().clear_and_reset_stats().await;
+    for stats in [remote_square_cache().stats(), tiered_square_cache().stats()] {
+        assert_eq!(
+            (stats.hits, stats.misses, stats.loads),
+            (0, 0, 0),
+            "{stats:?}"
+        );
+    }
+    assert_eq!(remote_square_with_status(4).await, (16, CacheStatus::Miss));
+    assert_eq!(tiered_square_with_status(4).await, (16, CacheStatus::Miss));
+}

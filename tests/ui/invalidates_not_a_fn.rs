@@ -1,0 +1,6 @@
+#[memotrace::invalidates(get_user(id))]
+struct User {
+    id: u64,
+}
+
+fn main() {}
