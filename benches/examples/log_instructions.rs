@@ -7,8 +7,10 @@
 //! for n in 1000 11000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/log_instructions perf $n; done   # (b - a) / 10000
 //! ```
-//! Cases: bare, disabled, metrics, perf, hand, ts_hand, ts_instrument, bound, plain, ts_plain,
-//! and the redaction cases clean, sensitive, free_text, debug_struct.
+//! Cases: bare, disabled, metrics, perf; disabled_spans, metrics_spans, perf_spans (the
+//! same with `perf::set_spans(true)`, as when OTLP export is on); hand, ts_hand,
+//! ts_instrument, bound, plain, ts_plain; and the redaction cases clean, sensitive,
+//! free_text, debug_struct.
 
 use memotrace::log::Logger;
 use memotrace_benches::log_cases::{
@@ -26,8 +28,12 @@ fn main() {
         memotrace_json("info")
     };
     tracing::dispatcher::set_global_default(d).unwrap();
-    if which == "metrics" {
+    if which == "metrics" || which == "metrics_spans" {
         memotrace::perf::set_enabled(true);
+    }
+    if which.ends_with("_spans") {
+        // As when OTLP export is on: every timed call opens its span.
+        memotrace::perf::set_spans(true);
     }
     let log = Logger::new()
         .bind("request_id", "req-789")
@@ -39,10 +45,10 @@ fn main() {
             "bare" => {
                 black_box(bare(i));
             }
-            "disabled" | "metrics" => {
+            "disabled" | "metrics" | "disabled_spans" | "metrics_spans" => {
                 black_box(timed_debug(i));
             }
-            "perf" => {
+            "perf" | "perf_spans" => {
                 black_box(timed_info(i));
             }
             "hand" | "ts_hand" => {

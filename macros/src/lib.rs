@@ -4,6 +4,8 @@
 //! `memotrace::__private`, so this crate is pinned to the exact runtime version.
 //! Each macro is split into parse (`args`), validate (`check`) and expand (`expand`).
 
+#![warn(missing_docs, unreachable_pub)]
+
 mod cached;
 mod common;
 mod instrument_db;

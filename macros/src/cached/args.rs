@@ -31,7 +31,7 @@ const KNOWN: &[&str] = &[
 ];
 
 /// How the key is computed.
-pub enum KeySpec {
+pub(super) enum KeySpec {
     /// `key = "user:{id}"`.
     Template(Template),
     /// `key = expr`, any `Display` value.
@@ -40,14 +40,14 @@ pub enum KeySpec {
 
 /// Where entries live.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
+pub(super) enum StoreKind {
     Memory,
     Redis,
     Tiered,
 }
 
 /// The arguments of one `#[cached(...)]`.
-pub struct CachedArgs {
+pub(super) struct CachedArgs {
     pub ttl: Setting<u64>,
     pub tti: Setting<u64>,
     pub max_capacity: Setting<u64>,
@@ -79,7 +79,7 @@ pub struct CachedArgs {
 }
 
 impl CachedArgs {
-    pub fn parse(list: ArgList, errors: &mut Errors) -> Self {
+    pub(super) fn parse(list: ArgList, errors: &mut Errors) -> Self {
         let mut this = Self {
             ttl: Setting::new("ttl"),
             tti: Setting::new("tti"),

@@ -10,7 +10,7 @@ use syn::ReturnType;
 /// Records every problem; returns whether the fn's types (its signature and its key) are
 /// sound, so that the companions' signatures can be written even when other arguments
 /// are wrong.
-pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> bool {
+pub(super) fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> bool {
     check_store(args, model, errors);
     super::weight::check(args, errors);
     check_time_policy(args, model, errors);

@@ -19,7 +19,7 @@ use syn::{Attribute, FnArg, Pat, PatIdent, Path};
 /// `require_redis!`, which keeps it when the `redis` feature is on and otherwise
 /// replaces it with one error naming the feature and the [`fallback`] companions (so
 /// call sites add no errors of their own).
-pub fn expand(args: &CachedArgs, model: &FnModel) -> TokenStream {
+pub(super) fn expand(args: &CachedArgs, model: &FnModel) -> TokenStream {
     let e = Expansion::new(args, model, false);
     let tokens = e.tokens();
     if !e.shared() {
@@ -37,7 +37,7 @@ pub fn expand(args: &CachedArgs, model: &FnModel) -> TokenStream {
 /// one error and not one more at each call site. When the fn's types themselves are
 /// wrong (`sound` false) the companions' types cannot be written: only `_uncached` and
 /// `_invalidate` are emitted.
-pub fn fallback(args: &CachedArgs, model: &FnModel, sound: bool) -> TokenStream {
+pub(super) fn fallback(args: &CachedArgs, model: &FnModel, sound: bool) -> TokenStream {
     let e = Expansion::new(args, model, true);
     let FnModel {
         attrs,

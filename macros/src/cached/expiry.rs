@@ -13,7 +13,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, Path};
 
 /// The argument names parsed here (besides `ttl`, which is also a fixed duration).
-pub const KNOWN: &[&str] = &[
+pub(super) const KNOWN: &[&str] = &[
     "expires",
     "ttl_jitter",
     "stale_while_revalidate",
@@ -28,7 +28,7 @@ pub const KNOWN: &[&str] = &[
 const MIN_STALENESS_MS: u64 = 2_000;
 
 /// The per-entry expiry arguments of one `#[cached(...)]`.
-pub struct ExpiryArgs {
+pub(super) struct ExpiryArgs {
     /// `ttl = |value| expr`.
     pub ttl_fn: Setting<Expr>,
     pub expires: Setting<bool>,
@@ -45,7 +45,7 @@ pub struct ExpiryArgs {
 }
 
 impl ExpiryArgs {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             ttl_fn: Setting::new("ttl"),
             expires: Setting::new("expires"),
@@ -59,7 +59,7 @@ impl ExpiryArgs {
     }
 
     /// Parses `arg` when it is one of these arguments; false when it is not.
-    pub fn parse_one(&mut self, arg: &Arg, errors: &mut Errors) -> bool {
+    pub(super) fn parse_one(&mut self, arg: &Arg, errors: &mut Errors) -> bool {
         let span = arg.name_span();
         match arg.name.as_str() {
             "ttl" => match arg.value("\"10m\"") {
@@ -115,17 +115,17 @@ impl ExpiryArgs {
     }
 
     /// Whether `Err` is cached too.
-    pub fn caches_err(&self) -> bool {
+    pub(super) fn caches_err(&self) -> bool {
         self.cache_err.get() == Some(&true)
     }
 
     /// Whether hits may claim a background reload (`stale_while_revalidate`).
-    pub fn revalidates(&self) -> bool {
+    pub(super) fn revalidates(&self) -> bool {
         self.stale_while_revalidate.get().is_some()
     }
 
     /// Whether values get a lifetime of their own.
-    pub fn per_entry(&self) -> bool {
+    pub(super) fn per_entry(&self) -> bool {
         self.ttl_fn.get().is_some() || self.expires.get() == Some(&true)
     }
 }
@@ -153,7 +153,7 @@ fn jitter_fraction(expr: &Expr) -> syn::Result<f64> {
 
 /// Cross-checks: one `ttl`, one source of per-entry lifetimes, jitter and
 /// stale-while-revalidate need a ttl.
-pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
+pub(super) fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     let e = &args.expiry;
     if let (Some(_), Some(span)) = (args.ttl.get(), e.ttl_fn.span()) {
         errors.push(
@@ -224,7 +224,12 @@ fn check_cache_err(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
 
 /// The return kind passed to the store when a value is loaded: `kind`, or `kind` with
 /// the per-entry lifetime rule. `ret` is the fn's return type.
-pub fn kind_value(e: &ExpiryArgs, rt: &Path, kind: TokenStream, ret: &TokenStream) -> TokenStream {
+pub(super) fn kind_value(
+    e: &ExpiryArgs,
+    rt: &Path,
+    kind: TokenStream,
+    ret: &TokenStream,
+) -> TokenStream {
     if let (Some(ms), Some(span)) = (e.err_ttl.get(), e.err_ttl.span()) {
         return quote_spanned!(span=> #rt::__private::err_ttl(#ms));
     }
@@ -242,7 +247,7 @@ pub fn kind_value(e: &ExpiryArgs, rt: &Path, kind: TokenStream, ret: &TokenStrea
 }
 
 /// The `CacheConfig` setters of these arguments.
-pub fn config(e: &ExpiryArgs, rt: &Path) -> TokenStream {
+pub(super) fn config(e: &ExpiryArgs, rt: &Path) -> TokenStream {
     let jitter = e.ttl_jitter.get().map(|j| quote!(.ttl_jitter(#j)));
     let per_entry = e.per_entry().then(|| quote!(.per_entry_ttl()));
     let revalidate = e

@@ -10,23 +10,23 @@ use quote::quote;
 use syn::Path;
 
 /// The argument names parsed here.
-pub const KNOWN: &[&str] = &["hard_timeout"];
+pub(super) const KNOWN: &[&str] = &["hard_timeout"];
 
 /// The timeout arguments of one `#[cached(...)]`.
-pub struct TimeoutArgs {
+pub(super) struct TimeoutArgs {
     /// In ms.
     pub hard_timeout: Setting<u64>,
 }
 
 impl TimeoutArgs {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             hard_timeout: Setting::new("hard_timeout"),
         }
     }
 
     /// Parses `arg` when it is one of these arguments; false when it is not.
-    pub fn parse_one(&mut self, arg: &Arg, errors: &mut Errors) -> bool {
+    pub(super) fn parse_one(&mut self, arg: &Arg, errors: &mut Errors) -> bool {
         match arg.name.as_str() {
             "hard_timeout" => self.hard_timeout.set_parsed(
                 arg.name_span(),
@@ -42,7 +42,7 @@ impl TimeoutArgs {
 
 /// A hard timeout answers `Err`, so the fn returns a `Result`; and it abandons the wait,
 /// which only an async fn can do.
-pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
+pub(super) fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     let Some(span) = args.timeouts.hard_timeout.span() else {
         return;
     };
@@ -55,7 +55,7 @@ pub fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
 }
 
 /// The wrapper's body, bounded by the hard timeout when there is one.
-pub fn bound(args: &TimeoutArgs, rt: &Path, body: TokenStream) -> TokenStream {
+pub(super) fn bound(args: &TimeoutArgs, rt: &Path, body: TokenStream) -> TokenStream {
     match args.hard_timeout.get() {
         Some(ms) => quote! {
             #rt::__private::hard_timeout(

@@ -11,7 +11,7 @@ use syn::{Expr, ExprLit, Lit, Path};
 const SIZE_HINT: &str = "`max_weight` is a total weight: an integer, or a size such as `\"64MiB\"` (units B, KB, KiB, MB, MiB, GB, GiB), with the default weigher counting bytes";
 
 /// `max_weight = 1_000` or `max_weight = "64MiB"`.
-pub fn max_weight(expr: &Expr) -> syn::Result<u64> {
+pub(super) fn max_weight(expr: &Expr) -> syn::Result<u64> {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
@@ -47,7 +47,7 @@ fn size(text: &str) -> Option<u64> {
 }
 
 /// `weigher = |key, value| expr` or a fn path.
-pub fn weigher(expr: &Expr) -> syn::Result<Expr> {
+pub(super) fn weigher(expr: &Expr) -> syn::Result<Expr> {
     match expr {
         Expr::Closure(c) if c.inputs.len() == 2 && c.capture.is_none() => Ok(expr.clone()),
         Expr::Path(_) => Ok(expr.clone()),
@@ -58,7 +58,7 @@ pub fn weigher(expr: &Expr) -> syn::Result<Expr> {
     }
 }
 
-pub fn check(args: &CachedArgs, errors: &mut Errors) {
+pub(super) fn check(args: &CachedArgs, errors: &mut Errors) {
     if let (Some(span), None) = (args.weigher.span(), args.max_weight.get()) {
         errors.push(
             span,
@@ -83,7 +83,7 @@ pub fn check(args: &CachedArgs, errors: &mut Errors) {
 }
 
 /// The engine of a weighed cache, `None` without `max_weight`.
-pub fn engine(
+pub(super) fn engine(
     args: &CachedArgs,
     rt: &Path,
     key: &TokenStream,
@@ -95,7 +95,7 @@ pub fn engine(
 }
 
 /// Builds a weighed cache's engine; `None` without `max_weight`.
-pub fn build(
+pub(super) fn build(
     args: &CachedArgs,
     rt: &Path,
     key: &TokenStream,

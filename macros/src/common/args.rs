@@ -9,19 +9,19 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
 
 /// One attribute argument with its name resolved to a string.
-pub struct Arg {
+pub(crate) struct Arg {
     pub name: String,
     pub meta: Meta,
 }
 
 impl Arg {
     /// The span of the argument's name, where "unknown"/"duplicate" errors point.
-    pub fn name_span(&self) -> Span {
+    pub(crate) fn name_span(&self) -> Span {
         self.meta.path().span()
     }
 
     /// The `value` of `name = value`, or an error saying how to write it.
-    pub fn value(&self, example: &str) -> syn::Result<&Expr> {
+    pub(crate) fn value(&self, example: &str) -> syn::Result<&Expr> {
         match &self.meta {
             Meta::NameValue(nv) => Ok(&nv.value),
             other => Err(syn::Error::new_spanned(
@@ -35,7 +35,7 @@ impl Arg {
     }
 
     /// The tokens inside `name(...)`, or an error saying how to write it.
-    pub fn list(&self, example: &str) -> syn::Result<&TokenStream> {
+    pub(crate) fn list(&self, example: &str) -> syn::Result<&TokenStream> {
         match &self.meta {
             Meta::List(list) => Ok(&list.tokens),
             other => Err(syn::Error::new_spanned(
@@ -50,11 +50,11 @@ impl Arg {
 }
 
 /// The parsed argument list of one attribute.
-pub struct ArgList(pub Vec<Arg>);
+pub(crate) struct ArgList(pub Vec<Arg>);
 
 impl ArgList {
     /// Parses `a = 1, b(x, y), c`; an empty stream is an empty list.
-    pub fn parse(tokens: TokenStream) -> syn::Result<Self> {
+    pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Self> {
         let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens)?;
         Ok(Self(
             metas
@@ -74,7 +74,7 @@ fn path_name(path: &Path) -> String {
 }
 
 /// Reports an unknown argument, suggesting the closest known name.
-pub fn unknown(errors: &mut Errors, arg: &Arg, known: &[&str]) {
+pub(crate) fn unknown(errors: &mut Errors, arg: &Arg, known: &[&str]) {
     let list = known.join(", ");
     let message = match closest(&arg.name, known.iter().copied()) {
         Some(k) => format!(
@@ -87,7 +87,10 @@ pub fn unknown(errors: &mut Errors, arg: &Arg, known: &[&str]) {
 }
 
 /// The candidate closest to `name` (at most 2 edits away), for "did you mean" hints.
-pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (edit_distance(name, c), c))
@@ -113,18 +116,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// A setting that may be given once; a second one is an error on its name.
-pub struct Setting<T> {
+pub(crate) struct Setting<T> {
     name: &'static str,
     value: Option<(T, Span)>,
 }
 
 impl<T> Setting<T> {
-    pub const fn new(name: &'static str) -> Self {
+    pub(crate) const fn new(name: &'static str) -> Self {
         Self { name, value: None }
     }
 
     /// Stores `value` unless the setting was already given.
-    pub fn set(&mut self, span: Span, value: T, errors: &mut Errors) {
+    pub(crate) fn set(&mut self, span: Span, value: T, errors: &mut Errors) {
         if self.value.is_some() {
             errors.push(
                 span,
@@ -136,7 +139,7 @@ impl<T> Setting<T> {
     }
 
     /// Stores the result of parsing, recording its error instead.
-    pub fn set_parsed(&mut self, span: Span, value: syn::Result<T>, errors: &mut Errors) {
+    pub(crate) fn set_parsed(&mut self, span: Span, value: syn::Result<T>, errors: &mut Errors) {
         match value {
             Ok(value) => self.set(span, value, errors),
             Err(e) => {
@@ -152,21 +155,21 @@ impl<T> Setting<T> {
         }
     }
 
-    pub fn get(&self) -> Option<&T> {
+    pub(crate) fn get(&self) -> Option<&T> {
         self.value.as_ref().map(|(v, _)| v)
     }
 
-    pub fn into_inner(self) -> Option<T> {
+    pub(crate) fn into_inner(self) -> Option<T> {
         self.value.map(|(v, _)| v)
     }
 
-    pub fn span(&self) -> Option<Span> {
+    pub(crate) fn span(&self) -> Option<Span> {
         self.value.as_ref().map(|(_, s)| *s)
     }
 }
 
 /// The string literal in `expr`, or an error naming what was expected.
-pub fn lit_str<'a>(expr: &'a Expr, what: &str) -> syn::Result<&'a LitStr> {
+pub(crate) fn lit_str<'a>(expr: &'a Expr, what: &str) -> syn::Result<&'a LitStr> {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
@@ -179,7 +182,7 @@ pub fn lit_str<'a>(expr: &'a Expr, what: &str) -> syn::Result<&'a LitStr> {
 }
 
 /// `crate = "path::to::memotrace"`: the path the expansion uses to reach the runtime.
-pub fn crate_path(expr: &Expr) -> syn::Result<Path> {
+pub(crate) fn crate_path(expr: &Expr) -> syn::Result<Path> {
     let lit = lit_str(expr, "crate")?;
     lit.parse::<Path>().map_err(|_| {
         syn::Error::new(
@@ -190,6 +193,6 @@ pub fn crate_path(expr: &Expr) -> syn::Result<Path> {
 }
 
 /// The runtime path: the user's `crate = ".."` or `::memotrace`.
-pub fn runtime_path(custom: Option<Path>) -> Path {
+pub(crate) fn runtime_path(custom: Option<Path>) -> Path {
     custom.unwrap_or_else(|| syn::parse_quote!(::memotrace))
 }

@@ -6,7 +6,7 @@ const HINT: &str =
     "write a string such as \"250ms\", \"30s\", \"10m\", \"1h30m\" or \"1d\", or an integer number of seconds (at most 100 years)";
 
 /// A duration the user wrote, in milliseconds.
-pub fn parse(expr: &Expr, what: &str) -> syn::Result<u64> {
+pub(crate) fn parse(expr: &Expr, what: &str) -> syn::Result<u64> {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
@@ -34,7 +34,7 @@ pub fn parse(expr: &Expr, what: &str) -> syn::Result<u64> {
 }
 
 /// Parses `"1h30m"`-style text into milliseconds; `None` when malformed or zero.
-pub fn parse_text(text: &str) -> Option<u64> {
+pub(crate) fn parse_text(text: &str) -> Option<u64> {
     let mut total: u64 = 0;
     let mut rest = text.trim();
     if rest.is_empty() {

@@ -1,14 +1,14 @@
 //! Pieces every macro shares: argument lists, durations, key templates, the runtime path,
 //! error collection and the model of the annotated function.
 
-pub mod args;
-pub mod duration;
-pub mod errors;
-pub mod naming;
-pub mod signature;
-pub mod stacking;
-pub mod template;
+pub(crate) mod args;
+pub(crate) mod duration;
+pub(crate) mod errors;
+pub(crate) mod naming;
+pub(crate) mod signature;
+pub(crate) mod stacking;
+pub(crate) mod template;
 
-pub use args::ArgList;
-pub use errors::Errors;
-pub use signature::FnModel;
+pub(crate) use args::ArgList;
+pub(crate) use errors::Errors;
+pub(crate) use signature::FnModel;

@@ -13,7 +13,7 @@ use syn::{
 };
 
 /// The annotated function.
-pub struct FnModel {
+pub(crate) struct FnModel {
     /// Its outer attributes (those below the macro's own).
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
@@ -26,7 +26,7 @@ pub struct FnModel {
 }
 
 /// One non-receiver argument.
-pub struct ArgModel {
+pub(crate) struct ArgModel {
     /// The binding name; `None` for destructuring patterns.
     pub ident: Option<Ident>,
     pub pat: Pat,
@@ -35,7 +35,7 @@ pub struct ArgModel {
 }
 
 /// How an argument is passed.
-pub enum ArgForm {
+pub(crate) enum ArgForm {
     /// By value.
     Owned,
     /// `&T` (including `&str`, `&[T]`): `T` is the referent.
@@ -47,7 +47,7 @@ pub enum ArgForm {
 }
 
 /// What the function returns.
-pub enum Output {
+pub(crate) enum Output {
     /// `-> ()` or nothing.
     Unit,
     /// `Result<T, ..>`.
@@ -61,7 +61,7 @@ pub enum Output {
 impl FnModel {
     /// Parses the item the attribute is on; anything but a fn with a body is an error that
     /// says where the attribute goes.
-    pub fn parse(item: TokenStream, macro_name: &str) -> syn::Result<Self> {
+    pub(crate) fn parse(item: TokenStream, macro_name: &str) -> syn::Result<Self> {
         let Parts {
             attrs,
             vis,
@@ -111,23 +111,23 @@ impl FnModel {
         })
     }
 
-    pub fn name(&self) -> &Ident {
+    pub(crate) fn name(&self) -> &Ident {
         &self.sig.ident
     }
 
-    pub fn is_async(&self) -> bool {
+    pub(crate) fn is_async(&self) -> bool {
         self.sig.asyncness.is_some()
     }
 
     /// The argument called `name`.
-    pub fn arg(&self, name: &str) -> Option<&ArgModel> {
+    pub(crate) fn arg(&self, name: &str) -> Option<&ArgModel> {
         self.args
             .iter()
             .find(|a| a.ident.as_ref().is_some_and(|i| i == name))
     }
 
     /// Names of the arguments, for "expected one of" messages.
-    pub fn arg_names(&self) -> String {
+    pub(crate) fn arg_names(&self) -> String {
         let names: Vec<String> = self
             .args
             .iter()
@@ -142,7 +142,7 @@ impl FnModel {
     }
 
     /// The declared return type, `()` when there is none.
-    pub fn return_type(&self) -> Type {
+    pub(crate) fn return_type(&self) -> Type {
         match &self.sig.output {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => (**ty).clone(),
@@ -196,7 +196,7 @@ impl Output {
 }
 
 /// Whether `impl Trait` appears anywhere in the type.
-pub fn contains_impl_trait(ty: &Type) -> bool {
+pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
     struct Finder(bool);
     impl<'a> syn::visit::Visit<'a> for Finder {
         fn visit_type_impl_trait(&mut self, _: &'a syn::TypeImplTrait) {
@@ -209,7 +209,7 @@ pub fn contains_impl_trait(ty: &Type) -> bool {
 }
 
 /// Whether the tokens mention `Self` (a type or `self` receiver is not counted).
-pub fn mentions_self_type(ty: &Type) -> Option<Span> {
+pub(crate) fn mentions_self_type(ty: &Type) -> Option<Span> {
     struct Finder(Option<Span>);
     impl<'a> syn::visit::Visit<'a> for Finder {
         fn visit_ident(&mut self, ident: &'a Ident) {
@@ -225,7 +225,7 @@ pub fn mentions_self_type(ty: &Type) -> Option<Span> {
 
 /// Whether the type holds a borrow that can dangle: a reference or lifetime other than
 /// `'static` (`&'static str` and `Cow<'static, str>` live as long as the cache).
-pub fn borrows_non_static(ty: &Type) -> bool {
+pub(crate) fn borrows_non_static(ty: &Type) -> bool {
     struct Finder(bool);
     impl<'a> syn::visit::Visit<'a> for Finder {
         fn visit_lifetime(&mut self, lifetime: &'a syn::Lifetime) {

@@ -12,13 +12,13 @@ use quote::quote;
 use syn::{Attribute, Meta};
 
 /// Hidden argument names, shared with `#[cached]`'s parser.
-pub const OUTER: &str = "__outer";
-pub const CACHE_HIT: &str = "__cache_hit";
+pub(crate) const OUTER: &str = "__outer";
+pub(crate) const CACHE_HIT: &str = "__cache_hit";
 
 /// When `#[cached]` is among the fn's attributes, the fn with `outer` (a whole
 /// `#[path(args)]` attribute) handed down to it, and `__cache_hit` when the outer
 /// attribute reports hits; `None` when there is no `#[cached]` below.
-pub fn hand_to_cached(
+pub(crate) fn hand_to_cached(
     model: &FnModel,
     outer: &TokenStream,
     report_hit: bool,

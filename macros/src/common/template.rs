@@ -8,7 +8,7 @@ use syn::{Ident, LitStr};
 const UNSEPARATED: &str = "separate the fields of a template with `:`, e.g. `\"user:{a}:{b}\"`: values are rendered with `:` escaped, so that two different arguments never render to the same key";
 
 /// A parsed template.
-pub struct Template {
+pub(crate) struct Template {
     pub lit: LitStr,
     parts: Vec<Part>,
 }
@@ -21,7 +21,7 @@ enum Part {
 
 impl Template {
     /// Parses the literal; `{{` and `}}` are literal braces.
-    pub fn parse(lit: &LitStr) -> syn::Result<Self> {
+    pub(crate) fn parse(lit: &LitStr) -> syn::Result<Self> {
         let text = lit.value();
         let mut parts = Vec::new();
         let mut literal = String::new();
@@ -90,7 +90,7 @@ impl Template {
     }
 
     /// Reports names that are neither arguments nor (for methods) `self`.
-    pub fn check(&self, model: &FnModel, errors: &mut Errors) {
+    pub(crate) fn check(&self, model: &FnModel, errors: &mut Errors) {
         for root in self.roots() {
             if root == "self" {
                 if model.receiver.is_none() {
@@ -112,7 +112,7 @@ impl Template {
     }
 
     /// Whether the template reads `name` (an argument or `self`).
-    pub fn mentions(&self, name: &str) -> bool {
+    pub(crate) fn mentions(&self, name: &str) -> bool {
         self.roots().any(|r| r == name)
     }
 
@@ -125,7 +125,7 @@ impl Template {
 
     /// `::std::format!("user:{}", KeyPart(&id))` rendering the template, every value
     /// escaped by `{rt}::__private::KeyPart`.
-    pub fn render(&self, rt: &syn::Path) -> TokenStream {
+    pub(crate) fn render(&self, rt: &syn::Path) -> TokenStream {
         let span = self.lit.span();
         let mut fmt = String::new();
         let mut values = Vec::new();

@@ -8,7 +8,7 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Path, Token};
 
-pub const KNOWN: &[&str] = &[
+pub(super) const KNOWN: &[&str] = &[
     "system",
     "statement",
     "operation",
@@ -20,7 +20,7 @@ pub const KNOWN: &[&str] = &[
 
 /// Where the statement comes from.
 #[derive(Clone)]
-pub enum Statement {
+pub(super) enum Statement {
     /// `statement = "SELECT ..."`.
     Literal(LitStr),
     /// `statement = sql`: an argument holding the SQL.
@@ -28,7 +28,7 @@ pub enum Statement {
 }
 
 /// The attribute's arguments, as written.
-pub struct Args {
+pub(super) struct Args {
     pub system: Setting<String>,
     pub statement: Setting<Statement>,
     pub operation: Setting<String>,
@@ -43,7 +43,7 @@ pub struct Args {
 }
 
 impl Args {
-    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+    pub(super) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut this = Self {
             system: Setting::new("system"),
             statement: Setting::new("statement"),

@@ -9,7 +9,7 @@ use proc_macro2::Span;
 use syn::{Ident, Path, Type};
 
 /// The validated attribute.
-pub struct Config {
+pub(super) struct Config {
     pub system: String,
     pub statement: Statement,
     pub operation: Option<String>,
@@ -21,7 +21,7 @@ pub struct Config {
 }
 
 /// The config, or `None` when a mistake was recorded in `errors`.
-pub fn check(args: Args, model: &FnModel, errors: &mut Errors) -> Option<Config> {
+pub(super) fn check(args: Args, model: &FnModel, errors: &mut Errors) -> Option<Config> {
     if let Some(constness) = &model.sig.constness {
         errors.push_spanned(
             constness,

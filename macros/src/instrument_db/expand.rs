@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;
 
-pub fn expand(model: &FnModel, config: &Config) -> TokenStream {
+pub(super) fn expand(model: &FnModel, config: &Config) -> TokenStream {
     let krate = &config.krate;
     let private = quote!(#krate::__private);
     let call = local("db_call");

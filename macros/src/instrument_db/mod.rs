@@ -9,7 +9,7 @@ use crate::common::{stacking, Errors, FnModel};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let parsed = args::Args::parse(args.clone(), &mut errors);
     let model = match FnModel::parse(item.clone(), "instrument_db") {

@@ -14,7 +14,7 @@ const KNOWN: &[&str] = &["tags", "crate"];
 const TARGET_HINT: &str = "expected a call of a `#[cached]` fn with the arguments of the entry to drop, e.g. `get_user(id)`, `Self::get_user(id)` or `self.get_user(id)`; or `tags = [\"user:{id}\"]`";
 
 /// A reader named as a call: `get_user(id)` becomes `get_user_invalidate(id)`.
-pub struct Target {
+pub(super) struct Target {
     /// `path::to::` or `receiver.`, before the reader's name.
     pub callee: Callee,
     /// The reader's name, where a wrong one is reported.
@@ -22,7 +22,7 @@ pub struct Target {
     pub args: Vec<Expr>,
 }
 
-pub enum Callee {
+pub(super) enum Callee {
     /// `get_user(..)`, `users::get_user(..)`, `Self::get_user(..)`: the path's leading
     /// segments (with their `::`), the reader's name being the last segment.
     Path(TokenStream),
@@ -31,14 +31,14 @@ pub enum Callee {
 }
 
 /// The arguments of one `#[invalidates(...)]`.
-pub struct InvalidatesArgs {
+pub(super) struct InvalidatesArgs {
     pub targets: Vec<Target>,
     pub tags: Setting<Vec<Template>>,
     pub krate: Setting<Path>,
 }
 
 impl InvalidatesArgs {
-    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+    pub(super) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut this = Self {
             targets: Vec::new(),
             tags: Setting::new("tags"),

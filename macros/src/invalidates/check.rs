@@ -6,7 +6,7 @@ use super::args::InvalidatesArgs;
 use crate::common::{Errors, FnModel};
 use proc_macro2::Span;
 
-pub fn check(args: &InvalidatesArgs, model: &FnModel, errors: &mut Errors) {
+pub(super) fn check(args: &InvalidatesArgs, model: &FnModel, errors: &mut Errors) {
     if let Some(tags) = args.tags.get() {
         for tag in tags {
             tag.check(model, errors);

@@ -12,7 +12,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
-pub fn expand(args: &InvalidatesArgs, model: &FnModel) -> TokenStream {
+pub(super) fn expand(args: &InvalidatesArgs, model: &FnModel) -> TokenStream {
     let rt = runtime_path(args.krate.get().cloned());
     let pv = quote!(#rt::__private);
     let asyncness = model.is_async();

@@ -8,7 +8,7 @@ use crate::common::errors::with_original;
 use crate::common::{Errors, FnModel};
 use proc_macro2::TokenStream;
 
-pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let model = match FnModel::parse(item.clone(), "invalidates") {
         Ok(model) => model,
         Err(e) => return with_original(&e, item),

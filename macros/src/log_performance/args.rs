@@ -21,7 +21,7 @@ const CRATE: &str = "crate";
 const KNOWN: &[&str] = &[NAME, LEVEL, SLOW, FIELDS, SKIP, SPAN, CRATE];
 
 /// Field names the events already carry; `fields(..)` may not reuse them.
-pub const RESERVED: &[&str] = &[
+pub(super) const RESERVED: &[&str] = &[
     "operation",
     "duration_ms",
     "success",
@@ -34,7 +34,7 @@ pub const RESERVED: &[&str] = &[
 
 /// A `tracing` level.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(super) enum Level {
     Trace,
     Debug,
     Info,
@@ -57,7 +57,7 @@ impl Level {
         }
     }
 
-    pub fn ident(self) -> Ident {
+    pub(super) fn ident(self) -> Ident {
         let name = match self {
             Self::Trace => "TRACE",
             Self::Debug => "DEBUG",
@@ -70,7 +70,7 @@ impl Level {
 }
 
 /// One entry of `fields(..)`.
-pub struct FieldSpec {
+pub(super) struct FieldSpec {
     /// The field name as written: `limit`, `user.id` or `"user.id"`.
     pub name: TokenStream,
     /// The name as text, for checks.
@@ -137,7 +137,7 @@ impl AnyIdent for Ident {
 }
 
 /// The typed, validated arguments.
-pub struct Config {
+pub(super) struct Config {
     pub name: Option<LitStr>,
     pub level: Level,
     pub slow_ms: Option<u64>,
@@ -153,7 +153,7 @@ pub struct Config {
 
 impl Config {
     /// Parses the arguments, recording every mistake in `errors`.
-    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+    pub(super) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut name = Setting::<LitStr>::new(NAME);
         let mut level = Setting::<Level>::new(LEVEL);
         let mut slow = Setting::<u64>::new(SLOW);

@@ -5,7 +5,7 @@ use crate::common::args::closest;
 use crate::common::{Errors, FnModel};
 use syn::spanned::Spanned;
 
-pub fn check(config: &Config, model: Option<&FnModel>, errors: &mut Errors) {
+pub(super) fn check(config: &Config, model: Option<&FnModel>, errors: &mut Errors) {
     let (fields, skip) = (&config.fields, &config.skip);
     let mut seen: Vec<&str> = Vec::new();
     for field in fields {

@@ -16,7 +16,7 @@ fn field_local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
+pub(super) fn expand(config: &Config, model: &FnModel) -> TokenStream {
     let path = runtime_path(config.krate.clone());
     let pv = quote!(#path::__private);
     let tr = quote!(#pv::tracing);
@@ -138,8 +138,9 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         _ => quote!(#run.ok();),
     };
 
-    // The span, opened only when the call is timed (its level is on, or metrics are):
-    // with both off it is `None`, and nothing more than today runs.
+    // The span, opened only when the call is timed (its level is on, or metrics are) and
+    // spans are wanted (OTLP export is on, or `perf::set_spans(true)`): otherwise it is
+    // `None`, and nothing more than without spans runs.
     let new_span = quote! {
         #tr::span!(
             #tr::Level::#level,
@@ -157,12 +158,12 @@ pub fn expand(config: &Config, model: &FnModel) -> TokenStream {
         (false, _) => None,
         (true, false) => Some(quote! {
             let #entered: #pv::PerfSpan =
-                if #active { #pv::PerfSpan::enter(|| #new_span) } else { #pv::PerfSpan::none() };
+                if #active && #pv::perf_spans_on() { #pv::PerfSpan::enter(|| #new_span) } else { #pv::PerfSpan::none() };
             let #op_span_ref: &#pv::PerfSpan = &#entered;
         }),
         (true, true) => Some(quote! {
             let #op_span: ::core::option::Option<#tr::Span> =
-                if #active { ::core::option::Option::Some(#new_span) } else { ::core::option::Option::None };
+                if #active && #pv::perf_spans_on() { ::core::option::Option::Some(#new_span) } else { ::core::option::Option::None };
             let #op_span_ref: ::core::option::Option<&#tr::Span> = #op_span.as_ref();
         }),
     };

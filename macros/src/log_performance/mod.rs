@@ -9,7 +9,7 @@ use crate::common::{stacking, Errors, FnModel};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let config = args::Config::parse(args.clone(), &mut errors);
     let model = match FnModel::parse(item.clone(), "log_performance") {

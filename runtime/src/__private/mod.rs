@@ -12,6 +12,6 @@ pub use crate::perf::describe::{
 };
 pub use crate::perf::run::{perf_typed, CacheHit, PerfFuture, PerfReport, PerfRun};
 pub use crate::perf::site::{perf_errors_on, perf_metrics_on, PerfSite};
-pub use crate::perf::span::{perf_span_end, PerfSpan};
+pub use crate::perf::span::{perf_span_end, perf_spans_on, PerfSpan};
 pub use cache::*;
 pub use tracing;

@@ -1,6 +1,11 @@
 //! The span processor: a bounded queue in front of one export thread. Spans that find the
 //! queue full, and spans of a batch the exporter rejected, are dropped and counted; the
 //! count is reported as one warning per interval, and a request never waits for export.
+//!
+//! Written here instead of using `opentelemetry_sdk`'s `BatchSpanProcessor`: that one
+//! keeps its drop count private and reports it only through the SDK's own internal log
+//! at shutdown, while memotrace promises a readable count (`LogGuard::dropped_spans`) and
+//! a warning in the application's log within one interval of the first drop.
 
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};

@@ -101,6 +101,8 @@ impl Otel {
             .with_log_processor(log_processor)
             .with_resource(resource)
             .build();
+        // Exported spans are wanted now: `#[log_performance]` opens one per timed call.
+        crate::perf::set_spans(true);
         Ok(Self {
             tracer_provider,
             logger_provider,

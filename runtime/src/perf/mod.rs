@@ -24,6 +24,8 @@ pub(crate) mod run;
 pub(crate) mod site;
 pub(crate) mod span;
 
+pub use span::set_spans;
+
 use histogram::Histogram;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -4,8 +4,26 @@
 
 use super::run::PerfReport;
 use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::span::EnteredSpan;
 use tracing::Span;
+
+static SPANS: AtomicBool = AtomicBool::new(false);
+
+/// Turns the spans of `#[log_performance]` on or off for every operation. Off by
+/// default, so a timed call costs no span; OTLP export
+/// ([`Builder::otlp`](crate::log::Builder)) turns them on. Turn them on yourself when
+/// another layer (your own `tracing-opentelemetry` setup, a span-based profiler) reads
+/// them.
+pub fn set_spans(on: bool) {
+    SPANS.store(on, Ordering::Relaxed);
+}
+
+/// Whether `#[log_performance]` opens spans (see [`set_spans`]).
+#[inline]
+pub fn perf_spans_on() -> bool {
+    SPANS.load(Ordering::Relaxed)
+}
 
 /// The span of a sync call, entered while the call runs; empty when the call is not
 /// timed. Opening and closing are out of line, so the untimed path only stores and tests
