@@ -94,6 +94,7 @@ where
 
     /// [`MemoryCache::new`] over an engine made by `build`, from the config and the
     /// counter it counts evictions into.
+    #[doc(hidden)]
     pub fn with_store(
         config: CacheConfig,
         build: impl FnOnce(&CacheConfig, std::sync::Arc<AtomicU64>) -> S,

@@ -98,6 +98,7 @@ fn fresh_or_replace<V: Clone>(now: u64) -> impl FnOnce(&Entry<V>) -> EntryAction
 
 impl<K, V, P: EngineParts<K, V>> QuickStore<K, V, P> {
     /// An engine with these parts.
+    #[doc(hidden)]
     pub fn with_parts(config: &CacheConfig, evictions: Arc<AtomicU64>, parts: P) -> Self {
         Self {
             engine: parts.engine(config, EvictionCounter(evictions)),
