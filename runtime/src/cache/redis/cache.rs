@@ -42,23 +42,19 @@ const HANDOFF_MS: u64 = 1_000;
 ///
 /// ```no_run
 /// # async fn demo() {
-/// use memotrace::cache::redis::{RedisBackend, RedisCache, RedisConfig, RedisLookup};
-/// use memotrace::cache::{CacheConfig, Plain};
-/// use std::time::Duration;
+/// use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
 ///
-/// let backend = RedisBackend::connect(RedisConfig::url("redis://127.0.0.1:6379")).unwrap();
-/// let cache: &'static RedisCache<String> =
-///     RedisCache::with_backend(CacheConfig::new("users::name").ttl(Duration::from_secs(60)), backend).register();
+/// #[memotrace::cached(store = redis, key = "{id}", ttl = "1m")]
+/// async fn user_name(id: u64) -> String {
+///     format!("user {id}") // the query
+/// }
 ///
-/// let name = match cache.lookup_async("42").await {
-///     RedisLookup::Hit(name) => name,
-///     RedisLookup::Refresh(name, refresh) => {
-///         refresh.spawn_async(Plain, async { "Ada".to_string() }, |_| false, vec![]);
-///         name
-///     }
-///     RedisLookup::Load(load) => load.complete(Plain, "Ada".to_string(), |_| false, vec![]).await,
-/// };
-/// assert_eq!(name, "Ada");
+/// set_default_backend(RedisBackend::connect(RedisConfig::url("redis://127.0.0.1:6379")).unwrap());
+/// assert_eq!(user_name(42).await, "user 42");
+/// let cache = user_name_cache(); // &'static RedisCache<String>
+/// assert_eq!(cache.get("42").await.as_deref(), Some("user 42"));
+/// assert!(cache.invalidate("42").await);
+/// println!("{:?}", cache.stats());
 /// # }
 /// ```
 pub struct RedisCache<V, C: Codec = JsonCodec> {

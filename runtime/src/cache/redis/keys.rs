@@ -146,7 +146,7 @@ pub(crate) fn lock_shares_slot(key: &str) -> bool {
 /// version.
 ///
 /// ```
-/// use memotrace::cache::redis::args_key;
+/// use memotrace::__private::args_key;
 ///
 /// assert_eq!(args_key(&(7, "bob")), r#"[7,"bob"]"#);
 /// assert_eq!(args_key(&42), "42");

@@ -37,20 +37,16 @@ const WAITED_MS: u64 = 2;
 ///
 /// ```no_run
 /// # async fn demo() {
-/// use memotrace::cache::redis::{TieredCache, TieredLookup};
-/// use memotrace::cache::{CacheConfig, Plain};
-/// use std::time::Duration;
+/// #[memotrace::cached(store = tiered, key = "{day}", ttl = "1m")]
+/// async fn visits(day: u32) -> u64 {
+///     u64::from(day) * 7 // the query
+/// }
 ///
-/// let cache: &'static TieredCache<u64> =
-///     TieredCache::new(CacheConfig::new("stats::count").ttl(Duration::from_secs(60))).register();
-/// let n = match cache.lookup_async("today").await {
-///     TieredLookup::Hit(n) => n,
-///     TieredLookup::Refresh(n, refresh) => {
-///         refresh.spawn_async(Plain, async { 7 }, |_| false, vec![]);
-///         n
-///     }
-///     TieredLookup::Load(load) => load.complete(Plain, 7, |_| false, vec![]).await,
-/// };
+/// assert_eq!(visits(3).await, 21); // loaded, stored in Redis and in memory
+/// assert_eq!(visits(3).await, 21); // answered from memory
+/// let cache = visits_cache(); // &'static TieredCache<u64>
+/// assert_eq!(cache.stats().hits, 1);
+/// cache.invalidate("3").await; // here, in Redis, and in every process's memory
 /// # }
 /// ```
 pub struct TieredCache<V: RedisValue, C: Codec = JsonCodec> {
