@@ -338,6 +338,21 @@ pub fn shared_server() -> &'static RedisServer {
     SERVER.get_or_init(RedisServer::start)
 }
 
+/// The test binary's server, made the default backend of `#[cached]` caches with keys
+/// under `prefix` (once per binary: the first call's prefix holds).
+pub fn default_backend_server(prefix: &str) -> &'static RedisServer {
+    static CONFIGURED: OnceLock<()> = OnceLock::new();
+    let server = shared_server();
+    CONFIGURED.get_or_init(|| {
+        let backend = memotrace::cache::redis::RedisBackend::connect(
+            memotrace::cache::redis::RedisConfig::url(server.url()).key_prefix(prefix),
+        )
+        .expect("backend");
+        memotrace::cache::redis::set_default_backend(backend);
+    });
+    server
+}
+
 /// Calls `load` through `cache` the way `#[cached(store = redis)]` expands: hit, or
 /// refresh in the background, or load and complete.
 pub async fn through<V, F>(

@@ -3,12 +3,10 @@
 //! memory store and on a real Redis (`store = redis` and `tiered`). Sleeps here are the
 //! passing of time under test, not synchronisation.
 
-use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
 use memotrace::cache::Expires;
-use memotrace_tests::redis_harness::{shared_server, RedisServer};
+use memotrace_tests::redis_harness::{default_backend_server, RedisServer};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::OnceLock;
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -187,14 +185,7 @@ fn jitter_spreads_expiries_of_entries_written_together() {
 
 /// The test binary's server, made the default backend of `#[cached]` caches.
 fn server() -> &'static RedisServer {
-    static CONFIGURED: OnceLock<()> = OnceLock::new();
-    let server = shared_server();
-    CONFIGURED.get_or_init(|| {
-        let backend = RedisBackend::connect(RedisConfig::url(server.url()).key_prefix("perentry"))
-            .expect("backend");
-        set_default_backend(backend);
-    });
-    server
+    default_backend_server("perentry")
 }
 
 static REDIS_LOADS: AtomicUsize = AtomicUsize::new(0);

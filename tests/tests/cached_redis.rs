@@ -1,22 +1,13 @@
 //! `#[cached(store = redis | tiered)]` against a real redis-server started by the test:
 //! keys as documented, companions, tags, single-flight across tasks.
 
-use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
-use memotrace_tests::redis_harness::{shared_server, RedisServer};
+use memotrace_tests::redis_harness::{default_backend_server, RedisServer};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::OnceLock;
 
 /// The test binary's server, made the default backend of `#[cached]` caches.
 fn server() -> &'static RedisServer {
-    static CONFIGURED: OnceLock<()> = OnceLock::new();
-    let server = shared_server();
-    CONFIGURED.get_or_init(|| {
-        let backend = RedisBackend::connect(RedisConfig::url(server.url()).key_prefix("macro"))
-            .expect("backend");
-        set_default_backend(backend);
-    });
-    server
+    default_backend_server("macro")
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -2,21 +2,13 @@
 //! memotrace's own runtime context, outside a tokio runtime and inside one (without
 //! panicking), with single-flight across threads.
 
-use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
 use memotrace::cache::CacheStatus;
-use memotrace_tests::redis_harness::{shared_server, RedisServer};
+use memotrace_tests::redis_harness::{default_backend_server, RedisServer};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Barrier, OnceLock};
+use std::sync::Barrier;
 
 fn server() -> &'static RedisServer {
-    static CONFIGURED: OnceLock<()> = OnceLock::new();
-    let server = shared_server();
-    CONFIGURED.get_or_init(|| {
-        let backend = RedisBackend::connect(RedisConfig::url(server.url()).key_prefix("sync"))
-            .expect("backend");
-        set_default_backend(backend);
-    });
-    server
+    default_backend_server("sync")
 }
 
 static LOADS: AtomicUsize = AtomicUsize::new(0);

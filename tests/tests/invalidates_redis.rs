@@ -2,20 +2,11 @@
 //! real redis-server started by the test: async writers await the invalidation, sync
 //! writers wait for it (inside a tokio runtime and outside one).
 
-use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
-use memotrace_tests::redis_harness::{shared_server, RedisServer};
+use memotrace_tests::redis_harness::{default_backend_server, RedisServer};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::OnceLock;
 
 fn server() -> &'static RedisServer {
-    static CONFIGURED: OnceLock<()> = OnceLock::new();
-    let server = shared_server();
-    CONFIGURED.get_or_init(|| {
-        let backend = RedisBackend::connect(RedisConfig::url(server.url()).key_prefix("writers"))
-            .expect("backend");
-        set_default_backend(backend);
-    });
-    server
+    default_backend_server("writers")
 }
 
 static USER_LOADS: AtomicUsize = AtomicUsize::new(0);

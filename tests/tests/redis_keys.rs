@@ -4,11 +4,9 @@
 //! redis-server.
 
 use memotrace::__private::args_key;
-use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
 use memotrace::cache::KeyPart;
-use memotrace_tests::redis_harness::{shared_server, RedisServer};
+use memotrace_tests::redis_harness::{default_backend_server, RedisServer};
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
 /// `sha256sum` of `"x" * 200` as JSON (202 bytes, quotes included).
 const X200_SHA256: &str = "9d9613fcb584b20b2112de8c1c205f035ea77c39c28d51b27949e7cc50029d7b";
@@ -107,14 +105,7 @@ async fn template_values_with_separators_get_their_own_entry_in_memory() {
 }
 
 fn server() -> &'static RedisServer {
-    static CONFIGURED: OnceLock<()> = OnceLock::new();
-    let server = shared_server();
-    CONFIGURED.get_or_init(|| {
-        let backend = RedisBackend::connect(RedisConfig::url(server.url()).key_prefix("keys"))
-            .expect("backend");
-        set_default_backend(backend);
-    });
-    server
+    default_backend_server("keys")
 }
 
 #[memotrace::cached(store = redis, key = "user:{a}:{b}", tags = ["rpair:{a}:{b}"], name = "rjoined")]

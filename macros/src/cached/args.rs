@@ -259,37 +259,6 @@ fn store_kind(expr: &Expr) -> syn::Result<StoreKind> {
     }
 }
 
-fn tags(expr: &Expr) -> syn::Result<Vec<Template>> {
-    let hint =
-        "`tags` takes a list of string templates, e.g. `tags = [\"user:{id}\", \"team:{team}\"]`";
-    let Expr::Array(array) = expr else {
-        return Err(syn::Error::new_spanned(expr, hint));
-    };
-    array
-        .elems
-        .iter()
-        .map(|e| match e {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) => Template::parse(s),
-            other => Err(syn::Error::new_spanned(other, hint)),
-        })
-        .collect()
-}
-
-fn fraction(expr: &Expr) -> syn::Result<f64> {
-    let hint = "`refresh_ahead` is the fraction of the ttl after which a hit refreshes, strictly between 0 and 1, e.g. `refresh_ahead = 0.8`";
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(f), ..
-        }) => match f.base10_parse::<f64>() {
-            Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
-            _ => Err(syn::Error::new(f.span(), hint)),
-        },
-        other => Err(syn::Error::new_spanned(other, hint)),
-    }
-}
-
 pub(super) fn flag(arg: &Arg) -> syn::Result<bool> {
     match &arg.meta {
         syn::Meta::Path(_) => Ok(true),
@@ -318,4 +287,18 @@ fn unless(expr: &Expr) -> syn::Result<Expr> {
             "`unless` takes a one-argument closure (or fn path) over the fresh value, true meaning \"do not store it\", e.g. `unless = |user| user.is_guest`",
         )),
     }
+}
+
+fn tags(expr: &Expr) -> syn::Result<Vec<Template>> {
+    args::template_list(
+        expr,
+        "`tags` takes a list of string templates, e.g. `tags = [\"user:{id}\", \"team:{team}\"]`",
+    )
+}
+
+fn fraction(expr: &Expr) -> syn::Result<f64> {
+    args::open_unit_fraction(
+        expr,
+        "`refresh_ahead` is the fraction of the ttl after which a hit refreshes, strictly between 0 and 1, e.g. `refresh_ahead = 0.8`",
+    )
 }

@@ -10,7 +10,7 @@ use crate::common::{duration, Errors, FnModel};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Lit, Path};
+use syn::{Expr, Path};
 
 /// The argument names parsed here (besides `ttl`, which is also a fixed duration).
 pub(super) const KNOWN: &[&str] = &[
@@ -138,19 +138,6 @@ fn staleness_bound(expr: &Expr) -> syn::Result<u64> {
     Ok(ms)
 }
 
-fn jitter_fraction(expr: &Expr) -> syn::Result<f64> {
-    let hint = "`ttl_jitter` is the fraction by which each entry's ttl is spread, strictly between 0 and 1, e.g. `ttl_jitter = 0.1` for ±10 %";
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(f), ..
-        }) => match f.base10_parse::<f64>() {
-            Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
-            _ => Err(syn::Error::new(f.span(), hint)),
-        },
-        other => Err(syn::Error::new_spanned(other, hint)),
-    }
-}
-
 /// Cross-checks: one `ttl`, one source of per-entry lifetimes, jitter and
 /// stale-while-revalidate need a ttl.
 pub(super) fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
@@ -263,4 +250,11 @@ pub(super) fn config(e: &ExpiryArgs, rt: &Path) -> TokenStream {
         .get()
         .map(|ms| quote!(.max_staleness(#rt::__private::Duration::from_millis(#ms))));
     quote!(#jitter #per_entry #revalidate #throttle #staleness)
+}
+
+fn jitter_fraction(expr: &Expr) -> syn::Result<f64> {
+    crate::common::args::open_unit_fraction(
+        expr,
+        "`ttl_jitter` is the fraction by which each entry's ttl is spread, strictly between 0 and 1, e.g. `ttl_jitter = 0.1` for ±10 %",
+    )
 }

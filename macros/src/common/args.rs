@@ -1,6 +1,7 @@
 //! The attribute's argument list (`name = value`, `name(list)`, `name`) and the set-once
 //! holders each macro stores its settings in.
 
+use super::template::Template;
 use super::Errors;
 use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
@@ -195,4 +196,34 @@ pub(crate) fn crate_path(expr: &Expr) -> syn::Result<Path> {
 /// The runtime path: the user's `crate = ".."` or `::memotrace`.
 pub(crate) fn runtime_path(custom: Option<Path>) -> Path {
     custom.unwrap_or_else(|| syn::parse_quote!(::memotrace))
+}
+
+/// A list of string templates (`["user:{id}", ..]`); `hint` says how to write it.
+pub(crate) fn template_list(expr: &Expr, hint: &str) -> syn::Result<Vec<Template>> {
+    let Expr::Array(array) = expr else {
+        return Err(syn::Error::new_spanned(expr, hint));
+    };
+    array
+        .elems
+        .iter()
+        .map(|e| match e {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Template::parse(s),
+            other => Err(syn::Error::new_spanned(other, hint)),
+        })
+        .collect()
+}
+
+/// A float literal strictly between 0 and 1; `hint` says what it means.
+pub(crate) fn open_unit_fraction(expr: &Expr, hint: &str) -> syn::Result<f64> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => match f.base10_parse::<f64>() {
+            Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+            _ => Err(syn::Error::new(f.span(), hint)),
+        },
+        other => Err(syn::Error::new_spanned(other, hint)),
+    }
 }

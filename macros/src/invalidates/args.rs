@@ -7,7 +7,7 @@ use crate::common::Errors;
 use proc_macro2::{Ident, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, Path, Token};
+use syn::{Expr, Path, Token};
 
 const KNOWN: &[&str] = &["tags", "crate"];
 
@@ -130,18 +130,8 @@ fn target(expr: Expr) -> syn::Result<Target> {
 }
 
 fn tags(expr: &Expr) -> syn::Result<Vec<Template>> {
-    let hint = "`tags` takes a list of string templates over the writer's arguments, e.g. `tags = [\"user:{id}\"]`";
-    let Expr::Array(array) = expr else {
-        return Err(syn::Error::new_spanned(expr, hint));
-    };
-    array
-        .elems
-        .iter()
-        .map(|e| match e {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) => Template::parse(s),
-            other => Err(syn::Error::new_spanned(other, hint)),
-        })
-        .collect()
+    args::template_list(
+        expr,
+        "`tags` takes a list of string templates over the writer's arguments, e.g. `tags = [\"user:{id}\"]`",
+    )
 }
