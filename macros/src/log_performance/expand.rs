@@ -103,22 +103,26 @@ pub(super) fn expand(config: &Config, model: &FnModel) -> TokenStream {
         };
         quote!(#pv::perf_span_end(#span, #report, #hit);)
     });
+    // One `event!` callsite per level (a callsite's level is static): the fn's level for a
+    // completion, ERROR for an `Err` or a panic, WARN for a slow completion or a
+    // cancellation, whose fields come from the report.
+    let (success, slow, event_name) = (
+        field_local("success"),
+        field_local("slow"),
+        local("event_name"),
+    );
     let events = quote! {
         match #report {
             #pv::PerfReport::Completed { #duration_ms, slow: false } => {
                 #tr::event!(#tr::Level::#level, operation = #name, #duration_ms, success = true, #f "operation_completed");
             }
-            #pv::PerfReport::Completed { #duration_ms, slow: true } => {
-                #tr::event!(#tr::Level::WARN, operation = #name, #duration_ms, success = true, slow = true, #f "operation_completed");
-            }
-            #pv::PerfReport::Failed { #duration_ms, #error_type, #error } => {
+            #pv::PerfReport::Failed { .. } | #pv::PerfReport::Panicked { .. } => {
+                let (#duration_ms, #error_type, #error) = #report.failure();
                 #tr::event!(#tr::Level::ERROR, operation = #name, #duration_ms, success = false, #error_type, #error, #f "operation_failed");
             }
-            #pv::PerfReport::Panicked { #duration_ms, #error } => {
-                #tr::event!(#tr::Level::ERROR, operation = #name, #duration_ms, success = false, error_type = "panic", #error, #f "operation_failed");
-            }
-            #pv::PerfReport::Cancelled { #duration_ms } => {
-                #tr::event!(#tr::Level::WARN, operation = #name, #duration_ms, success = false, #f "operation_cancelled");
+            _ => {
+                let (#duration_ms, #success, #slow, #event_name) = #report.warning();
+                #tr::event!(#tr::Level::WARN, operation = #name, #duration_ms, #success, #slow, #f "{}", #event_name);
             }
         }
     };

@@ -68,6 +68,40 @@ pub enum PerfReport<'a> {
     },
 }
 
+impl<'a> PerfReport<'a> {
+    /// An `Err` or a panic as the fields of one `operation_failed` event: the duration,
+    /// the error's type (`panic` for a panic) and its text, when there is one.
+    #[must_use]
+    pub fn failure(self) -> (Option<f64>, &'a str, Option<&'a str>) {
+        match self {
+            Self::Failed {
+                duration_ms,
+                error_type,
+                error,
+            } => (duration_ms, error_type, Some(error)),
+            Self::Panicked { duration_ms, error } => (duration_ms, "panic", error),
+            Self::Completed { duration_ms, .. } | Self::Cancelled { duration_ms } => {
+                (duration_ms, "", None)
+            }
+        }
+    }
+
+    /// A slow completion or a cancellation as the fields of one warning: the duration,
+    /// `success`, `slow` (present for a slow completion) and the event's name.
+    #[must_use]
+    pub fn warning(self) -> (Option<f64>, bool, Option<bool>, &'static str) {
+        match self {
+            Self::Completed { duration_ms, .. } => {
+                (duration_ms, true, Some(true), "operation_completed")
+            }
+            Self::Cancelled { duration_ms } => (duration_ms, false, None, "operation_cancelled"),
+            Self::Failed { duration_ms, .. } | Self::Panicked { duration_ms, .. } => {
+                (duration_ms, false, None, "operation_failed")
+            }
+        }
+    }
+}
+
 /// One call in progress. Dropped without `ok`/`err`: a panic when unwinding, else a
 /// cancellation (the future was dropped).
 pub struct PerfRun<E: FnOnce(PerfReport<'_>)> {
