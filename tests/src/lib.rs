@@ -30,6 +30,7 @@ impl std::fmt::Display for TextError {
 
 impl std::error::Error for TextError {}
 
+pub mod http_client;
 pub mod mariadb_harness;
 pub mod otlp_receiver;
 pub mod postgres_harness;

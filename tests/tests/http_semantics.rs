@@ -2,14 +2,12 @@
 //! OpenTelemetry HTTP semantic-convention fields, the route template, W3C trace context
 //! continued (or a new trace for a bad header), and a handler panic answered with a 500.
 
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use memotrace::http::{RequestContextLayer, TraceContext};
 use memotrace_tests::capture::Capture;
+use memotrace_tests::http_client::get_with;
 use std::net::SocketAddr;
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -49,26 +47,6 @@ async fn serve() -> SocketAddr {
         .await
     });
     addr
-}
-
-/// `GET path` with `headers` through a hyper HTTP/1 connection: the status and body.
-async fn get_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> (StatusCode, String) {
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let mut request = Request::get(path).header("host", addr.to_string());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = sender
-        .send_request(request.body(Empty::<Bytes>::new()).unwrap())
-        .await
-        .expect("a response, not a dropped connection");
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 #[test]

@@ -4,16 +4,14 @@
 //! `db.query` CLIENT span; errors set the span status; log records carry the same trace
 //! id and no secrets; JSON lines carry `trace_id`/`span_id`.
 
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use memotrace::http::RequestContextLayer;
 use memotrace::log::Format;
 use memotrace::{cached, instrument_db, log_performance};
 use memotrace_tests::capture::Capture;
+use memotrace_tests::http_client;
 use memotrace_tests::otlp_receiver::OtlpReceiver;
 use memotrace_tests::TextError;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
@@ -82,26 +80,12 @@ fn app() -> Router {
         .layer(RequestContextLayer::new())
 }
 
+/// `GET path` with `headers` against a fresh server of [`app`]: the status.
 async fn get_with(path: &str, headers: &[(&str, &str)]) -> StatusCode {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app()).await });
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let mut request = Request::get(path).header("host", addr.to_string());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = sender
-        .send_request(request.body(Empty::<Bytes>::new()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    response.into_body().collect().await.unwrap();
-    status
+    http_client::get_with(addr, path, headers).await.0
 }
 
 fn hex(bytes: &[u8]) -> String {
