@@ -64,7 +64,9 @@
 //! |---|---|
 //! | `redis` | `cache::redis`: `#[cached(store = redis)]` (Redis or Redis Cluster) and `store = tiered` (memory L1 in front of Redis L2), with distributed single-flight, fail-open behaviour and a typed `RedisClient`; JSON values |
 //! | `redis-msgpack` | `redis`, plus the MessagePack codec `cache::redis::MsgPackCodec` |
-//! | `http` | `http`: a tower/axum layer binding `request_id`, `method`, `path` and `client_ip` to every event of a request and logging its start and end |
+//! | `redis-tls` | `redis`, plus `rediss://` with custom roots and client certificates |
+//! | `http` | `http`: a tower/axum layer binding `request_id` and the request's OpenTelemetry fields (`http.request.method`, `url.path`, `http.route`, `client.address`, …) to every event of a request, logging its start and end, and answering a handler panic with a 500 |
+//! | `metrics` | `metrics`: every cache's statistics and every operation's counts and latency histogram through the `metrics` facade, read at scrape time; `metrics::prometheus()` for a `/metrics` body |
 //! | `rusqlite` | `db::rusqlite`: query events for every statement of a rusqlite connection, through SQLite's trace hooks |
 //! | `sqlx` | `db::sqlx`: an `Executor` wrapper that logs every query run through a sqlx pool or connection |
 //! | `otel` | OpenTelemetry: `log::Builder::otlp` (or `OTEL_EXPORTER_OTLP_ENDPOINT`) exports spans (`#[log_performance]`, `db.query`, the HTTP server span) and log records over OTLP/HTTP, and puts `trace_id`/`span_id` in JSON lines |
