@@ -101,18 +101,34 @@ impl Histogram {
         shard.buckets[index(ns)].fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn totals(&self) -> Totals {
+    /// Every shard's buckets added up.
+    fn merged_buckets(&self) -> Vec<u64> {
         let mut merged = vec![0u64; BUCKETS];
-        let mut t = Totals::default();
         for s in &*self.shards {
-            t.errors += s.errors.load(Ordering::Relaxed);
-            t.sum_ns = t.sum_ns.saturating_add(s.sum_ns.load(Ordering::Relaxed));
-            t.max_ns = t.max_ns.max(s.max_ns.load(Ordering::Relaxed));
             for (m, b) in merged.iter_mut().zip(s.buckets.iter()) {
                 *m += b.load(Ordering::Relaxed);
             }
         }
-        t.count = merged.iter().sum();
+        merged
+    }
+
+    fn sum_ns(&self) -> u64 {
+        self.shards.iter().fold(0, |sum, s| {
+            sum.saturating_add(s.sum_ns.load(Ordering::Relaxed))
+        })
+    }
+
+    pub(crate) fn totals(&self) -> Totals {
+        let merged = self.merged_buckets();
+        let mut t = Totals {
+            count: merged.iter().sum(),
+            sum_ns: self.sum_ns(),
+            ..Totals::default()
+        };
+        for s in &*self.shards {
+            t.errors += s.errors.load(Ordering::Relaxed);
+            t.max_ns = t.max_ns.max(s.max_ns.load(Ordering::Relaxed));
+        }
         let at = |q: f64| -> u64 {
             if t.count == 0 {
                 return 0;
@@ -138,18 +154,14 @@ impl Histogram {
         t
     }
 
-    /// How many recorded values are at or below each of `bounds_ns` (ascending), from
-    /// the buckets: a value is counted under the first bound at or above its bucket's
-    /// upper end, so it may move up one bound when the bound splits its bucket (≤ 3.1 %
-    /// of the value).
+    /// The count, the total ns, and how many recorded values are at or below each of
+    /// `bounds_ns` (ascending), all from one read of the buckets, so no bound's count
+    /// exceeds the total. A value is counted under the first bound at or above its
+    /// bucket's upper end, so it may move up one bound when the bound splits its bucket
+    /// (≤ 3.1 % of the value).
     #[cfg(feature = "metrics")]
-    pub(crate) fn cumulative(&self, bounds_ns: &[u64]) -> Vec<u64> {
-        let mut merged = vec![0u64; BUCKETS];
-        for s in &*self.shards {
-            for (m, b) in merged.iter_mut().zip(s.buckets.iter()) {
-                *m += b.load(Ordering::Relaxed);
-            }
-        }
+    pub(crate) fn cumulative(&self, bounds_ns: &[u64]) -> (u64, u64, Vec<u64>) {
+        let merged = self.merged_buckets();
         let mut counts = vec![0u64; bounds_ns.len()];
         for (i, n) in merged.iter().enumerate().filter(|(_, n)| **n > 0) {
             let first = bounds_ns.partition_point(|&b| b < upper(i));
@@ -162,7 +174,7 @@ impl Histogram {
             running += *c;
             *c = running;
         }
-        counts
+        (merged.iter().sum(), self.sum_ns(), counts)
     }
 
     pub(crate) fn reset(&self) {
@@ -204,8 +216,9 @@ mod tests {
             h.record(v, false);
         }
         // 1 µs, 50 µs, 1 ms, 1 s: the 2 ms and 9 s calls are above every bound.
-        let counts = h.cumulative(&[1_000, 50_000, 1_000_000, 1_000_000_000]);
+        let (count, sum_ns, counts) = h.cumulative(&[1_000, 50_000, 1_000_000, 1_000_000_000]);
         assert_eq!(counts, [2, 3, 3, 4]);
+        assert_eq!((count, sum_ns), (5, 9_002_041_400));
     }
 
     #[test]

@@ -171,12 +171,12 @@ pub(crate) fn distributions(bounds: &[Duration]) -> Vec<Distribution> {
     let mut out: Vec<Distribution> = ops
         .iter()
         .filter_map(|op| {
-            let t = op.histogram.totals();
-            (t.count > 0).then(|| Distribution {
+            let (count, sum_ns, at_most) = op.histogram.cumulative(&bounds_ns);
+            (count > 0).then(|| Distribution {
                 name: op.name,
-                count: t.count,
-                sum: Duration::from_nanos(t.sum_ns),
-                at_most: op.histogram.cumulative(&bounds_ns),
+                count,
+                sum: Duration::from_nanos(sum_ns),
+                at_most,
             })
         })
         .collect();
