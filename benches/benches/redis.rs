@@ -4,7 +4,7 @@
 //! `MEMOTRACE_BENCH_REDIS_URL` points it at an existing server instead.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use memotrace::__private::{Lookup, RedisLookup, TieredLookup};
+use memotrace::__private::{CacheLookup, CacheStore, Lookup, Plain};
 use memotrace::cache::redis::{RedisBackend, RedisCache, RedisConfig, TieredCache};
 use memotrace::cache::{CacheConfig, MemoryCache};
 use serde::{Deserialize, Serialize};
@@ -121,22 +121,22 @@ fn setup() -> Setup {
     let (own, cached) = rt.block_on(async {
         for (c, k) in [(cache, "123")] {
             match c.lookup_async(k).await {
-                RedisLookup::Load(l) => drop(
-                    l.complete(memotrace::__private::Plain, user(), |_| false, vec![])
-                        .await,
-                ),
+                Lookup::Load(l) => {
+                    drop(c.complete_async(l, Plain, user(), |_| false, vec![]).await)
+                }
                 _ => unreachable!("fresh server"),
             }
         }
         match tiered.lookup_async("123").await {
-            TieredLookup::Load(l) => drop(
-                l.complete(memotrace::__private::Plain, user(), |_| false, vec![])
+            Lookup::Load(l) => drop(
+                tiered
+                    .complete_async(l, Plain, user(), |_| false, vec![])
                     .await,
             ),
             _ => unreachable!("fresh server"),
         }
         if let Lookup::Load(l) = memory.lookup_async("123").await {
-            l.complete(memotrace::__private::Plain, user(), |_| false, vec![]);
+            memory.complete(l, Plain, user(), |_| false, vec![]);
         }
         let own = redis::Client::open(url.as_str())
             .unwrap()
@@ -184,7 +184,7 @@ fn hit_latency(c: &mut Criterion, s: &Setup) {
     g.bench_function("memotrace RedisCache hit (GET + decode)", |b| {
         b.to_async(&s.rt).iter(|| async {
             match s.cache.lookup_async(black_box("123")).await {
-                RedisLookup::Hit(u) => black_box(u),
+                Lookup::Hit(u) => black_box(u),
                 _ => unreachable!(),
             }
         })
@@ -224,7 +224,7 @@ fn hit_latency(c: &mut Criterion, s: &Setup) {
     g.bench_function("memotrace TieredCache L1 hit", |b| {
         b.to_async(&s.rt).iter(|| async {
             match s.tiered.lookup_async(black_box("123")).await {
-                TieredLookup::Hit(u) => black_box(u),
+                Lookup::Hit(u) => black_box(u),
                 _ => unreachable!(),
             }
         })
@@ -265,7 +265,7 @@ fn throughput(c: &mut Criterion, s: &'static Setup) {
             Box::pin(async move {
                 for _ in 0..PER_TASK {
                     match s.cache.lookup_async("123").await {
-                        RedisLookup::Hit(u) => drop(black_box(u)),
+                        Lookup::Hit(u) => drop(black_box(u)),
                         _ => unreachable!(),
                     }
                 }
@@ -354,7 +354,7 @@ async fn hit_once(
 ) {
     match which {
         0 => drop(black_box(match s.cache.lookup_async("123").await {
-            RedisLookup::Hit(u) => u,
+            Lookup::Hit(u) => u,
             _ => unreachable!(),
         })),
         1 => drop(black_box(raw_get(conn, &s.key).await)),

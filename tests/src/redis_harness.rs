@@ -353,49 +353,28 @@ pub fn default_backend_server(prefix: &str) -> &'static RedisServer {
     server
 }
 
-/// Calls `load` through `cache` the way `#[cached(store = redis)]` expands: hit, or
-/// refresh in the background, or load and complete.
-pub async fn through<V, F>(
-    cache: &'static memotrace::cache::redis::RedisCache<V>,
+/// Calls `load` through `cache` (Redis or tiered) the way `#[cached(store = redis)]`
+/// expands: hit, or refresh in the background, or load and complete.
+pub async fn through<S, V, F>(
+    cache: &'static S,
     key: &str,
     tags: Vec<String>,
     load: impl FnOnce() -> F,
 ) -> V
 where
+    S: memotrace::__private::CacheLookup<str> + memotrace::__private::CacheStore<Value = V>,
     V: memotrace::cache::redis::RedisValue,
     F: std::future::Future<Output = V> + Send + 'static,
 {
-    use memotrace::__private::Plain;
-    use memotrace::__private::RedisLookup;
-    match cache.lookup_async(key).await {
-        RedisLookup::Hit(v) => v,
-        RedisLookup::Refresh(v, refresh) => {
-            refresh.spawn_async(Plain, load(), |_| false, tags);
+    use memotrace::__private::{CacheLookup, CacheStore, Lookup, Plain};
+    match CacheLookup::lookup_async(cache, key).await {
+        Lookup::Hit(v) => v,
+        Lookup::Refresh(v, refresh) => {
+            CacheStore::refresh_async(cache, refresh, Plain, load(), |_| false, tags);
             v
         }
-        RedisLookup::Load(l) => l.complete(Plain, load().await, |_| false, tags).await,
-    }
-}
-
-/// [`through`] for a tiered cache.
-pub async fn through_tiered<V, F>(
-    cache: &'static memotrace::cache::redis::TieredCache<V>,
-    key: &str,
-    tags: Vec<String>,
-    load: impl FnOnce() -> F,
-) -> V
-where
-    V: memotrace::cache::redis::RedisValue,
-    F: std::future::Future<Output = V> + Send + 'static,
-{
-    use memotrace::__private::Plain;
-    use memotrace::__private::TieredLookup;
-    match cache.lookup_async(key).await {
-        TieredLookup::Hit(v) => v,
-        TieredLookup::Refresh(v, refresh) => {
-            refresh.spawn_async(Plain, load(), |_| false, tags);
-            v
+        Lookup::Load(l) => {
+            CacheStore::complete_async(cache, l, Plain, load().await, |_| false, tags).await
         }
-        TieredLookup::Load(l) => l.complete(Plain, load().await, |_| false, tags).await,
     }
 }

@@ -1,10 +1,11 @@
-//! Sync fns on `store = redis | tiered` against a real redis-server: the call blocks on
-//! memotrace's own runtime context, outside a tokio runtime and inside one (without
-//! panicking), with single-flight across threads.
+//! Sync fns on `store = redis | tiered` against a real redis-server: the store calls block
+//! on memotrace's own runtime context, outside a tokio runtime and inside one (without
+//! panicking), with single-flight across threads; the fn's body runs on the caller's
+//! thread outside that context.
 
 use memotrace::cache::CacheStatus;
 use memotrace_tests::redis_harness::{default_backend_server, RedisServer};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Barrier;
 
 fn server() -> &'static RedisServer {
@@ -61,4 +62,24 @@ async fn a_sync_fn_on_tiered_works_inside_a_runtime() {
     );
     assert!(cube_invalidate(2).await, "the companions stay async");
     assert_eq!(cube_with_status(2), (8, CacheStatus::Miss));
+}
+
+static SAW_A_RUNTIME: AtomicBool = AtomicBool::new(true);
+
+#[memotrace::cached(store = redis, key = "context:{x}", name = "context")]
+fn sees_no_runtime(x: u64) -> u64 {
+    // A `tokio::spawn` here would otherwise land on memotrace's connection runtime.
+    SAW_A_RUNTIME.store(tokio::runtime::Handle::try_current().is_ok(), SeqCst);
+    x + 1
+}
+
+#[test]
+fn a_sync_body_runs_outside_the_stores_runtime_context() {
+    let _server = server();
+    assert_eq!(sees_no_runtime(1), 2);
+    assert!(
+        !SAW_A_RUNTIME.load(SeqCst),
+        "the body ran inside memotrace's runtime context"
+    );
+    assert_eq!(sees_no_runtime_with_status(1), (2, CacheStatus::Hit));
 }

@@ -117,7 +117,6 @@ async fn distributed_get_or_compute_on_the_cluster() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tiered_invalidation_is_broadcast_on_the_cluster() {
     use memotrace::cache::redis::TieredCache;
-    use memotrace_tests::redis_harness::through_tiered;
     let config = || CacheConfig::new("cluster_tiered").ttl(Duration::from_secs(60));
     let a: &'static TieredCache<String> =
         TieredCache::with_backend(config(), backend("t-pubsub")).register();
@@ -129,14 +128,14 @@ async fn tiered_invalidation_is_broadcast_on_the_cluster() {
     for i in 0..10 {
         let key = format!("k{i}");
         assert_eq!(
-            through_tiered(a, &key, vec![], || async { "v1".to_string() }).await,
+            through(a, &key, vec![], || async { "v1".to_string() }).await,
             "v1"
         );
         // a's write is broadcast too, and may reach b after b filled its L1 from L2
         // (then b drops it and reads L2 again): call until b holds v1.
         let t = std::time::Instant::now();
         loop {
-            let got = through_tiered(b, &key, vec![], || async { "other".to_string() }).await;
+            let got = through(b, &key, vec![], || async { "other".to_string() }).await;
             assert_eq!(got, "v1");
             if b.l1().get(&key).as_deref() == Some("v1") {
                 break;
@@ -153,7 +152,7 @@ async fn tiered_invalidation_is_broadcast_on_the_cluster() {
             tokio::task::yield_now().await;
         }
         assert_eq!(
-            through_tiered(b, &key, vec![], || async { "v2".to_string() }).await,
+            through(b, &key, vec![], || async { "v2".to_string() }).await,
             "v2"
         );
     }

@@ -10,7 +10,7 @@
 use memotrace::__private::lock_key;
 use memotrace::cache::redis::{RedisBackend, RedisCache, RedisConfig, TieredCache};
 use memotrace::cache::CacheConfig;
-use memotrace_tests::redis_harness::{cli, through, through_tiered, RedisServer};
+use memotrace_tests::redis_harness::{cli, through, RedisServer};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -79,7 +79,7 @@ impl Store {
         let load = move || async move { versions.load(key).await };
         match self {
             Self::Redis(c) => through(c, &k, vec![], load).await,
-            Self::Tiered(c) => through_tiered(c, &k, vec![], load).await,
+            Self::Tiered(c) => through(c, &k, vec![], load).await,
         }
     }
 

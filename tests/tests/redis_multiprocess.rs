@@ -4,7 +4,7 @@
 
 use memotrace::cache::redis::{RedisBackend, RedisCache, RedisClient, RedisConfig, TieredCache};
 use memotrace::cache::CacheConfig;
-use memotrace_tests::redis_harness::{through, through_tiered, RedisServer};
+use memotrace_tests::redis_harness::{through, RedisServer};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -137,7 +137,7 @@ fn profile_cache(url: &str) -> &'static TieredCache<String> {
 
 async fn profile(cache: &'static TieredCache<String>, url: &str) -> String {
     let client = RedisClient::new(RedisBackend::connect(RedisConfig::url(url)).unwrap());
-    through_tiered(cache, "7", vec![], move || async move {
+    through(cache, "7", vec![], move || async move {
         client
             .get::<String>("source")
             .await

@@ -1,9 +1,9 @@
 //! `RedisCache`, `TieredCache` and `RedisClient` against a real standalone redis-server.
 
-use memotrace::__private::{OkOnly, RedisLookup};
+use memotrace::__private::{CacheLookup, CacheStore, Lookup, OkOnly, Plain};
 use memotrace::cache::redis::{RedisBackend, RedisCache, RedisClient, RedisConfig, TieredCache};
 use memotrace::cache::CacheConfig;
-use memotrace_tests::redis_harness::{shared_server, through, through_tiered, RedisServer};
+use memotrace_tests::redis_harness::{shared_server, through, RedisServer};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -185,10 +185,10 @@ async fn refresh_ahead_and_stale_if_error() {
             .stale_if_error(Duration::from_secs(5)),
     );
     let call = |r: Result<u32, String>| async move {
-        match s.lookup_async("k").await {
-            RedisLookup::Hit(v) => Ok(v),
-            RedisLookup::Refresh(v, _) => Ok(v),
-            RedisLookup::Load(l) => l.complete(OkOnly, r, |_| false, vec![]).await,
+        match CacheLookup::lookup_async(s, "k").await {
+            Lookup::Hit(v) => Ok(v),
+            Lookup::Refresh(v, _) => Ok(v),
+            Lookup::Load(l) => CacheStore::complete_async(s, l, OkOnly, r, |_| false, vec![]).await,
         }
     };
     assert_eq!(call(Ok(5)).await, Ok(5));
@@ -370,14 +370,14 @@ async fn tiered_l1_hits_need_no_network() {
             .register();
     assert!(c.subscribed(Duration::from_secs(5)).await);
     assert_eq!(
-        through_tiered(c, "k", vec![], || async { "v".to_string() }).await,
+        through(c, "k", vec![], || async { "v".to_string() }).await,
         "v"
     );
     assert_eq!(server.cli(&["EXISTS", &c.l2().redis_key("k")]), "1");
     server.kill();
     for _ in 0..100 {
         assert_eq!(
-            through_tiered(c, "k", vec![], || async { "other".to_string() }).await,
+            through(c, "k", vec![], || async { "other".to_string() }).await,
             "v"
         );
     }
@@ -423,7 +423,7 @@ async fn tiered_tags_clear_and_refresh() {
     for i in 0..6u64 {
         let tags = vec![format!("team:{}", i % 2)];
         assert_eq!(
-            through_tiered(c, &i.to_string(), tags, move || async move { i }).await,
+            through(c, &i.to_string(), tags, move || async move { i }).await,
             i
         );
     }
@@ -448,15 +448,9 @@ async fn tiered_tags_clear_and_refresh() {
     )
     .register();
     assert!(l1_short.subscribed(Duration::from_secs(5)).await);
-    assert_eq!(
-        through_tiered(l1_short, "k", vec![], || async { 1 }).await,
-        1
-    );
+    assert_eq!(through(l1_short, "k", vec![], || async { 1 }).await, 1);
     tokio::time::sleep(Duration::from_millis(250)).await;
-    assert_eq!(
-        through_tiered(l1_short, "k", vec![], || async { 2 }).await,
-        1
-    );
+    assert_eq!(through(l1_short, "k", vec![], || async { 2 }).await, 1);
     let deadline = Instant::now() + Duration::from_secs(2);
     while l1_short.stats().refreshes < 1 {
         assert!(Instant::now() < deadline, "no refresh");
@@ -467,10 +461,7 @@ async fn tiered_tags_clear_and_refresh() {
         assert!(Instant::now() < deadline, "L1 not refreshed");
         tokio::task::yield_now().await;
     }
-    assert_eq!(
-        through_tiered(l1_short, "k", vec![], || async { 3 }).await,
-        2
-    );
+    assert_eq!(through(l1_short, "k", vec![], || async { 3 }).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -516,11 +507,10 @@ where
     V: memotrace::cache::redis::RedisValue,
     C: memotrace::cache::redis::Codec,
 {
-    match cache.lookup_async(key).await {
-        RedisLookup::Hit(v) | RedisLookup::Refresh(v, _) => v,
-        RedisLookup::Load(l) => {
-            l.complete(memotrace::__private::Plain, load(), |_| false, vec![])
-                .await
+    match CacheLookup::lookup_async(cache, key).await {
+        Lookup::Hit(v) | Lookup::Refresh(v, _) => v,
+        Lookup::Load(l) => {
+            CacheStore::complete_async(cache, l, Plain, load(), |_| false, vec![]).await
         }
     }
 }

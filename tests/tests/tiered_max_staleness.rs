@@ -6,7 +6,7 @@
 
 use memotrace::cache::redis::{RedisBackend, RedisConfig, TieredCache};
 use memotrace::cache::CacheConfig;
-use memotrace_tests::redis_harness::{through_tiered, RedisServer};
+use memotrace_tests::redis_harness::{through, RedisServer};
 use std::time::{Duration, Instant};
 
 const BOUND: Duration = Duration::from_secs(2);
@@ -22,7 +22,7 @@ fn tiered(server: &RedisServer, max_staleness: Option<Duration>) -> &'static Tie
 }
 
 async fn read(cache: &'static TieredCache<u64>) -> u64 {
-    through_tiered(cache, "k", vec![], || async { 1 }).await
+    through(cache, "k", vec![], || async { 1 }).await
 }
 
 /// Kills every subscription and refuses new ones; a write from `writer` is then not

@@ -5,7 +5,7 @@
 
 use memotrace::cache::redis::{RedisBackend, RedisConfig, TieredCache};
 use memotrace::cache::CacheConfig;
-use memotrace_tests::redis_harness::{through_tiered, RedisServer};
+use memotrace_tests::redis_harness::{through, RedisServer};
 use std::time::{Duration, Instant};
 
 /// The subscriber's health check: a `PING` every second, 500 ms to answer.
@@ -18,7 +18,7 @@ fn tiered(server: &RedisServer, name: &'static str) -> &'static TieredCache<u64>
 }
 
 async fn read(cache: &'static TieredCache<u64>) -> u64 {
-    through_tiered(cache, "k", vec![], || async { 1 }).await
+    through(cache, "k", vec![], || async { 1 }).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -318,12 +318,10 @@ impl<'a> Expansion<'a> {
         let prefix = self.prefix();
         let uncached = self.ident("uncached");
         let call = quote!(#prefix #uncached(#receiver #(#passed),*));
-        let (spawn, job) = if self.model.is_async() {
-            (quote!(spawn_async), quote!(async move { #call.await }))
-        } else if self.shared() {
-            (quote!(spawn_async), quote!(async move { #call }))
+        let (refresh, job) = if self.model.is_async() {
+            (quote!(refresh_async), quote!(async move { #call.await }))
         } else {
-            (quote!(spawn), quote!(move || #call))
+            (quote!(refresh), quote!(move || #call))
         };
         let tags = self.tags();
         let unless = self.unless();
@@ -331,7 +329,9 @@ impl<'a> Expansion<'a> {
         quote! {
             #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
                 #(#owned)*
-                __memotrace_refresh.#spawn(#load_kind, #job, #unless, #tags);
+                #rt::__private::CacheStore::#refresh(
+                    __memotrace_cache, __memotrace_refresh, #load_kind, #job, #unless, #tags,
+                );
                 #mark
                 #wrap
             }
@@ -346,16 +346,24 @@ impl<'a> Expansion<'a> {
         let ret = self.model.return_type();
         let (bind_key, key_ref) = self.key_binding();
         let call = self.call_uncached();
-        let lookup = if self.model.is_async() || self.shared() {
-            quote!(__memotrace_cache.lookup_async(#key_ref).await)
+        // Through the runtime's store contract: async fns await the store, sync fns
+        // block on it (memory: while another thread loads; shared: the round trip).
+        let (lookup, complete, awaiting) = if self.model.is_async() {
+            (
+                quote!(lookup_async),
+                quote!(complete_async),
+                Some(quote!(.await)),
+            )
         } else {
-            quote!(__memotrace_cache.lookup(#key_ref))
+            (quote!(lookup), quote!(complete), None)
         };
+        let lookup =
+            quote!(#rt::__private::CacheLookup::#lookup(__memotrace_cache, #key_ref) #awaiting);
         let bypass = self.answer(call.clone(), "Bypassed");
         let when = self.args.when.get().map(|when| {
             quote! {
                 if !(#when) {
-                    __memotrace_cache.record_bypass();
+                    #rt::__private::CacheStore::record_bypass(__memotrace_cache);
                     return #bypass;
                 }
             }
@@ -363,7 +371,6 @@ impl<'a> Expansion<'a> {
         let tags = self.tags();
         let unless = self.unless();
         let refresh_arm = self.refresh_arm();
-        let store_await = self.store_await();
         let spelled_out = (!self.status).then(|| self.spelled_out_check());
         let mark = self.mark_hit();
         let load_kind = self.load_kind();
@@ -371,7 +378,11 @@ impl<'a> Expansion<'a> {
             quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)),
             "Hit",
         );
-        let complete = quote!(__memotrace_load.complete(#load_kind, __memotrace_loaded, #unless, __memotrace_tags) #store_await);
+        let complete = quote! {
+            #rt::__private::CacheStore::#complete(
+                __memotrace_cache, __memotrace_load, #load_kind, __memotrace_loaded, #unless, __memotrace_tags,
+            ) #awaiting
+        };
         let load = if self.status {
             self.load_with_status(&complete)
         } else {
@@ -396,16 +407,6 @@ impl<'a> Expansion<'a> {
                 }
             }
         }
-    }
-
-    /// A sync fn on a shared store: its body, which awaits the store, run to completion
-    /// on the calling thread (see `memotrace::cache::blocking`).
-    fn blocking(&self, body: TokenStream) -> TokenStream {
-        if self.model.is_async() || !self.shared() {
-            return body;
-        }
-        let rt = &self.rt;
-        quote!(#rt::__private::wait_for_store(async { #body }))
     }
 
     /// Under an outer `#[log_performance]`: tells it the call was a hit.
@@ -460,7 +461,7 @@ impl<'a> Expansion<'a> {
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
-            self.blocking(status.body())
+            status.body()
         };
         let shared = split_attrs(&self.model.attrs).shared;
         let vis = &self.model.vis;
@@ -536,7 +537,7 @@ impl<'a> Expansion<'a> {
         let vis = &self.model.vis;
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
-        let body = self.blocking(timeouts::bound(&self.args.timeouts, &self.rt, self.body()));
+        let body = timeouts::bound(&self.args.timeouts, &self.rt, self.body());
         let outer = &self.args.outer;
         quote! {
             #(#outer)*

@@ -1,9 +1,10 @@
 //! Items the `#[cached]` expansions reach for.
 
+pub use crate::cache::contract::{CacheLookup, CacheStore};
 pub use crate::cache::expiry::{
     err_ttl, own_expiry, per_entry, ErrTtl, IntoLifetime, Lifetime, LifetimeOf, OwnExpiry, PerEntry,
 };
-pub use crate::cache::memory::{Load, Lookup, MemoryLookup, Refresh};
+pub use crate::cache::memory::Lookup;
 pub use crate::cache::outcome::{
     OkOnly, OptionAll, Outcome, Plain, ResultAll, ReturnKind, SomeOnly, ValueOf,
 };
@@ -53,11 +54,7 @@ pub fn no_tags() -> Vec<String> {
 }
 
 #[cfg(feature = "redis")]
-pub use crate::cache::redis::cache::{RedisLoad, RedisLookup, RedisRefresh};
-#[cfg(feature = "redis")]
 pub use crate::cache::redis::keys::{args_key, lock_key};
-#[cfg(feature = "redis")]
-pub use crate::cache::redis::tiered::{TieredLoad, TieredLookup, TieredRefresh};
 #[cfg(feature = "redis")]
 pub use crate::cache::redis::{RedisCache, TieredCache};
 

@@ -4,7 +4,6 @@
 
 mod cache;
 
-pub use crate::cache::blocking::wait as wait_for_store;
 pub use crate::db::call::{DbCall, DbSite};
 pub use crate::db::Params as DbParams;
 pub use crate::perf::describe::{

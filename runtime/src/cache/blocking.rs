@@ -10,7 +10,7 @@ use super::background::block_on;
 use std::future::Future;
 
 /// Runs `future` to completion on this thread.
-pub fn wait<F: Future>(future: F) -> F::Output {
+pub(crate) fn wait<F: Future>(future: F) -> F::Output {
     #[cfg(feature = "redis")]
     let _context = super::redis::backend_runtime().enter();
     block_on(future)

@@ -48,8 +48,7 @@ pub struct MemoryCache<K, V, S = QuickStore<K, V>> {
 }
 
 /// What a lookup found, in every store: `R` is the store's claimed refresh, `L` its
-/// load right (see [`MemoryLookup`], `RedisLookup`,
-/// `TieredLookup`).
+/// load right (the associated types of the store's `CacheStore` implementation).
 pub enum Lookup<V, R, L> {
     /// A fresh value.
     Hit(V),
@@ -60,7 +59,7 @@ pub enum Lookup<V, R, L> {
 }
 
 /// What a [`MemoryCache`] lookup found.
-pub type MemoryLookup<K, V, S> = Lookup<V, Refresh<K, V, S>, Load<K, V, S>>;
+pub(crate) type MemoryLookup<K, V, S> = Lookup<V, Refresh<K, V, S>, Load<K, V, S>>;
 
 /// The right to load one key after a miss; concurrent callers of the key wait for it.
 /// Dropped without [`Load::complete`] (panic, cancelled future), it wakes the waiters and
@@ -127,8 +126,7 @@ where
     /// Looks `key` up: a fresh value, or the right to load it (blocking while another
     /// thread loads the same key).
     #[inline]
-    #[doc(hidden)]
-    pub fn lookup<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
+    pub(crate) fn lookup<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
@@ -143,8 +141,7 @@ where
     /// [`MemoryCache::lookup`] for async fns: waits for a concurrent load without
     /// blocking the thread.
     #[inline]
-    #[doc(hidden)]
-    pub async fn lookup_async<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
+    pub(crate) async fn lookup_async<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
@@ -325,8 +322,7 @@ where
     }
 
     /// Counts a call that skipped the cache (`when` was false).
-    #[doc(hidden)]
-    pub fn record_bypass(&self) {
+    pub(crate) fn record_bypass(&self) {
         Counters::bump(&self.counters.bypassed);
     }
 
@@ -378,7 +374,7 @@ where
 {
     /// Stores what the loader returned (unless `skip_if` says not to) and hands it back.
     /// A failure answers with the expired value instead while `stale_if_error` allows.
-    pub fn complete<A, R>(
+    pub(crate) fn complete<A, R>(
         mut self,
         kind: A,
         returned: R,
@@ -469,7 +465,7 @@ where
 {
     /// Runs `load` on a background thread and stores its value; the caller goes on with
     /// the current one.
-    pub fn spawn<A, R>(
+    pub(crate) fn spawn<A, R>(
         self,
         kind: A,
         load: impl FnOnce() -> R + Send + 'static,
@@ -483,7 +479,7 @@ where
 
     /// Runs `load` as a background task (tokio's when a runtime is current, else on a
     /// thread) and stores its value; the caller goes on with the current one.
-    pub fn spawn_async<A, R>(
+    pub(crate) fn spawn_async<A, R>(
         self,
         kind: A,
         load: impl Future<Output = R> + Send + 'static,

@@ -9,6 +9,7 @@ pub(crate) mod background;
 pub(crate) mod blocking;
 pub(crate) mod clock;
 pub(crate) mod config;
+pub(crate) mod contract;
 pub(crate) mod expiry;
 mod fence;
 mod key_part;

@@ -91,7 +91,7 @@ pub struct RedisCache<V, C: Codec = JsonCodec> {
 const GENERATION_STRIPES: usize = 64;
 
 /// What a Redis lookup found.
-pub type RedisLookup<V, C = JsonCodec> = Lookup<V, RedisRefresh<V, C>, RedisLoad<V, C>>;
+pub(crate) type RedisLookup<V, C = JsonCodec> = Lookup<V, RedisRefresh<V, C>, RedisLoad<V, C>>;
 
 /// A [`RedisLookup`] whose values come with their expiry (Unix ms, `u64::MAX`: never).
 pub(crate) type StampedLookup<V, C> = Lookup<(V, u64), RedisRefresh<V, C>, RedisLoad<V, C>>;
@@ -312,8 +312,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
 
     /// Looks `key` up: a fresh value (one `GET`), or the right to load it after waiting
     /// for any concurrent load of the key, in this process or another.
-    #[doc(hidden)]
-    pub async fn lookup_async(&'static self, key: &str) -> RedisLookup<V, C> {
+    pub(crate) async fn lookup_async(&'static self, key: &str) -> RedisLookup<V, C> {
         match self.lookup_after(key, false).await {
             Lookup::Hit((value, _)) => Lookup::Hit(value),
             Lookup::Refresh((value, _), refresh) => Lookup::Refresh(value, refresh),
@@ -751,8 +750,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     }
 
     /// Counts a call that skipped the cache (`when` was false).
-    #[doc(hidden)]
-    pub fn record_bypass(&self) {
+    pub(crate) fn record_bypass(&self) {
         Counters::bump(&self.counters.bypassed);
     }
 }
@@ -764,7 +762,7 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
     ///
     /// Async because it writes to Redis (bounded by the backend's `op_timeout`; a failed
     /// write is counted and logged, and the value is returned all the same).
-    pub async fn complete<A, R>(
+    pub(crate) async fn complete<A, R>(
         self,
         kind: A,
         returned: R,
@@ -890,7 +888,7 @@ impl<V: 'static, C: Codec> Drop for RedisLoad<V, C> {
 impl<V: RedisValue, C: Codec> RedisRefresh<V, C> {
     /// Runs `load` as a background task (unless another process is already refreshing
     /// the entry) and stores its value; the caller goes on with the current one.
-    pub fn spawn_async<A, R>(
+    pub(crate) fn spawn_async<A, R>(
         self,
         kind: A,
         load: impl Future<Output = R> + Send + 'static,

@@ -62,7 +62,7 @@ pub struct TieredCache<V: RedisValue, C: Codec = JsonCodec> {
 
 /// What a tiered lookup found: `Hit` from L1, or from L2 and now in L1 too; `Refresh`
 /// from L2; `Load` when neither tier had a fresh value.
-pub type TieredLookup<V, C = JsonCodec> = Lookup<V, TieredRefresh<V, C>, TieredLoad<V, C>>;
+pub(crate) type TieredLookup<V, C = JsonCodec> = Lookup<V, TieredRefresh<V, C>, TieredLoad<V, C>>;
 
 /// The right to load one key after a miss in both tiers.
 pub struct TieredLoad<V: RedisValue, C: Codec = JsonCodec> {
@@ -164,8 +164,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// Looks `key` up in L1 (no network on a hit), then in L2, then claims the load.
     #[inline]
-    #[doc(hidden)]
-    pub async fn lookup_async(&'static self, key: &str) -> TieredLookup<V, C> {
+    pub(crate) async fn lookup_async(&'static self, key: &str) -> TieredLookup<V, C> {
         if self.l1_unconfirmed() {
             return self.lookup_l2_only(key).await;
         }
@@ -352,8 +351,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     }
 
     /// Counts a call that skipped the cache (`when` was false).
-    #[doc(hidden)]
-    pub fn record_bypass(&self) {
+    pub(crate) fn record_bypass(&self) {
         self.l2.record_bypass();
     }
 
@@ -368,7 +366,7 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
     /// it back; a background task tells other processes to drop their L1 copy (skipped
     /// while Redis is failing: the L2 write did not happen either). Async: it writes to
     /// Redis (bounded; failures counted, never returned).
-    pub async fn complete<A, R>(
+    pub(crate) async fn complete<A, R>(
         self,
         kind: A,
         returned: R,
@@ -407,7 +405,7 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
 impl<V: RedisValue, C: Codec> TieredRefresh<V, C> {
     /// Runs `load` as a background task (unless another process is refreshing the
     /// entry), stores its value in both tiers and tells other processes.
-    pub fn spawn_async<A, R>(
+    pub(crate) fn spawn_async<A, R>(
         self,
         kind: A,
         load: impl Future<Output = R> + Send + 'static,

@@ -1,0 +1,301 @@
+//! The store contract `#[cached]` expansions are written against.
+//!
+//! Expansions call stores only through these sealed traits (re-exported from
+//! `__private`), never through inherent methods: the traits are the whole surface the
+//! macro crate depends on, and a store change that breaks it fails this crate's own
+//! build at the impl, not a user's build at an expansion. Every store implements both
+//! flavours: `*_async` for async fns (awaited), the plain ones for sync fns (they block
+//! the calling thread: memory stores while another thread loads the key, shared stores
+//! for the round trip, on the runtime memotrace owns for its connections).
+//!
+//! The key's borrowed form is a parameter of [`CacheLookup`] only: the other operations
+//! do not take the key, so a parameter there could not be inferred at the call.
+
+use super::memory::{Load, Lookup, Refresh};
+use super::outcome::ReturnKind;
+use super::store::LocalStore;
+use super::MemoryCache;
+use std::borrow::Borrow;
+use std::future::{ready, Future};
+use std::hash::Hash;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What a `#[cached]` expansion does with a store once it has looked a key up: count
+/// a bypass, complete a load, run a claimed refresh.
+#[doc(hidden)]
+pub trait CacheStore: sealed::Sealed + Sync + 'static {
+    /// The cached value.
+    type Value;
+    /// The right to load one key after a miss.
+    type Load;
+    /// A claimed background refresh of one due entry.
+    type Refresh;
+
+    /// Counts a call that skipped the cache (`when` was false).
+    fn record_bypass(&self);
+
+    /// Stores what the loader returned (unless `skip_if` says not to) and hands it back,
+    /// or the expired value while `stale_if_error` allows after a failure.
+    fn complete<A, R>(
+        &'static self,
+        load: Self::Load,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&Self::Value) -> bool,
+        tags: Vec<String>,
+    ) -> R
+    where
+        A: ReturnKind<R, Value = Self::Value>;
+
+    /// [`CacheStore::complete`] for async fns.
+    fn complete_async<A, R>(
+        &'static self,
+        load: Self::Load,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&Self::Value) -> bool,
+        tags: Vec<String>,
+    ) -> impl Future<Output = R>
+    where
+        A: ReturnKind<R, Value = Self::Value>;
+
+    /// Runs the sync `load` in the background and stores its value.
+    fn refresh<A, R>(
+        &'static self,
+        refresh: Self::Refresh,
+        kind: A,
+        load: impl FnOnce() -> R + Send + 'static,
+        skip_if: impl FnOnce(&Self::Value) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) where
+        A: ReturnKind<R, Value = Self::Value>;
+
+    /// Runs the future `load` in the background and stores its value.
+    fn refresh_async<A, R>(
+        &'static self,
+        refresh: Self::Refresh,
+        kind: A,
+        load: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&Self::Value) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) where
+        A: ReturnKind<R, Value = Self::Value>;
+}
+
+/// Looking a key up by its borrowed form `Q`: a fresh value, a fresh value with a claimed
+/// refresh, or the right to load.
+#[doc(hidden)]
+pub trait CacheLookup<Q: ?Sized>: CacheStore {
+    /// Looks `key` up, blocking while another caller loads it.
+    fn lookup(&'static self, key: &Q) -> Lookup<Self::Value, Self::Refresh, Self::Load>;
+
+    /// Looks `key` up, waiting for a concurrent load without blocking the thread.
+    fn lookup_async(
+        &'static self,
+        key: &Q,
+    ) -> impl Future<Output = Lookup<Self::Value, Self::Refresh, Self::Load>>
+    where
+        Q: Sync;
+}
+
+impl<K, V, S> sealed::Sealed for MemoryCache<K, V, S> {}
+
+impl<K, V, S> CacheStore for MemoryCache<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: LocalStore<K, V>,
+{
+    type Value = V;
+    type Load = Load<K, V, S>;
+    type Refresh = Refresh<K, V, S>;
+
+    #[inline]
+    fn record_bypass(&self) {
+        MemoryCache::record_bypass(self);
+    }
+
+    fn complete<A, R>(
+        &'static self,
+        load: Self::Load,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> R
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        load.complete(kind, returned, skip_if, tags)
+    }
+
+    /// Completing a memory load never waits: the answer is ready when this returns.
+    fn complete_async<A, R>(
+        &'static self,
+        load: Self::Load,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> impl Future<Output = R>
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        ready(load.complete(kind, returned, skip_if, tags))
+    }
+
+    fn refresh<A, R>(
+        &'static self,
+        refresh: Self::Refresh,
+        kind: A,
+        load: impl FnOnce() -> R + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) where
+        A: ReturnKind<R, Value = V>,
+    {
+        refresh.spawn(kind, load, skip_if, tags);
+    }
+
+    fn refresh_async<A, R>(
+        &'static self,
+        refresh: Self::Refresh,
+        kind: A,
+        load: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) where
+        A: ReturnKind<R, Value = V>,
+    {
+        refresh.spawn_async(kind, load, skip_if, tags);
+    }
+}
+
+impl<K, V, S, Q> CacheLookup<Q> for MemoryCache<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static + Borrow<Q>,
+    V: Clone + Send + Sync + 'static,
+    S: LocalStore<K, V>,
+    Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+{
+    #[inline]
+    fn lookup(&'static self, key: &Q) -> Lookup<V, Refresh<K, V, S>, Load<K, V, S>> {
+        MemoryCache::lookup(self, key)
+    }
+
+    #[inline]
+    fn lookup_async(
+        &'static self,
+        key: &Q,
+    ) -> impl Future<Output = Lookup<V, Refresh<K, V, S>, Load<K, V, S>>>
+    where
+        Q: Sync,
+    {
+        MemoryCache::lookup_async(self, key)
+    }
+}
+
+/// The shared stores: Redis, and Redis behind an in-process L1.
+#[cfg(feature = "redis")]
+mod shared {
+    use super::{sealed, CacheLookup, CacheStore, Lookup, ReturnKind};
+    use crate::cache::blocking::wait;
+    use crate::cache::redis::cache::{RedisLoad, RedisRefresh};
+    use crate::cache::redis::tiered::{TieredLoad, TieredRefresh};
+    use crate::cache::redis::{Codec, RedisCache, RedisValue, TieredCache};
+    use std::future::Future;
+
+    /// Implements the contract for a shared store from its inherent async operations;
+    /// the sync forms wait for them (see `cache::blocking`), and a sync refresh runs
+    /// as a background task like an async one.
+    macro_rules! shared_store {
+        ($cache:ident, $load:ident, $refresh:ident) => {
+            impl<V: RedisValue, C: Codec> sealed::Sealed for $cache<V, C> {}
+
+            impl<V: RedisValue, C: Codec> CacheStore for $cache<V, C> {
+                type Value = V;
+                type Load = $load<V, C>;
+                type Refresh = $refresh<V, C>;
+
+                #[inline]
+                fn record_bypass(&self) {
+                    $cache::record_bypass(self);
+                }
+
+                fn complete<A, R>(
+                    &'static self,
+                    load: Self::Load,
+                    kind: A,
+                    returned: R,
+                    skip_if: impl FnOnce(&V) -> bool,
+                    tags: Vec<String>,
+                ) -> R
+                where
+                    A: ReturnKind<R, Value = V>,
+                {
+                    wait(load.complete(kind, returned, skip_if, tags))
+                }
+
+                fn complete_async<A, R>(
+                    &'static self,
+                    load: Self::Load,
+                    kind: A,
+                    returned: R,
+                    skip_if: impl FnOnce(&V) -> bool,
+                    tags: Vec<String>,
+                ) -> impl Future<Output = R>
+                where
+                    A: ReturnKind<R, Value = V>,
+                {
+                    load.complete(kind, returned, skip_if, tags)
+                }
+
+                fn refresh<A, R>(
+                    &'static self,
+                    refresh: Self::Refresh,
+                    kind: A,
+                    load: impl FnOnce() -> R + Send + 'static,
+                    skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+                    tags: Vec<String>,
+                ) where
+                    A: ReturnKind<R, Value = V>,
+                {
+                    refresh.spawn_async(kind, async move { load() }, skip_if, tags);
+                }
+
+                fn refresh_async<A, R>(
+                    &'static self,
+                    refresh: Self::Refresh,
+                    kind: A,
+                    load: impl Future<Output = R> + Send + 'static,
+                    skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+                    tags: Vec<String>,
+                ) where
+                    A: ReturnKind<R, Value = V>,
+                {
+                    refresh.spawn_async(kind, load, skip_if, tags);
+                }
+            }
+
+            impl<V: RedisValue, C: Codec> CacheLookup<str> for $cache<V, C> {
+                fn lookup(&'static self, key: &str) -> Lookup<V, $refresh<V, C>, $load<V, C>> {
+                    wait($cache::lookup_async(self, key))
+                }
+
+                #[inline]
+                fn lookup_async(
+                    &'static self,
+                    key: &str,
+                ) -> impl Future<Output = Lookup<V, $refresh<V, C>, $load<V, C>>> {
+                    $cache::lookup_async(self, key)
+                }
+            }
+        };
+    }
+
+    shared_store!(RedisCache, RedisLoad, RedisRefresh);
+    shared_store!(TieredCache, TieredLoad, TieredRefresh);
+}
