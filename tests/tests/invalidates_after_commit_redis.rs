@@ -5,7 +5,7 @@
 
 mod after_commit_support;
 
-use after_commit_support::sqlite::{read, update, SqliteFile as Db};
+use after_commit_support::sqlite::{read, update, SqliteFile as Db, Table};
 use after_commit_support::{
     an_abandoned_transaction_invalidates_nothing,
     an_entry_cached_during_the_transaction_is_dropped_by_the_commit,
@@ -23,13 +23,13 @@ static REPLICA_LOADS: Loads = Loads::new();
 #[memotrace::cached(store = redis, key = "{id}", name = "user_name")]
 async fn user_name(pool: &SqlitePool, id: i64) -> Result<String, String> {
     LOADS.count(id);
-    read(pool, "users", id).await
+    read(pool, Table::Users, id).await
 }
 
 #[memotrace::cached(store = redis, key = "{id}", name = "replica_name")]
 async fn replica_name(pool: &SqlitePool, id: i64) -> Result<String, String> {
     REPLICA_LOADS.count(id);
-    read(pool, "replica", id).await
+    read(pool, Table::Replica, id).await
 }
 
 #[memotrace::invalidates(user_name(pool, id), transaction = tx)]

@@ -12,7 +12,7 @@ use after_commit_support::{
     double_delete_drops_what_the_lagging_replica_let_readers_cache, original, Abandon, Backend,
     DoubleDeletes, Loads, Replicated,
 };
-use after_commit_support::sqlite::{read, update, SqliteFile as Db};
+use after_commit_support::sqlite::{read, update, SqliteFile as Db, Table};
 use memotrace::db::sqlx::{begin, Transaction};
 use sqlx::{Sqlite, SqlitePool};
 
@@ -22,13 +22,13 @@ static REPLICA_LOADS: Loads = Loads::new();
 #[memotrace::cached(key = "{id}")]
 async fn user_name(pool: &SqlitePool, id: i64) -> Result<String, String> {
     LOADS.count(id);
-    read(pool, "users", id).await
+    read(pool, Table::Users, id).await
 }
 
 #[memotrace::cached(key = "{id}")]
 async fn replica_name(pool: &SqlitePool, id: i64) -> Result<String, String> {
     REPLICA_LOADS.count(id);
-    read(pool, "replica", id).await
+    read(pool, Table::Replica, id).await
 }
 
 #[memotrace::invalidates(user_name(pool, id), transaction = tx)]
@@ -126,8 +126,9 @@ static TAGGED_LOADS: Loads = Loads::new();
 
 #[memotrace::cached(key = "{id}", tags = ["team:{team}"])]
 async fn member(pool: &SqlitePool, team: i64, id: i64) -> Result<String, String> {
+    let _ = team; // in the tag only
     TAGGED_LOADS.count(id);
-    read(pool, "users", id).await
+    read(pool, Table::Users, id).await
 }
 
 #[memotrace::invalidates(tags = ["team:{team}"], transaction = tx)]

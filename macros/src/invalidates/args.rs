@@ -148,11 +148,11 @@ fn target(expr: Expr) -> syn::Result<Target> {
 
 /// `transaction = tx`: the name of one of the writer's arguments.
 fn transaction(expr: &Expr) -> syn::Result<Ident> {
-    match expr {
+    let name = match expr {
         Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
         _ => None,
-    }
-    .ok_or_else(|| {
+    };
+    name.ok_or_else(|| {
         syn::Error::new_spanned(
             expr,
             "`transaction` takes the name of the writer's argument holding the transaction, e.g. `transaction = tx` for `tx: &mut memotrace::db::sqlx::Transaction<'_, DB>`",

@@ -59,7 +59,7 @@ impl Invalidation {
     /// Runs it again after `delay`, in the background; never blocks the caller.
     pub(crate) fn again_after(mut self, delay: Duration) {
         let Some(runtime) = scheduler() else {
-            failed("the double-delete runtime could not start", delay);
+            failed(&"the double-delete runtime could not start", delay);
             return;
         };
         let handle = runtime.handle().clone();
@@ -170,7 +170,7 @@ pub trait KeepBorrowed<T: ?Sized + ToOwned> {
 
 impl<T: ?Sized + ToOwned> KeepBorrowed<T> for Keep<'_, &T> {
     fn keep(self) -> Borrowed<T> {
-        Borrowed((*self.0).to_owned())
+        Borrowed(<T as ToOwned>::to_owned(self.0))
     }
 }
 

@@ -61,8 +61,12 @@
 //!     Ok(())
 //! }
 //!
-//! let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
-//! sqlx::query("CREATE TABLE users (id INTEGER, name TEXT); INSERT INTO users VALUES (7, 'Ann')")
+//! // One connection: each connection to `sqlite::memory:` is a database of its own.
+//! let pool = sqlx::sqlite::SqlitePoolOptions::new()
+//!     .max_connections(1)
+//!     .connect("sqlite::memory:")
+//!     .await?;
+//! sqlx::raw_sql("CREATE TABLE users (id INTEGER, name TEXT); INSERT INTO users VALUES (7, 'Ann')")
 //!     .execute(&pool)
 //!     .await?;
 //! assert_eq!(user_name(&pool, 7).await.unwrap(), "Ann");

@@ -66,9 +66,21 @@ fn remove(path: &Path) {
     }
 }
 
-/// `name` of `id` in `table` (`users` or `replica`), as committed.
-pub async fn read(pool: &SqlitePool, table: &str, id: i64) -> Result<String, String> {
-    sqlx::query_scalar(&format!("SELECT name FROM {table} WHERE id = ?"))
+/// The tables a reader reads.
+#[derive(Clone, Copy)]
+pub enum Table {
+    Users,
+    /// A copy of `users` that lags: updated by [`SqliteFile::replicate`] only.
+    Replica,
+}
+
+/// `name` of `id` in `table`, as committed.
+pub async fn read(pool: &SqlitePool, table: Table, id: i64) -> Result<String, String> {
+    let sql = match table {
+        Table::Users => "SELECT name FROM users WHERE id = ?",
+        Table::Replica => "SELECT name FROM replica WHERE id = ?",
+    };
+    sqlx::query_scalar(sql)
         .bind(id)
         .fetch_one(pool)
         .await
