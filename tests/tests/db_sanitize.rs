@@ -193,7 +193,13 @@ fn limited_output_is_cut_on_a_char_boundary_and_stops_early() {
     assert_eq!(got.chars().count(), 500);
     assert!(got.starts_with("SELECT ?, ?, ?"));
     let unicode = format!("SELECT {}", "ü".repeat(600));
-    assert_eq!(Dialect::Generic.sanitize_limited(&unicode, 500).chars().count(), 500);
+    assert_eq!(
+        Dialect::Generic
+            .sanitize_limited(&unicode, 500)
+            .chars()
+            .count(),
+        500
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! against a real redis-server started by the test, over a SQLite database: the commit
 //! drops the Redis entry (not before it), a rollback keeps it, and `double_delete` drops
 //! the value a lagging replica let a reader cache again.
+#![deny(warnings, clippy::all, clippy::pedantic)]
 
 mod after_commit_support;
 
@@ -100,9 +101,17 @@ async fn redis_entries_go_when_the_transaction_commits_and_stay_when_it_rolls_ba
     assert_eq!(server.cli(&["EXISTS", KEY]), "1");
     let mut tx = begin(&db.pool).await.unwrap();
     rename(&mut tx, &db.pool, 1, "renamed").await.unwrap();
-    assert_eq!(server.cli(&["EXISTS", KEY]), "1", "still in Redis before the commit");
+    assert_eq!(
+        server.cli(&["EXISTS", KEY]),
+        "1",
+        "still in Redis before the commit"
+    );
     tx.commit().await.unwrap();
-    assert_eq!(server.cli(&["EXISTS", KEY]), "0", "gone when commit() returns");
+    assert_eq!(
+        server.cli(&["EXISTS", KEY]),
+        "0",
+        "gone when commit() returns"
+    );
 
     an_entry_cached_during_the_transaction_is_dropped_by_the_commit(&db, 2).await;
     commit_invalidates_after_the_commit(&db, 3).await;

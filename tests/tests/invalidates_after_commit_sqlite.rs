@@ -2,9 +2,11 @@
 //! file, so a reader on another connection reads the committed rows while a writer's
 //! transaction is open) with memory caches: commit, rollback, drop, the manual
 //! `after_commit` API, and `double_delete` with and without a transaction.
+#![deny(warnings, clippy::all, clippy::pedantic)]
 
 mod after_commit_support;
 
+use after_commit_support::sqlite::{read, update, SqliteFile as Db, Table};
 use after_commit_support::{
     an_abandoned_transaction_invalidates_nothing,
     an_entry_cached_during_the_transaction_is_dropped_by_the_commit,
@@ -12,7 +14,6 @@ use after_commit_support::{
     double_delete_drops_what_the_lagging_replica_let_readers_cache, original, Abandon, Backend,
     DoubleDeletes, Loads, Replicated,
 };
-use after_commit_support::sqlite::{read, update, SqliteFile as Db, Table};
 use memotrace::db::sqlx::{begin, Transaction};
 use sqlx::{Sqlite, SqlitePool};
 
@@ -157,7 +158,11 @@ static PLAIN_LOADS: Loads = Loads::new();
 #[memotrace::cached(key = "{id}")]
 fn replica_value(id: i64) -> String {
     PLAIN_LOADS.count(id);
-    LAGGING.lock().unwrap().clone().unwrap_or_else(|| original(id))
+    LAGGING
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| original(id))
 }
 
 #[memotrace::invalidates(replica_value(id), double_delete = "1s")]
@@ -177,8 +182,16 @@ async fn double_delete_drops_what_a_lagging_replica_let_a_reader_cache_again() {
     let id = 8;
     assert_eq!(replica_value(id), original(id));
     write_primary(id);
-    assert_eq!(replica_value(id), original(id), "re-cached from the lagging replica");
-    assert_eq!(PLAIN_LOADS.of(id), 2, "the first delete ran when the writer returned");
+    assert_eq!(
+        replica_value(id),
+        original(id),
+        "re-cached from the lagging replica"
+    );
+    assert_eq!(
+        PLAIN_LOADS.of(id),
+        2,
+        "the first delete ran when the writer returned"
+    );
     *LAGGING.lock().unwrap() = Some("renamed".into());
     assert_eq!(replica_value(id), original(id));
     signal.next();

@@ -84,11 +84,10 @@ impl InvalidatesArgs {
             "transaction" => self
                 .transaction
                 .set_parsed(span, transaction(value), errors),
-            "double_delete" => self.double_delete.set_parsed(
-                span,
-                duration::parse(value, "double_delete"),
-                errors,
-            ),
+            "double_delete" => {
+                self.double_delete
+                    .set_parsed(span, duration::parse(value, "double_delete"), errors)
+            }
             "crate" => self.krate.set_parsed(span, args::crate_path(value), errors),
             other => {
                 let known = KNOWN.join(", ");

@@ -37,7 +37,10 @@ pub(super) fn expand(args: &InvalidatesArgs, model: &FnModel) -> TokenStream {
         for (local, arg) in locals.iter().zip(&target.args) {
             bind.push(quote_spanned!(arg.span()=> let #local = #arg;));
         }
-        let call = companion_call(target, &locals.iter().map(|l| quote!(#l)).collect::<Vec<_>>());
+        let call = companion_call(
+            target,
+            &locals.iter().map(|l| quote!(#l)).collect::<Vec<_>>(),
+        );
         targets.push((target, locals));
         let settle = if asyncness {
             quote!(.settled().await)

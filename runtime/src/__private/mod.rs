@@ -5,8 +5,8 @@
 mod cache;
 
 pub use crate::cache::blocking::wait as wait_for_store;
-pub use crate::db::call::{DbCall, DbSite};
 pub use crate::db::call::Params as DbParams;
+pub use crate::db::call::{DbCall, DbSite};
 pub use crate::db::deferred::{
     defer, delete_again, invalidation, Borrowed, Cloned, Defer, Invalidation, Keep, KeepBorrowed,
     KeepOwned,

@@ -81,7 +81,11 @@ pub async fn commit_invalidates_after_the_commit<B: Backend>(b: &B, id: i64) {
     );
     assert_eq!(b.loads(id), 1, "nothing was invalidated before the commit");
     tx.commit().await.unwrap();
-    assert_eq!(b.cached_name(id).await, "renamed", "the commit invalidated it");
+    assert_eq!(
+        b.cached_name(id).await,
+        "renamed",
+        "the commit invalidated it"
+    );
     assert_eq!(b.loads(id), 2);
 }
 
@@ -93,7 +97,11 @@ pub async fn an_entry_cached_during_the_transaction_is_dropped_by_the_commit<B: 
 ) {
     let mut tx = b.begin().await;
     b.rename(&mut tx, id, "renamed").await;
-    assert_eq!(b.cached_name(id).await, original(id), "a reader during the transaction");
+    assert_eq!(
+        b.cached_name(id).await,
+        original(id),
+        "a reader during the transaction"
+    );
     assert_eq!(b.cached_name(id).await, original(id));
     assert_eq!(b.loads(id), 1, "… cached the old row");
     tx.commit().await.unwrap();
@@ -167,7 +175,11 @@ pub async fn double_delete_drops_what_the_lagging_replica_let_readers_cache<B: R
         "re-cached from the lagging replica"
     );
     signal.next();
-    assert_eq!(b.cached_replica_name(id).await, "renamed", "the second delete");
+    assert_eq!(
+        b.cached_replica_name(id).await,
+        "renamed",
+        "the second delete"
+    );
     assert_eq!(b.replica_loads(id), 3);
 }
 
@@ -203,7 +215,11 @@ impl<S: Subscriber> Layer<S> for Signal {
         let mut message = Message(false);
         event.record(&mut message);
         if message.0 && event.metadata().target() == memotrace::db::TARGET {
-            let _ = self.0.lock().unwrap_or_else(PoisonError::into_inner).send(());
+            let _ = self
+                .0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .send(());
         }
     }
 }

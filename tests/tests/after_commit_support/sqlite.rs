@@ -44,11 +44,13 @@ impl SqliteFile {
 
     /// The replica catches up with `users` for `id`.
     pub async fn replicate(&self, id: i64) {
-        sqlx::query("UPDATE replica SET name = (SELECT name FROM users WHERE id = ?1) WHERE id = ?1")
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "UPDATE replica SET name = (SELECT name FROM users WHERE id = ?1) WHERE id = ?1",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .unwrap();
     }
 }
 
