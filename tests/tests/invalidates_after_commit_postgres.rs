@@ -1,4 +1,4 @@
-//! Invalidations that wait for a sqlx transaction's commit, against a real PostgreSQL
+//! Invalidations that wait for a sqlx transaction's commit, against a real `PostgreSQL`
 //! server started by the test (a reader on another connection reads the committed rows
 //! while the writer's transaction is open): commit, rollback, drop.
 #![deny(warnings, clippy::all, clippy::pedantic)]

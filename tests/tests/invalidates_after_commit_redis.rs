@@ -1,5 +1,5 @@
 //! Invalidations that wait for a sqlx transaction's commit, with `store = redis` readers
-//! against a real redis-server started by the test, over a SQLite database: the commit
+//! against a real redis-server started by the test, over a `SQLite` database: the commit
 //! drops the Redis entry (not before it), a rollback keeps it, and `double_delete` drops
 //! the value a lagging replica let a reader cache again.
 #![deny(warnings, clippy::all, clippy::pedantic)]

@@ -1,4 +1,4 @@
-//! Invalidations that wait for a sqlx transaction's commit, on SQLite (a WAL database
+//! Invalidations that wait for a sqlx transaction's commit, on `SQLite` (a WAL database
 //! file, so a reader on another connection reads the committed rows while a writer's
 //! transaction is open) with memory caches: commit, rollback, drop, the manual
 //! `after_commit` API, and `double_delete` with and without a transaction.

@@ -48,14 +48,6 @@ impl Invalidation {
         (self.run)().await;
     }
 
-    /// Runs it, then once more after `double_delete` in the background.
-    pub(crate) async fn settle(mut self, double_delete: Option<Duration>) {
-        self.run().await;
-        if let Some(delay) = double_delete {
-            self.again_after(delay);
-        }
-    }
-
     /// Runs it again after `delay`, in the background; never blocks the caller.
     pub(crate) fn again_after(mut self, delay: Duration) {
         let Some(runtime) = scheduler() else {

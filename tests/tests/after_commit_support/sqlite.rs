@@ -1,4 +1,4 @@
-//! A SQLite database for these tests: a WAL file of its own (a reader on another pooled
+//! A `SQLite` database for these tests: a WAL file of its own (a reader on another pooled
 //! connection reads the committed rows while a writer's transaction is open), with
 //! `users` and its lagging copy `replica`, rows `(id, 'name {id}')` for ids 1 to 20.
 

@@ -130,8 +130,11 @@ impl<'c, DB: Database> Transaction<'c, DB> {
         } = self;
         let committed = inner.commit().await;
         let pending = pending.into_inner().unwrap_or_else(PoisonError::into_inner);
-        for (invalidation, own) in pending {
-            invalidation.settle(own.or(double_delete)).await;
+        for (mut invalidation, own) in pending {
+            invalidation.run().await;
+            if let Some(delay) = own.or(double_delete) {
+                invalidation.again_after(delay);
+            }
         }
         committed
     }
