@@ -64,19 +64,21 @@ pub(super) fn expand(args: &InvalidatesArgs, model: &FnModel) -> TokenStream {
             quote!(#pv::invalidate_tags_blocking(#tags);)
         });
     }
-    let later = later(args, &pv, &targets, tagged.is_some());
     let job = local("job");
-    let settle = match (args.transaction.get(), later) {
-        (Some(tx), Some(later)) => {
+    let settle = match (
+        later(args, &pv, &targets, tagged.is_some()),
+        args.transaction.get(),
+    ) {
+        (None, _) => quote! { #(#drops)* },
+        (Some(later), Some(tx)) => {
             let delay = option_ms(args.double_delete.get().copied());
             let defer = quote_spanned!(tx.span()=> #pv::defer(&mut *#tx, #job, #delay););
             quote! { #later #defer }
         }
-        (None, Some(later)) => {
+        (Some(later), None) => {
             let delay = args.double_delete.get().copied().unwrap_or_default();
             quote! { #later #(#drops)* #pv::delete_again(#job, #delay); }
         }
-        _ => quote! { #(#drops)* },
     };
 
     let out = local("out");
@@ -163,6 +165,7 @@ fn later(
     })
 }
 
+/// `Some(ms)` or `None`, as the runtime's `Option<u64>` of milliseconds.
 fn option_ms(ms: Option<u64>) -> TokenStream {
     match ms {
         Some(ms) => quote!(::core::option::Option::Some(#ms)),
