@@ -12,10 +12,13 @@ use after_commit_support::{
     an_entry_cached_during_the_transaction_is_dropped_by_the_commit,
     commit_invalidates_after_the_commit,
     double_delete_drops_what_the_lagging_replica_let_readers_cache, original, Abandon, Backend,
-    DoubleDeletes, Loads, Replicated,
+    DoubleDeletes, Ended, Loads, Replicated,
 };
 use memotrace::db::sqlx::{begin, Transaction};
 use sqlx::{Sqlite, SqlitePool};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
 
 static LOADS: Loads = Loads::new();
 static REPLICA_LOADS: Loads = Loads::new();
@@ -198,4 +201,20 @@ async fn double_delete_drops_what_a_lagging_replica_let_a_reader_cache_again() {
     assert_eq!(replica_value(id), "renamed", "the second delete");
     assert_eq!(PLAIN_LOADS.of(id), 3);
     assert_eq!(memotrace::db::double_delete_failures(), 0);
+
+    // A second run that panics is caught on the background runtime, logged and counted.
+    let mut tx = begin(&db.pool)
+        .await
+        .unwrap()
+        .with_double_delete(Duration::from_millis(1));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&runs);
+    tx.after_commit(move || {
+        let run = counted.fetch_add(1, SeqCst);
+        async move { assert_eq!(run, 0, "a second run that fails") }
+    });
+    tx.commit().await.unwrap();
+    assert_eq!(signal.ended(), Ended::Failed);
+    assert_eq!(runs.load(SeqCst), 2);
+    assert_eq!(memotrace::db::double_delete_failures(), 1);
 }

@@ -183,8 +183,15 @@ pub async fn double_delete_drops_what_the_lagging_replica_let_readers_cache<B: R
     assert_eq!(b.replica_loads(id), 3);
 }
 
-/// `double_delete_completed` events, as they happen on memotrace's background runtime.
-pub struct DoubleDeletes(Mutex<mpsc::Receiver<()>>);
+/// How a second invalidation ended, as logged on memotrace's background runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    Completed,
+    Failed,
+}
+
+/// The ends of second invalidations (`double_delete_completed`, `double_delete_failed`).
+pub struct DoubleDeletes(Mutex<mpsc::Receiver<Ended>>);
 
 impl DoubleDeletes {
     /// Installs the process's global subscriber (once per test binary).
@@ -198,38 +205,50 @@ impl DoubleDeletes {
         })
     }
 
-    /// Waits for the next second invalidation to complete (at most 10 s).
-    pub fn next(&self) {
+    /// Waits for the next second invalidation to end (at most 10 s); how it ended.
+    pub fn ended(&self) -> Ended {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .recv_timeout(Duration::from_secs(10))
-            .expect("a double_delete_completed event within 10 s");
+            .expect("a second invalidation ended within 10 s")
+    }
+
+    /// Waits for the next second invalidation to complete.
+    pub fn next(&self) {
+        assert_eq!(self.ended(), Ended::Completed);
     }
 }
 
-struct Signal(Mutex<mpsc::Sender<()>>);
+struct Signal(Mutex<mpsc::Sender<Ended>>);
 
 impl<S: Subscriber> Layer<S> for Signal {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let mut message = Message(false);
+        if event.metadata().target() != memotrace::db::TARGET {
+            return;
+        }
+        let mut message = Message(None);
         event.record(&mut message);
-        if message.0 && event.metadata().target() == memotrace::db::TARGET {
+        if let Some(ended) = message.0 {
             let _ = self
                 .0
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .send(());
+                .send(ended);
         }
     }
 }
 
-struct Message(bool);
+struct Message(Option<Ended>);
 
 impl Visit for Message {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" && format!("{value:?}") == "double_delete_completed" {
-            self.0 = true;
+        if field.name() == "message" {
+            self.0 = match format!("{value:?}").as_str() {
+                "double_delete_completed" => Some(Ended::Completed),
+                "double_delete_failed" => Some(Ended::Failed),
+                _ => None,
+            };
         }
     }
 }
