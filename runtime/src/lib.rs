@@ -68,7 +68,7 @@
 //! | `http` | `http`: a tower/axum layer binding `request_id` and the request's OpenTelemetry fields (`http.request.method`, `url.path`, `http.route`, `client.address`, …) to every event of a request, logging its start and end, and answering a handler panic with a 500 |
 //! | `metrics` | `metrics`: every cache's statistics and every operation's counts and latency histogram through the `metrics` facade, read at scrape time; `metrics::prometheus()` for a `/metrics` body |
 //! | `rusqlite` | `db::rusqlite`: query events for every statement of a rusqlite connection, through SQLite's trace hooks |
-//! | `sqlx` | `db::sqlx`: an `Executor` wrapper that logs every query run through a sqlx pool or connection |
+//! | `sqlx` | `db::sqlx`: an `Executor` wrapper that logs every query run through a sqlx pool or connection, and a `Transaction` on which cache invalidations wait for the commit (`#[invalidates(transaction = tx)]`) |
 //! | `otel` | OpenTelemetry: `log::Builder::otlp` (or `OTEL_EXPORTER_OTLP_ENDPOINT`) exports spans (`#[log_performance]`, `db.query`, the HTTP server span) and log records over OTLP/HTTP, and puts `trace_id`/`span_id` in JSON lines |
 //!
 //! Without the `redis` feature, `#[cached(store = redis)]` is a compile error naming the
@@ -109,7 +109,8 @@ pub use memotrace_macros::{cached, instrument_db, invalidates, log_performance};
     feature = "redis",
     feature = "rusqlite",
     feature = "http",
-    feature = "metrics"
+    feature = "metrics",
+    feature = "sqlx"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

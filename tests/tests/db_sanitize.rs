@@ -2,7 +2,7 @@
 //! dialect the statement is written in.
 #![deny(warnings, clippy::all, clippy::pedantic)]
 
-use memotrace::db::sanitize::{sanitize, sanitize_limited};
+use memotrace::db::sanitize;
 use memotrace::db::Dialect;
 
 const CASES: &[(&str, &str, &str)] = &[
@@ -189,11 +189,17 @@ fn untokenizable_statements_are_never_returned_raw() {
 #[test]
 fn limited_output_is_cut_on_a_char_boundary_and_stops_early() {
     let long = format!("SELECT {}", vec!["'é'"; 10_000].join(", "));
-    let got = sanitize_limited(&long, 500);
+    let got = Dialect::Generic.sanitize_limited(&long, 500);
     assert_eq!(got.chars().count(), 500);
     assert!(got.starts_with("SELECT ?, ?, ?"));
     let unicode = format!("SELECT {}", "ü".repeat(600));
-    assert_eq!(sanitize_limited(&unicode, 500).chars().count(), 500);
+    assert_eq!(
+        Dialect::Generic
+            .sanitize_limited(&unicode, 500)
+            .chars()
+            .count(),
+        500
+    );
 }
 
 #[test]

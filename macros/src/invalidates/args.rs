@@ -1,7 +1,9 @@
 //! Parses `#[invalidates(get_user(id), self.posts(id), tags = ["user:{id}"])]` into
-//! [`InvalidatesArgs`]: the readers to invalidate, as calls, and the settings.
+//! [`InvalidatesArgs`]: the readers to invalidate, as calls, and the settings
+//! (`transaction = tx`, `double_delete = "500ms"`, `crate = ".."`).
 
 use crate::common::args::{self, closest, Setting};
+use crate::common::duration;
 use crate::common::template::Template;
 use crate::common::Errors;
 use proc_macro2::{Ident, TokenStream};
@@ -9,7 +11,7 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, Path, Token};
 
-const KNOWN: &[&str] = &["tags", "crate"];
+const KNOWN: &[&str] = &["tags", "transaction", "double_delete", "crate"];
 
 const TARGET_HINT: &str = "expected a call of a `#[cached]` fn with the arguments of the entry to drop, e.g. `get_user(id)`, `Self::get_user(id)` or `self.get_user(id)`; or `tags = [\"user:{id}\"]`";
 
@@ -34,6 +36,10 @@ pub(super) enum Callee {
 pub(super) struct InvalidatesArgs {
     pub targets: Vec<Target>,
     pub tags: Setting<Vec<Template>>,
+    /// The writer's argument holding the transaction the invalidations wait for.
+    pub transaction: Setting<Ident>,
+    /// The delay of the second invalidation, in milliseconds.
+    pub double_delete: Setting<u64>,
     pub krate: Setting<Path>,
 }
 
@@ -42,6 +48,8 @@ impl InvalidatesArgs {
         let mut this = Self {
             targets: Vec::new(),
             tags: Setting::new("tags"),
+            transaction: Setting::new("transaction"),
+            double_delete: Setting::new("double_delete"),
             krate: Setting::new("crate"),
         };
         let Some(items) = errors.ok(Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens))
@@ -73,11 +81,19 @@ impl InvalidatesArgs {
         let span = ident.span();
         match ident.to_string().as_str() {
             "tags" => self.tags.set_parsed(span, tags(value), errors),
+            "transaction" => self
+                .transaction
+                .set_parsed(span, transaction(value), errors),
+            "double_delete" => {
+                self.double_delete
+                    .set_parsed(span, duration::parse(value, "double_delete"), errors)
+            }
             "crate" => self.krate.set_parsed(span, args::crate_path(value), errors),
             other => {
+                let known = KNOWN.join(", ");
                 let message = match closest(other, KNOWN.iter().copied()) {
-                    Some(k) => format!("unknown argument `{other}`; did you mean `{k}`? Besides the readers to invalidate, expected one of: tags, crate"),
-                    None => format!("unknown argument `{other}`; besides the readers to invalidate, expected one of: tags, crate"),
+                    Some(k) => format!("unknown argument `{other}`; did you mean `{k}`? Besides the readers to invalidate, expected one of: {known}"),
+                    None => format!("unknown argument `{other}`; besides the readers to invalidate, expected one of: {known}"),
                 };
                 errors.push(span, message);
             }
@@ -127,6 +143,20 @@ fn target(expr: Expr) -> syn::Result<Target> {
         }
         other => Err(syn::Error::new_spanned(other, TARGET_HINT)),
     }
+}
+
+/// `transaction = tx`: the name of one of the writer's arguments.
+fn transaction(expr: &Expr) -> syn::Result<Ident> {
+    let name = match expr {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+        _ => None,
+    };
+    name.ok_or_else(|| {
+        syn::Error::new_spanned(
+            expr,
+            "`transaction` takes the name of the writer's argument holding the transaction, e.g. `transaction = tx` for `tx: &mut memotrace::db::sqlx::Transaction<'_, DB>`",
+        )
+    })
 }
 
 fn tags(expr: &Expr) -> syn::Result<Vec<Template>> {

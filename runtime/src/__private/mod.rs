@@ -4,8 +4,12 @@
 
 mod cache;
 
+pub use crate::db::call::Params as DbParams;
 pub use crate::db::call::{DbCall, DbSite};
-pub use crate::db::Params as DbParams;
+pub use crate::db::deferred::{
+    defer, delete_again, invalidation, Borrowed, Cloned, Defer, Invalidation, Keep, KeepBorrowed,
+    KeepOwned,
+};
 pub use crate::perf::describe::{
     Capture, CaptureClone, CaptureCopy, CaptureDebug, DescribeError, ErrProbe,
 };

@@ -1,10 +1,10 @@
 //! One `#[instrument_db]` call: the site's compile-time facts (statement sanitised once)
 //! and the span and events of each call.
 
-use crate::db::{self, Dialect, Failure, Params, Run};
+use crate::db::{self, Dialect, Failure, Run};
 use crate::perf::describe::short_type_name;
 use std::borrow::Cow;
-use std::fmt::Display;
+use std::fmt::{Debug, Display, Write as _};
 use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -184,4 +184,51 @@ fn begin(site: &'static DbSite, statement: Option<&str>, params: Option<String>)
         }
     };
     Run::begin(site.system, text, operation, table, params, site.slow())
+}
+
+/// Builds the `db.query.parameters` text of an `#[instrument_db(params(..))]` call:
+/// `id=7, email="a@b.c", password=***REDACTED***`, cut to [`db::MAX_PARAMS_CHARS`].
+#[derive(Default, Debug)]
+pub struct Params {
+    text: String,
+}
+
+impl Params {
+    /// Appends `name=value` (the value's `Debug` form, or [`db::REDACTED`]).
+    pub fn param(&mut self, name: &str, value: &dyn Debug) {
+        // Stop formatting once the text is surely past the cut.
+        if self.text.len() > db::MAX_PARAMS_CHARS * 4 {
+            return;
+        }
+        if !self.text.is_empty() {
+            self.text.push_str(", ");
+        }
+        self.text.push_str(name);
+        self.text.push('=');
+        if db::is_sensitive_param(name) {
+            self.text.push_str(db::REDACTED);
+        } else {
+            let _ = write!(self.text, "{value:?}");
+        }
+    }
+
+    /// The text, cut to [`db::MAX_PARAMS_CHARS`] characters.
+    #[must_use]
+    pub fn finish(mut self) -> String {
+        db::sanitize::truncate_chars(&mut self.text, db::MAX_PARAMS_CHARS);
+        self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Params;
+
+    #[test]
+    fn params_redact_sensitive_names() {
+        let mut p = Params::default();
+        p.param("id", &7);
+        p.param("password", &"hunter2");
+        assert_eq!(p.finish(), "id=7, password=***REDACTED***");
+    }
 }

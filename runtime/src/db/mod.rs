@@ -51,7 +51,7 @@
 //! `memotrace::db::sqlx` (feature `sqlx`).
 
 use std::borrow::Cow;
-use std::fmt::{Debug, Display, Write as _};
+use std::fmt::Display;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -59,8 +59,9 @@ use tracing::field::Empty;
 use tracing::{Level, Span};
 
 pub(crate) mod call;
+pub(crate) mod deferred;
 mod infer;
-pub mod sanitize;
+mod sanitize;
 
 #[cfg(feature = "rusqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
@@ -69,6 +70,7 @@ pub mod rusqlite;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
 pub mod sqlx;
 
+pub use deferred::double_delete_failures;
 pub use infer::infer;
 pub use sanitize::{sanitize, Dialect};
 
@@ -182,47 +184,6 @@ pub fn slow_threshold() -> Duration {
 #[must_use]
 pub fn is_sensitive_param(name: &str) -> bool {
     param_redactor().is_sensitive(name)
-}
-
-/// Builds the `db.query.parameters` text: `id=7, email="a@b.c", password=***REDACTED***`,
-/// cut to [`MAX_PARAMS_CHARS`].
-///
-/// ```
-/// let mut p = memotrace::db::Params::default();
-/// p.param("id", &7);
-/// p.param("password", &"hunter2");
-/// assert_eq!(p.finish(), "id=7, password=***REDACTED***");
-/// ```
-#[derive(Default, Debug)]
-pub struct Params {
-    text: String,
-}
-
-impl Params {
-    /// Appends `name=value` (the value's `Debug` form, or [`REDACTED`]).
-    pub fn param(&mut self, name: &str, value: &dyn Debug) {
-        // Stop formatting once the text is surely past the cut.
-        if self.text.len() > MAX_PARAMS_CHARS * 4 {
-            return;
-        }
-        if !self.text.is_empty() {
-            self.text.push_str(", ");
-        }
-        self.text.push_str(name);
-        self.text.push('=');
-        if is_sensitive_param(name) {
-            self.text.push_str(REDACTED);
-        } else {
-            let _ = write!(self.text, "{value:?}");
-        }
-    }
-
-    /// The text, cut to [`MAX_PARAMS_CHARS`] characters.
-    #[must_use]
-    pub fn finish(mut self) -> String {
-        sanitize::truncate_chars(&mut self.text, MAX_PARAMS_CHARS);
-        self.text
-    }
 }
 
 /// Whether any db event level is enabled: the one check made before doing anything.

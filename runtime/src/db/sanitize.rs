@@ -1,38 +1,39 @@
-//! Statement sanitising: a small single-pass tokenizer (no regex) that masks literals,
-//! reading quotes, escapes and comments the way the statement's database does.
-//!
-//! What it does to a statement:
-//! - string literals (`'it''s'`, `E'a\'b'`, `N'x'`), blobs and bit strings (`X'0A'`,
-//!   `B'01'`), numbers (`42`, `-1.5e3` keeps its sign operator, `0x1F`) and dollar-quoted
-//!   bodies (`$$..$$`, `$tag$..$tag$`) become `?`;
-//! - `IN (1, 'a', ?2)` lists of literals or placeholders collapse to `IN (?)` (a subquery
-//!   stays as it is);
-//! - comments are dropped, because people put data in them;
-//! - runs of whitespace become one space;
-//! - identifiers (`users`, `"Order"`, `` `t` ``, `[t]`, `café`), keywords, operators and
-//!   placeholders (`?`, `?1`, `$1`, `:name`, `@name`) are kept.
-//!
-//! What counts as a literal, an escape or a comment depends on the [`Dialect`]:
-//!
-//! | dialect | strings | `"…"` | comments | also |
-//! |---|---|---|---|---|
-//! | [`PostgreSql`](Dialect::PostgreSql) | `'…'` (`''`), `E'…'` (`\'`), `U&'…'`, `$tag$…$tag$` | identifier | `--`, nested `/* */` | |
-//! | [`MySql`](Dialect::MySql) | `'…'`, `"…"` (both with `\'` and `''`) | literal | `-- ` (dash dash space), `#`, `/* */` | `` `ident` `` |
-//! | [`Sqlite`](Dialect::Sqlite) | `'…'` | literal (SQLite reads an unresolved `"…"` as a string) | `--`, `/* */` | `[ident]`, `` `ident` `` |
-//! | [`MsSql`](Dialect::MsSql) | `'…'`, `N'…'` | identifier | `--`, nested `/* */` | `[ident]`, `$1.50` money |
-//! | [`Generic`](Dialect::Generic) | all of the above | literal | all of the above | |
-//!
-//! [`Generic`](Dialect::Generic) is the safe superset for a database it does not know:
-//! where two dialects read the same text differently (a `\'` in a string, a quote inside a
-//! `#` comment or in `[…]`, a nested `/*`), the whole statement is masked.
-//!
-//! A statement it cannot tokenize (an unterminated quote, comment or dollar quote, or an
-//! ambiguous one) is never returned raw: it becomes `?` with its length instead.
+//! Statement sanitising: a single-pass tokenizer that masks literals; see [`Dialect`].
 
 use std::fmt::Write as _;
 
 /// The SQL dialect a statement is read in: which quotes start a literal, which escapes and
-/// comments exist. See the [module docs](self) for what each one masks.
+/// comments exist.
+///
+/// Sanitising is a small single-pass tokenizer (no regex) that masks literals, reading
+/// quotes, escapes and comments the way the statement's database does. What it does to a
+/// statement:
+/// - string literals (`'it''s'`, `E'a\'b'`, `N'x'`), blobs and bit strings (`X'0A'`,
+///   `B'01'`), numbers (`42`, `-1.5e3` keeps its sign operator, `0x1F`) and dollar-quoted
+///   bodies (`$$..$$`, `$tag$..$tag$`) become `?`;
+/// - `IN (1, 'a', ?2)` lists of literals or placeholders collapse to `IN (?)` (a subquery
+///   stays as it is);
+/// - comments are dropped, because people put data in them;
+/// - runs of whitespace become one space;
+/// - identifiers (`users`, `"Order"`, `` `t` ``, `[t]`, `café`), keywords, operators and
+///   placeholders (`?`, `?1`, `$1`, `:name`, `@name`) are kept.
+///
+/// What counts as a literal, an escape or a comment depends on the dialect:
+///
+/// | dialect | strings | `"…"` | comments | also |
+/// |---|---|---|---|---|
+/// | [`PostgreSql`](Dialect::PostgreSql) | `'…'` (`''`), `E'…'` (`\'`), `U&'…'`, `$tag$…$tag$` | identifier | `--`, nested `/* */` | |
+/// | [`MySql`](Dialect::MySql) | `'…'`, `"…"` (both with `\'` and `''`) | literal | `-- ` (dash dash space), `#`, `/* */` | `` `ident` `` |
+/// | [`Sqlite`](Dialect::Sqlite) | `'…'` | literal (SQLite reads an unresolved `"…"` as a string) | `--`, `/* */` | `[ident]`, `` `ident` `` |
+/// | [`MsSql`](Dialect::MsSql) | `'…'`, `N'…'` | identifier | `--`, nested `/* */` | `[ident]`, `$1.50` money |
+/// | [`Generic`](Dialect::Generic) | all of the above | literal | all of the above | |
+///
+/// [`Generic`](Dialect::Generic) is the safe superset for a database it does not know:
+/// where two dialects read the same text differently (a `\'` in a string, a quote inside a
+/// `#` comment or in `[…]`, a nested `/*`), the whole statement is masked.
+///
+/// A statement it cannot tokenize (an unterminated quote, comment or dollar quote, or an
+/// ambiguous one) is never returned raw: it becomes `?` with its length instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Dialect {
     /// PostgreSQL.
@@ -74,7 +75,7 @@ impl Dialect {
         }
     }
 
-    /// Masks the literals of `statement` read in this dialect; see the [module docs](self).
+    /// Masks the literals of `statement` read in this dialect; see [`Dialect`].
     ///
     /// ```
     /// use memotrace::db::Dialect;
@@ -114,7 +115,7 @@ impl Dialect {
 }
 
 /// Masks the literals of `statement` read as [`Dialect::Generic`] (when the database is
-/// not known: the safe superset); see the [module docs](self).
+/// not known: the safe superset); see [`Dialect`].
 ///
 /// ```
 /// use memotrace::db::sanitize;
@@ -130,17 +131,6 @@ pub fn sanitize(statement: &str) -> String {
     Dialect::Generic.sanitize(statement)
 }
 
-/// [`sanitize`], cut to at most `max_chars` characters.
-///
-/// ```
-/// use memotrace::db::sanitize::sanitize_limited;
-/// assert_eq!(sanitize_limited("SELECT 1, 2, 3", 9), "SELECT ?,");
-/// ```
-#[must_use]
-pub fn sanitize_limited(statement: &str, max_chars: usize) -> String {
-    Dialect::Generic.sanitize_limited(statement, max_chars)
-}
-
 /// What a statement that cannot be tokenized is logged as.
 pub(crate) fn untokenizable(len: usize) -> String {
     let mut out = String::new();
@@ -149,13 +139,7 @@ pub(crate) fn untokenizable(len: usize) -> String {
 }
 
 /// Cuts `text` to at most `max_chars` characters, on a character boundary.
-///
-/// ```
-/// let mut s = String::from("héllo");
-/// memotrace::db::sanitize::truncate_chars(&mut s, 2);
-/// assert_eq!(s, "hé");
-/// ```
-pub fn truncate_chars(text: &mut String, max_chars: usize) {
+pub(crate) fn truncate_chars(text: &mut String, max_chars: usize) {
     if text.len() <= max_chars {
         return;
     }

@@ -1,5 +1,8 @@
 //! sqlx adapter (feature `sqlx`): an [`Executor`] wrapper that logs every statement run
-//! through it, with the same events and `db.query` span as `#[instrument_db]`.
+//! through it, with the same events and `db.query` span as `#[instrument_db]`, and a
+//! [`Transaction`] that invalidates cache entries when it commits.
+//!
+//! # Logging statements
 //!
 //! Why a wrapper and not sqlx's own logging: sqlx 0.9 logs a statement (target
 //! `sqlx::query`, `log_statements`/`log_slow_statements` on the connect options) only once
@@ -26,6 +29,58 @@
 //! assert_eq!(x, 42);
 //! # Ok::<(), sqlx::Error>(()) }).unwrap();
 //! ```
+//!
+//! # Invalidating when a transaction commits
+//!
+//! A writer that invalidates a cached row before its transaction commits leaves a window
+//! in which a reader still reads the old row and caches it again. [`begin`] starts a
+//! [`Transaction`] (sqlx's, wrapped) on which invalidations wait for the commit:
+//! `#[memotrace::invalidates(.., transaction = tx)]` queues the writer's targets on it,
+//! [`Transaction::after_commit`] queues any invalidation by hand. `commit()` commits, then
+//! runs them; a rollback or a drop runs none. `double_delete = "500ms"` (or
+//! [`Transaction::with_double_delete`]) runs them a second time after the delay, in the
+//! background, for read replicas that serve the old row a little longer.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use memotrace::db::sqlx::{begin, Transaction};
+//! use sqlx::Sqlite;
+//!
+//! #[memotrace::cached(key = "user:{id}")]
+//! async fn user_name(pool: &sqlx::SqlitePool, id: i64) -> Result<String, String> {
+//!     sqlx::query_scalar("SELECT name FROM users WHERE id = ?")
+//!         .bind(id)
+//!         .fetch_one(pool)
+//!         .await
+//!         .map_err(|e| e.to_string())
+//! }
+//!
+//! #[memotrace::invalidates(user_name(pool, id), transaction = tx)]
+//! async fn rename(tx: &mut Transaction<'_, Sqlite>, pool: &sqlx::SqlitePool, id: i64, name: &str) -> sqlx::Result<()> {
+//!     sqlx::query("UPDATE users SET name = ? WHERE id = ?").bind(name).bind(id).execute(&mut **tx).await?;
+//!     Ok(())
+//! }
+//!
+//! // One connection: each connection to `sqlite::memory:` is a database of its own.
+//! let pool = sqlx::sqlite::SqlitePoolOptions::new()
+//!     .max_connections(1)
+//!     .connect("sqlite::memory:")
+//!     .await?;
+//! sqlx::raw_sql("CREATE TABLE users (id INTEGER, name TEXT); INSERT INTO users VALUES (7, 'Ann')")
+//!     .execute(&pool)
+//!     .await?;
+//! assert_eq!(user_name(&pool, 7).await.unwrap(), "Ann");
+//! let mut tx = begin(&pool).await?;
+//! rename(&mut tx, &pool, 7, "Bea").await?;
+//! assert_eq!(tx.pending(), 1);
+//! tx.commit().await?;
+//! assert_eq!(user_name(&pool, 7).await.unwrap(), "Bea");
+//! # Ok::<(), sqlx::Error>(()) }).unwrap();
+//! ```
+
+mod transaction;
+
+pub use transaction::{begin, Transaction};
 
 use crate::db::{self, Failure, Run};
 use futures_util::future::BoxFuture;
