@@ -280,6 +280,30 @@ impl<'a> Expansion<'a> {
         if self.args.refresh_ahead.get().is_none() && !self.args.expiry.revalidates() {
             return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
         }
+        let (owned, call) = self.owned_call();
+        let (spawn, job) = if self.model.is_async() {
+            (quote!(spawn_async), quote!(async move { #call.await }))
+        } else if self.shared() {
+            (quote!(spawn_async), quote!(async move { #call }))
+        } else {
+            (quote!(spawn), quote!(move || #call))
+        };
+        let tags = self.tags();
+        let unless = self.unless();
+        let load_kind = self.load_kind();
+        quote! {
+            #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
+                #(#owned)*
+                __memotrace_refresh.#spawn(#load_kind, #job, #unless, #tags);
+                #mark
+                #wrap
+            }
+        }
+    }
+
+    /// A call of the body that owns its arguments (and a clone of `self`), to run in the
+    /// background: the statements making the copies, and the call.
+    fn owned_call(&self) -> (Vec<TokenStream>, TokenStream) {
         let mut owned = Vec::new();
         let mut passed = Vec::new();
         for (i, (arg, name)) in self.model.args.iter().zip(&self.names).enumerate() {
@@ -317,24 +341,19 @@ impl<'a> Expansion<'a> {
         });
         let prefix = self.prefix();
         let uncached = self.ident("uncached");
-        let call = quote!(#prefix #uncached(#receiver #(#passed),*));
-        let (spawn, job) = if self.model.is_async() {
-            (quote!(spawn_async), quote!(async move { #call.await }))
-        } else if self.shared() {
-            (quote!(spawn_async), quote!(async move { #call }))
-        } else {
-            (quote!(spawn), quote!(move || #call))
-        };
-        let tags = self.tags();
-        let unless = self.unless();
+        (owned, quote!(#prefix #uncached(#receiver #(#passed),*)))
+    }
+
+    /// With a soft `timeout`: the load on owned arguments, so that it can go on in the
+    /// background once the call has answered the stale value.
+    fn load_or_stale(&self) -> TokenStream {
+        let (owned, call) = self.owned_call();
         let load_kind = self.load_kind();
+        let unless = self.unless();
+        let answer = (!self.status).then(|| quote!(.0));
         quote! {
-            #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
-                #(#owned)*
-                __memotrace_refresh.#spawn(#load_kind, #job, #unless, #tags);
-                #mark
-                #wrap
-            }
+            #(#owned)*
+            __memotrace_load.load_or_stale(#load_kind, async move { #call.await }, #unless, __memotrace_tags).await #answer
         }
     }
 
@@ -372,10 +391,13 @@ impl<'a> Expansion<'a> {
             "Hit",
         );
         let complete = quote!(__memotrace_load.complete(#load_kind, __memotrace_loaded, #unless, __memotrace_tags) #store_await);
-        let load = if self.status {
-            self.load_with_status(&complete)
+        let load = if self.args.timeouts.soft.get().is_some() {
+            self.load_or_stale()
+        } else if self.status {
+            let load = self.load_with_status(&complete);
+            quote!(let __memotrace_loaded = #call; #load)
         } else {
-            complete
+            quote!(let __memotrace_loaded = #call; #complete)
         };
         quote! {
             #spelled_out
@@ -391,7 +413,6 @@ impl<'a> Expansion<'a> {
                 #refresh_arm
                 #rt::__private::Lookup::Load(__memotrace_load) => {
                     let __memotrace_tags = #tags;
-                    let __memotrace_loaded = #call;
                     #load
                 }
             }
@@ -602,7 +623,8 @@ impl<'a> Expansion<'a> {
             .is_some_and(|t| !t.is_empty())
             .then(|| quote!(.tagged()));
         let expiry = expiry::config(&a.expiry, rt);
-        quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged #expiry)
+        let timeout = timeouts::config(&a.timeouts, rt);
+        quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged #expiry #timeout)
     }
 
     fn cache_fn(&self) -> TokenStream {
@@ -705,11 +727,13 @@ impl<'a> Expansion<'a> {
     }
 
     /// `{fn}_put(args.., value)`: write-through, storing `value` as the result of the call
-    /// with these arguments (with the cache's ttl and tags).
+    /// with these arguments (with its lifetime as a load's value would get it, and the
+    /// tags).
     fn put_fn(&self) -> TokenStream {
         let rt = &self.rt;
         let (_, key_ref) = self.key_binding();
         let kind = self.kind();
+        let load_kind = self.load_kind();
         let ret = self.model.return_type();
         let value = if self.model.arg("value").is_some() {
             format_ident!("__memotrace_value")
@@ -724,10 +748,11 @@ impl<'a> Expansion<'a> {
         let extra = quote!(#value: #rt::__private::ValueOf<#kind, #ret>);
         if self.shared() {
             // True when the shared store took the value (a failure is counted, not raised).
-            let body = quote!(__memotrace_cache.insert(#key_ref, #value, #tags).await);
+            let body =
+                quote!(__memotrace_cache.put::<_, #ret>(#load_kind, #key_ref, #value, #tags).await);
             return self.keyed_companion("put", &doc, &extra, &quote!(-> bool), &body);
         }
-        let body = quote!(__memotrace_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
+        let body = quote!(__memotrace_cache.put::<_, #ret>(#load_kind, ::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
         self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
     }
 

@@ -157,7 +157,10 @@ pub struct PerEntry<A, F> {
 }
 
 /// `ttl = |value| ..`: the closure's signature is fixed here, so `value` needs no type.
-pub fn per_entry<R, A, F, L>(kind: A, rule: F) -> PerEntry<A, F>
+///
+/// The return type is opaque so that a closure returning the wrong type is one error,
+/// here, and not a second one wherever the kind is used.
+pub fn per_entry<R, A, F, L>(kind: A, rule: F) -> impl ReturnKind<R, Value = A::Value>
 where
     A: ReturnKind<R>,
     F: Fn(&A::Value) -> L + Copy + Send + 'static,
@@ -166,8 +169,9 @@ where
     PerEntry { kind, rule }
 }
 
-/// `expires = true`.
-pub fn own_expiry<R, A>(kind: A) -> PerEntry<A, OwnExpiry>
+/// `expires = true`. Opaque, as [`per_entry`]: a value type without [`Expires`] is one
+/// error.
+pub fn own_expiry<R, A>(kind: A) -> impl ReturnKind<R, Value = A::Value>
 where
     A: ReturnKind<R>,
     A::Value: Expires,
@@ -197,6 +201,11 @@ where
     #[inline]
     fn wrap(self, value: A::Value) -> R {
         self.kind.wrap(value)
+    }
+
+    #[inline]
+    fn failed(self, returned: &R) -> bool {
+        self.kind.failed(returned)
     }
 
     fn lifetime(self, value: &A::Value) -> Lifetime {

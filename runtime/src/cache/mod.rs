@@ -22,6 +22,7 @@ pub mod redis;
 pub(crate) mod registry;
 pub(crate) mod settle;
 pub(crate) mod single_flight;
+mod soft_timeout;
 mod stats;
 mod status;
 pub(crate) mod store;
