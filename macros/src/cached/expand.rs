@@ -638,6 +638,11 @@ impl<'a> Expansion<'a> {
             .lock_timeout
             .get()
             .map(|ms| quote!(.lock_timeout(#rt::__private::Duration::from_millis(#ms))));
+        let on_evict = self.args.on_evict.get().map(|hook| {
+            // Spanned on the hook: a signature that does not fit is reported there.
+            let span = hook.span();
+            quote_spanned!(span=> .on_evict(#hook))
+        });
         let shared = split_attrs(&self.model.attrs).shared;
         let doc = format!(
             "The cache of `{}`: its statistics, and `clear()`.",
@@ -652,7 +657,7 @@ impl<'a> Expansion<'a> {
         } else {
             quote! {
                 static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =
-                    #rt::__private::LazyLock::new(|| #build #lock_timeout .register());
+                    #rt::__private::LazyLock::new(|| #build #on_evict #lock_timeout .register());
                 *__MEMOTRACE_CACHE
             }
         };

@@ -4,6 +4,7 @@
 use super::background;
 use super::clock;
 use super::config::{CacheConfig, Entry, Timing};
+use super::eviction::{EvictionCause, Evictions};
 use super::expiry::Lifetime;
 use super::fence::{Ticket, WriteFence};
 use super::outcome::{Outcome, ReturnKind};
@@ -46,6 +47,8 @@ pub struct MemoryCache<K, V, S = QuickStore<K, V>> {
     /// Orders loads against invalidations and writes: a load that was in flight across
     /// one does not store its (possibly older) value.
     fence: WriteFence,
+    /// Where the engine reports entries leaving, and the `on_evict` hook.
+    evictions: Evictions<K, V>,
     _types: PhantomData<fn() -> (K, V)>,
 }
 
@@ -94,21 +97,23 @@ where
         Self::with_store(config, S::build)
     }
 
-    /// [`MemoryCache::new`] over an engine made by `build`, from the config and the
-    /// counter it counts evictions into.
+    /// [`MemoryCache::new`] over an engine made by `build`, from the config and where it
+    /// reports evictions.
     #[doc(hidden)]
     pub fn with_store(
         config: CacheConfig,
-        build: impl FnOnce(&CacheConfig, std::sync::Arc<AtomicU64>) -> S,
+        build: impl FnOnce(&CacheConfig, Evictions<K, V>) -> S,
     ) -> Self {
         let timing = config.timing();
         if timing.expiring() || config.tagged {
             clock::start();
         }
         let counters = Counters::default();
-        let store = build(&config, counters.evictions.clone());
+        let evictions = Evictions::new(counters.evictions.clone());
+        let store = build(&config, evictions.clone());
         Self {
             store,
+            evictions,
             tags: config.tagged.then(TagIndex::new),
             next_sweep: AtomicU64::new(0),
             fence: WriteFence::new(),
@@ -117,6 +122,22 @@ where
             counters,
             _types: PhantomData,
         }
+    }
+
+    /// Calls `hook` with the key, the value and the [`EvictionCause`] of every entry
+    /// that leaves the cache: dropped to make room, expired (swept once past its ttl and
+    /// stale window, or by moka's ttl and tti), invalidated (`invalidate`, tags,
+    /// `clear`), or replaced by a write or a background refresh. It runs on the thread
+    /// that caused it, possibly while the engine holds a lock: keep it short and do not
+    /// call the cache from it. The first hook set stays.
+    #[must_use]
+    pub fn on_evict(self, hook: fn(&K, &V, EvictionCause)) -> Self {
+        self.set_on_evict(hook);
+        self
+    }
+
+    pub(crate) fn set_on_evict(&self, hook: fn(&K, &V, EvictionCause)) {
+        self.evictions.set_hook(hook);
     }
 
     /// Leaks the cache into a `&'static` and adds it to the registry.
@@ -388,7 +409,7 @@ where
             return;
         }
         if self.timing.expiring() {
-            self.store.retain(|_, entry| now < entry.stale_until);
+            self.store.drop_dead(|_, entry| now < entry.stale_until);
         }
         if let Some(tags) = &self.tags {
             // Quiesced: a load between indexing its tags and storing would lose its links.

@@ -9,6 +9,7 @@ pub(crate) mod background;
 pub(crate) mod blocking;
 pub(crate) mod clock;
 pub(crate) mod config;
+pub(crate) mod eviction;
 pub(crate) mod expiry;
 mod fence;
 mod key_part;
@@ -32,6 +33,7 @@ pub(crate) mod weigh;
 mod write_behind;
 
 pub use config::{CacheConfig, DEFAULT_MAX_CAPACITY};
+pub use eviction::EvictionCause;
 pub use expiry::Expires;
 pub use key_part::KeyPart;
 pub use memory::MemoryCache;

@@ -13,7 +13,7 @@ use crate::cache::outcome::ReturnKind;
 use crate::cache::quick::QuickStore;
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::stats::CacheStats;
-use crate::cache::{background, clock, CacheStatus};
+use crate::cache::{background, clock, CacheStatus, EvictionCause};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -130,6 +130,14 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     #[must_use]
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.l2 = self.l2.lock_timeout(timeout);
+        self
+    }
+
+    /// Calls `hook` for every entry leaving L1 (see [`MemoryCache::on_evict`]); Redis
+    /// drops L2 entries by its own policy, unreported.
+    #[must_use]
+    pub fn on_evict(self, hook: fn(&String, &V, EvictionCause)) -> Self {
+        self.l1.set_on_evict(hook);
         self
     }
 
