@@ -85,7 +85,7 @@ fn writes_and_invalidations_are_reported_as_replaced_and_invalidated() {
     written(4);
     written_cache().clear();
     let mut cleared = WRITTEN.take();
-    cleared.sort();
+    cleared.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
         cleared,
         [heard("3", "v3", Invalidated), heard("4", "v4", Invalidated)]

@@ -42,7 +42,7 @@ impl Drop for Landing {
 struct Loaded {
     version: usize,
     #[serde(skip)]
-    landing: Landing,
+    _landing: Landing,
 }
 
 /// A failed load.
@@ -78,7 +78,7 @@ impl Control {
         if version == 1 {
             return Ok(Loaded {
                 version,
-                landing: Landing(None),
+                _landing: Landing(None),
             });
         }
         let permit = tokio::time::timeout(Duration::from_secs(10), self.release.acquire())
@@ -89,7 +89,10 @@ impl Control {
         if self.fail.load(SeqCst) {
             return Err(Failed { _landing: landing });
         }
-        Ok(Loaded { version, landing })
+        Ok(Loaded {
+            version,
+            _landing: landing,
+        })
     }
 
     fn loads(&self) -> usize {
@@ -137,7 +140,7 @@ where
 static LANDS: Control = Control::new();
 
 #[memotrace::cached(ttl = "100ms", stale_if_error = "1h", fail_safe_throttle = "10s", timeout = "150ms")]
-async fn lands(id: u32) -> Answer {
+async fn lands(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     LANDS.load().await
 }
@@ -179,7 +182,7 @@ async fn a_slow_load_answers_the_stale_value_and_lands_in_the_background() {
 static FAILS: Control = Control::new();
 
 #[memotrace::cached(ttl = "100ms", stale_if_error = "1h", fail_safe_throttle = "500ms", timeout = "150ms")]
-async fn fails(id: u32) -> Answer {
+async fn fails(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     FAILS.load().await
 }
@@ -214,14 +217,14 @@ fn a_background_load_that_fails_keeps_the_stale_value_for_the_throttle() {
         assert_eq!(version(&fails(1).await), 3);
     });
     let failed = capture.one("cache_refresh_failed");
-    assert_eq!(failed["level"], "warn", "{failed}");
+    assert_eq!(failed["level"], "warning", "{failed}");
     assert_eq!(failed["cache"], "cached_soft_timeout::fails", "{failed}");
 }
 
 static INVALIDATED: Control = Control::new();
 
 #[memotrace::cached(ttl = "100ms", stale_if_error = "1h", fail_safe_throttle = "10s", timeout = "100ms")]
-async fn invalidated(id: u32) -> Answer {
+async fn invalidated(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     INVALIDATED.load().await
 }
@@ -257,7 +260,7 @@ fn configure_redis() {
 static REDIS_LANDS: Control = Control::new();
 
 #[memotrace::cached(store = redis, ttl = "200ms", stale_if_error = "1h", fail_safe_throttle = "10s", timeout = "150ms", name = "soft_redis")]
-async fn redis_lands(id: u32) -> Answer {
+async fn redis_lands(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     REDIS_LANDS.load().await
 }
@@ -293,7 +296,7 @@ async fn redis_answers_the_stale_value_and_the_background_load_lands() {
 static REDIS_FAILS: Control = Control::new();
 
 #[memotrace::cached(store = redis, ttl = "200ms", stale_if_error = "1h", fail_safe_throttle = "600ms", timeout = "150ms", name = "soft_redis_fails")]
-async fn redis_fails(id: u32) -> Answer {
+async fn redis_fails(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     REDIS_FAILS.load().await
 }
@@ -325,7 +328,7 @@ async fn redis_keeps_the_stale_value_when_the_background_load_fails() {
 static REDIS_INVALIDATED: Control = Control::new();
 
 #[memotrace::cached(store = redis, ttl = "200ms", stale_if_error = "1h", fail_safe_throttle = "10s", timeout = "150ms", name = "soft_redis_invalidated")]
-async fn redis_invalidated(id: u32) -> Answer {
+async fn redis_invalidated(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     REDIS_INVALIDATED.load().await
 }
@@ -355,7 +358,7 @@ async fn redis_invalidation_during_the_background_load_is_not_overwritten() {
 static TIERED_LANDS: Control = Control::new();
 
 #[memotrace::cached(store = tiered, ttl = "200ms", stale_if_error = "1h", fail_safe_throttle = "10s", timeout = "150ms", name = "soft_tiered")]
-async fn tiered_lands(id: u32) -> Answer {
+async fn tiered_lands(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     TIERED_LANDS.load().await
 }

@@ -70,7 +70,7 @@ pub(super) fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     if !model.is_async() {
         errors.push(span, "`timeout` (soft) lets a slow load finish in the background, which a sync fn cannot do: make the fn `async`, or remove it");
     }
-    if let Some(hard) = t.hard_timeout.get().filter(|hard| *hard <= *soft) {
+    if let Some(hard) = t.hard_timeout.get().filter(|hard| **hard <= *soft) {
         errors.push(span, format!("`timeout` (soft, {soft} ms) must be shorter than `hard_timeout` ({hard} ms): the call has given up by then"));
     }
     if let Some(receiver) = &model.receiver {

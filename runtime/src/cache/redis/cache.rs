@@ -834,6 +834,7 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
     ) -> (R, CacheStatus)
     where
         A: ReturnKind<R, Value = V>,
+        R: Send + 'static,
     {
         match self.race(load, &tags).await {
             Ok(returned) => {

@@ -432,6 +432,7 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
     ) -> (R, CacheStatus)
     where
         A: ReturnKind<R, Value = V>,
+        R: Send + 'static,
     {
         let (pending, stale, until) = match self.l2.race(load, &tags).await {
             Ok(returned) => return self.settle(kind, returned, skip_if, tags).await,
