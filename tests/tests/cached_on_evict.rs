@@ -176,7 +176,10 @@ async fn tiered(id: u64) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tiered_reports_entries_leaving_l1() {
     default_backend_server("evict");
+    // Subscribing clears L1 (it may have missed invalidations until then).
+    assert!(tiered_cache().subscribed(Duration::from_secs(10)).await);
     tiered(1).await;
+    assert_eq!(tiered_cache().l1().get("1"), Some(10), "held in L1");
     assert!(tiered_put(1, 11).await);
     assert!(tiered_invalidate(1).await);
     assert_eq!(

@@ -163,16 +163,14 @@ where
     }
 
     fn insert(&self, key: K, entry: Entry<V>) {
-        if self.evictions.hook().is_none() {
-            self.engine.insert(key, entry);
-            return;
-        }
-        let replaced = self.engine.get(&key);
-        self.engine.insert(key.clone(), entry);
-        if let Some(old) = replaced {
+        // quick_cache hands a value replaced in place to its lifecycle as if evicted: the
+        // old value is taken out first (a load's placeholder is left to be replaced), so
+        // that it is reported as replaced and not counted as an eviction.
+        if let Some((old_key, old)) = self.engine.remove_if(&key, |_| true) {
             self.evictions
-                .report(&key, &old.value, EvictionCause::Replaced);
+                .report(&old_key, &old.value, EvictionCause::Replaced);
         }
+        self.engine.insert(key, entry);
     }
 
     fn remove<Q>(&self, key: &Q) -> bool
