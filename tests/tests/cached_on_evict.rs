@@ -53,7 +53,10 @@ fn entries_dropped_for_capacity_are_reported_with_their_value() {
     assert!(evictions > 0, "the cache had to make room");
     assert_eq!(heard.len() as u64, evictions, "one report per eviction");
     for (key, value, cause) in &heard {
-        assert_eq!((value.as_str(), *cause), (format!("v{key}").as_str(), Capacity));
+        assert_eq!(
+            (value.as_str(), *cause),
+            (format!("v{key}").as_str(), Capacity)
+        );
     }
 }
 

@@ -140,7 +140,10 @@ fn put_gives_the_value_its_own_lifetime() {
     fetch_article_put("put-undated".into(), article(UNDATED));
     assert!(held("put-soon") && held("put-undated"));
     sleep(Duration::from_millis(250));
-    assert!(!held("put-soon"), "expired by its own lifetime, not the 10m ttl");
+    assert!(
+        !held("put-soon"),
+        "expired by its own lifetime, not the 10m ttl"
+    );
     assert!(held("put-undated"), "an undated value lives by the ttl");
     // A value already past its time is not stored, and drops the entry it replaces.
     fetch_article_put("put-undated".into(), article(EXPIRED));
@@ -297,8 +300,16 @@ async fn tiered_put_gives_the_value_its_own_lifetime_in_both_tiers() {
     let key = server.cli(&["KEYS", "perentry:memotrace:v2:tiered_article:*put-soon*"]);
     let pttl: i64 = server.cli(&["PTTL", &key]).parse().unwrap();
     assert!(pttl > 0 && pttl <= 150, "L2 lives by the value: {pttl} ms");
-    let in_l1 = || tiered_article_cache().l1().get(key.rsplit(':').next().unwrap()).is_some();
+    let in_l1 = || {
+        tiered_article_cache()
+            .l1()
+            .get(key.rsplit(':').next().unwrap())
+            .is_some()
+    };
     assert!(in_l1(), "put in L1 too");
     tokio::time::sleep(Duration::from_millis(250)).await;
-    assert!(!in_l1(), "L1 (no ttl of its own) dropped it when it expired");
+    assert!(
+        !in_l1(),
+        "L1 (no ttl of its own) dropped it when it expired"
+    );
 }

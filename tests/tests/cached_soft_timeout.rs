@@ -139,7 +139,12 @@ where
 
 static LANDS: Control = Control::new();
 
-#[memotrace::cached(ttl = "100ms", stale_if_error = "1h", fail_safe_throttle = "10s", timeout = "150ms")]
+#[memotrace::cached(
+    ttl = "100ms",
+    stale_if_error = "1h",
+    fail_safe_throttle = "10s",
+    timeout = "150ms"
+)]
 async fn lands(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     LANDS.load().await
@@ -181,7 +186,12 @@ async fn a_slow_load_answers_the_stale_value_and_lands_in_the_background() {
 
 static FAILS: Control = Control::new();
 
-#[memotrace::cached(ttl = "100ms", stale_if_error = "1h", fail_safe_throttle = "500ms", timeout = "150ms")]
+#[memotrace::cached(
+    ttl = "100ms",
+    stale_if_error = "1h",
+    fail_safe_throttle = "500ms",
+    timeout = "150ms"
+)]
 async fn fails(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     FAILS.load().await
@@ -223,7 +233,12 @@ fn a_background_load_that_fails_keeps_the_stale_value_for_the_throttle() {
 
 static INVALIDATED: Control = Control::new();
 
-#[memotrace::cached(ttl = "100ms", stale_if_error = "1h", fail_safe_throttle = "10s", timeout = "100ms")]
+#[memotrace::cached(
+    ttl = "100ms",
+    stale_if_error = "1h",
+    fail_safe_throttle = "10s",
+    timeout = "100ms"
+)]
 async fn invalidated(id: u32) -> Result<Loaded, Failed> {
     let _ = id;
     INVALIDATED.load().await

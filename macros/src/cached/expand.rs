@@ -102,7 +102,8 @@ impl<'a> Expansion<'a> {
         let invalidate = self.invalidate_fn();
         let put = self.put_fn();
         let status = self.status_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate #put #status }
+        let kind_fn = self.kind_fn();
+        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #kind_fn }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -147,11 +148,46 @@ impl<'a> Expansion<'a> {
         quote!(#rt::__private::#kind)
     }
 
-    /// The return kind handed to the store with a loaded value: [`Self::kind`], with the
-    /// per-entry lifetime rule when there is one.
+    /// The return kind handed to the store with a value to store: [`Self::kind`], or,
+    /// with a per-entry lifetime rule, a call of [`Self::kind_fn`].
     fn load_kind(&self) -> TokenStream {
-        let ret = self.model.return_type().to_token_stream();
-        expiry::kind_value(&self.args.expiry, &self.rt, self.kind(), &ret)
+        if !self.args.expiry.has_rule() {
+            return self.kind();
+        }
+        let prefix = self.prefix();
+        let ident = self.kind_fn_ident();
+        quote!(#prefix #ident())
+    }
+
+    fn kind_fn_ident(&self) -> Ident {
+        let name = self.model.name();
+        Ident::new(&format!("__memotrace_kind_{}", name.unraw()), name.span())
+    }
+
+    /// With a per-entry lifetime rule: a hidden fn answering the return kind with the
+    /// rule, so that the rule is written (and a mistake in it reported) once, however
+    /// many places store values (the load, a refresh, `{fn}_put`).
+    fn kind_fn(&self) -> Option<TokenStream> {
+        let rt = &self.rt;
+        let kind = self.kind();
+        let ret = self.model.return_type();
+        let (rule, span) =
+            expiry::kind_value(&self.args.expiry, rt, kind.clone(), &ret.to_token_stream())?;
+        let ident = self.kind_fn_ident();
+        let shared = split_attrs(&self.model.attrs).shared;
+        // A mistake in the rule (a closure returning the wrong type) is reported here,
+        // where the kind must be a `ReturnKind`, spanned on the rule.
+        let returns = quote_spanned! {span=>
+            impl #rt::__private::ReturnKind<#ret, Value = #rt::__private::ValueOf<#kind, #ret>>
+        };
+        Some(quote! {
+            #[doc(hidden)]
+            #[inline]
+            #(#shared)*
+            fn #ident() -> #returns {
+                #rule
+            }
+        })
     }
 
     fn key_type(&self) -> TokenStream {

@@ -92,6 +92,10 @@ impl IntoLifetime for Option<Duration> {
 }
 
 /// A rule giving each value its lifetime: a `ttl = |value| ..` closure, or [`OwnExpiry`].
+#[diagnostic::on_unimplemented(
+    message = "`expires = true` needs the cached value `{V}` to implement `memotrace::cache::Expires`",
+    label = "`{V}` does not implement `memotrace::cache::Expires`"
+)]
 pub trait LifetimeOf<V>: Copy + Send + 'static {
     /// The lifetime of `value`, stored now.
     fn lifetime_of(&self, value: &V) -> Lifetime;
@@ -157,24 +161,21 @@ pub struct PerEntry<A, F> {
 }
 
 /// `ttl = |value| ..`: the closure's signature is fixed here, so `value` needs no type.
-///
-/// The return type is opaque so that a closure returning the wrong type is one error,
-/// here, and not a second one wherever the kind is used.
-pub fn per_entry<R, A, F, L>(kind: A, rule: F) -> impl ReturnKind<R, Value = A::Value>
+/// Its return type is checked where the result is used as a [`ReturnKind`] (once, in
+/// the expansion), not here: a closure returning the wrong type is one error.
+pub fn per_entry<R, A, F, L>(kind: A, rule: F) -> PerEntry<A, F>
 where
     A: ReturnKind<R>,
     F: Fn(&A::Value) -> L + Copy + Send + 'static,
-    L: IntoLifetime,
 {
     PerEntry { kind, rule }
 }
 
-/// `expires = true`. Opaque, as [`per_entry`]: a value type without [`Expires`] is one
-/// error.
-pub fn own_expiry<R, A>(kind: A) -> impl ReturnKind<R, Value = A::Value>
+/// `expires = true`. `A::Value: Expires` is checked where the result is used as a
+/// [`ReturnKind`] (once, in the expansion), as for [`per_entry`].
+pub fn own_expiry<R, A>(kind: A) -> PerEntry<A, OwnExpiry>
 where
     A: ReturnKind<R>,
-    A::Value: Expires,
 {
     PerEntry {
         kind,

@@ -305,11 +305,9 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     async fn insert_for(&self, key: &str, value: V, lifetime: Lifetime, tags: Vec<String>) -> bool {
         // A lookup whose L2 read was in flight must not put the old value back in L1.
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        let stored = self
-            .l2
-            .insert_for(key, value.clone(), lifetime, tags)
-            .await;
-        self.l1.insert_for(key.to_owned(), value, lifetime, Vec::new());
+        let stored = self.l2.insert_for(key, value.clone(), lifetime, tags).await;
+        self.l1
+            .insert_for(key.to_owned(), value, lifetime, Vec::new());
         self.publish(Message::Key(key)).await;
         stored
     }
