@@ -5,6 +5,9 @@
 //! (a real Redis). Sleeps here are the passing of time under test (a ttl or tti running
 //! out), not synchronisation.
 
+// A hook takes the cached value as `&V`: `&String` for these `String` caches.
+#![allow(clippy::ptr_arg)]
+
 use memotrace::cache::EvictionCause::{self, Capacity, Expired, Invalidated, Replaced};
 use memotrace_tests::redis_harness::default_backend_server;
 use std::sync::Mutex;
