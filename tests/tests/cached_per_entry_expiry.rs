@@ -133,6 +133,25 @@ fn values_carrying_their_own_lifetime_expire_by_it() {
     );
 }
 
+#[test]
+fn put_gives_the_value_its_own_lifetime() {
+    let held = |slug: &str| fetch_article_cache().get(slug).is_some();
+    fetch_article_put("put-soon".into(), article(SOON));
+    fetch_article_put("put-undated".into(), article(UNDATED));
+    assert!(held("put-soon") && held("put-undated"));
+    sleep(Duration::from_millis(250));
+    assert!(
+        !held("put-soon"),
+        "expired by its own lifetime, not the 10m ttl"
+    );
+    assert!(held("put-undated"), "an undated value lives by the ttl");
+    // A value already past its time is not stored, and drops the entry it replaces.
+    fetch_article_put("put-undated".into(), article(EXPIRED));
+    assert!(!held("put-undated"), "the old value no longer answers");
+    fetch_article_put("put-expired".into(), article(EXPIRED));
+    assert!(!held("put-expired"));
+}
+
 static MAYBE_LOADS: AtomicUsize = AtomicUsize::new(0);
 
 #[memotrace::cached(expires = true, cache_none = true)]
@@ -218,6 +237,26 @@ async fn redis_entries_live_as_long_as_their_value_says() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_put_gives_the_value_its_own_lifetime() {
+    let server = server();
+    assert!(redis_lifetime_put(7, 30_000).await);
+    let pttl: i64 = server
+        .cli(&["PTTL", "perentry:memotrace:v2:redis_lifetime:7"])
+        .parse()
+        .unwrap();
+    assert!(
+        pttl > 20_000 && pttl <= 30_000,
+        "the value's own ttl: {pttl} ms"
+    );
+    // `None` (a zero lifetime): not stored, and the entry it replaces is dropped.
+    assert!(!redis_lifetime_put(7, 0).await);
+    assert_eq!(
+        server.cli(&["EXISTS", "perentry:memotrace:v2:redis_lifetime:7"]),
+        "0"
+    );
+}
+
 static TIERED_LOADS: AtomicUsize = AtomicUsize::new(0);
 
 #[memotrace::cached(store = tiered, expires = true, name = "tiered_article")]
@@ -251,5 +290,26 @@ async fn tiered_l1_keeps_a_value_no_longer_than_its_own_lifetime() {
         TIERED_LOADS.load(SeqCst),
         4,
         "an expired value is never cached"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiered_put_gives_the_value_its_own_lifetime_in_both_tiers() {
+    let server = server();
+    assert!(tiered_article_put("put-soon".into(), article(SOON)).await);
+    let key = server.cli(&["KEYS", "perentry:memotrace:v2:tiered_article:*put-soon*"]);
+    let pttl: i64 = server.cli(&["PTTL", &key]).parse().unwrap();
+    assert!(pttl > 0 && pttl <= 150, "L2 lives by the value: {pttl} ms");
+    let in_l1 = || {
+        tiered_article_cache()
+            .l1()
+            .get(key.rsplit(':').next().unwrap())
+            .is_some()
+    };
+    assert!(in_l1(), "put in L1 too");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert!(
+        !in_l1(),
+        "L1 (no ttl of its own) dropped it when it expired"
     );
 }

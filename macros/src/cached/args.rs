@@ -26,6 +26,7 @@ const KNOWN: &[&str] = &[
     "when",
     "unless",
     "lock_timeout",
+    "on_evict",
     "name",
     "crate",
 ];
@@ -64,6 +65,8 @@ pub(super) struct CachedArgs {
     pub when: Setting<Expr>,
     pub unless: Setting<Expr>,
     pub lock_timeout: Setting<u64>,
+    /// `on_evict = path::to::fn`.
+    pub on_evict: Setting<Expr>,
     pub name: Setting<LitStr>,
     pub krate: Setting<Path>,
     /// Per-entry expiry: `ttl = |value| ..`, `expires`, `ttl_jitter`.
@@ -97,6 +100,7 @@ impl CachedArgs {
             when: Setting::new("when"),
             unless: Setting::new("unless"),
             lock_timeout: Setting::new("lock_timeout"),
+            on_evict: Setting::new("on_evict"),
             name: Setting::new("name"),
             krate: Setting::new("crate"),
             expiry: ExpiryArgs::new(),
@@ -165,6 +169,11 @@ impl CachedArgs {
                     errors,
                 );
             }
+            "on_evict" => self.on_evict.set_parsed(
+                span,
+                arg.value("log_eviction").and_then(eviction_hook),
+                errors,
+            ),
             "name" => self.name.set_parsed(
                 span,
                 arg.value("\"get_user\"")
@@ -285,6 +294,17 @@ fn unless(expr: &Expr) -> syn::Result<Expr> {
         _ => Err(syn::Error::new_spanned(
             expr,
             "`unless` takes a one-argument closure (or fn path) over the fresh value, true meaning \"do not store it\", e.g. `unless = |user| user.is_guest`",
+        )),
+    }
+}
+
+fn eviction_hook(expr: &Expr) -> syn::Result<Expr> {
+    match expr {
+        Expr::Path(_) => Ok(expr.clone()),
+        Expr::Closure(c) if c.inputs.len() == 3 && c.capture.is_none() => Ok(expr.clone()),
+        _ => Err(syn::Error::new_spanned(
+            expr,
+            "`on_evict` takes a fn path (or a three-argument closure capturing nothing) called with the key, the value and the `memotrace::cache::EvictionCause`, e.g. `on_evict = log_eviction` with `fn log_eviction(key: &u64, value: &String, cause: EvictionCause)`",
         )),
     }
 }

@@ -70,6 +70,12 @@ fn check_store(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
             ),
         );
     }
+    if let (StoreKind::Redis, Some(span)) = (store, args.on_evict.span()) {
+        errors.push(
+            span,
+            "`on_evict` reports entries leaving a memory cache; Redis drops its entries by its own policy (expiry, `maxmemory`) without telling the process: use `store = tiered` (the hook sees L1), or remove it",
+        );
+    }
     if let (StoreKind::Redis, Some(span)) = (store, args.max_capacity.span()) {
         errors.push(
             span,

@@ -102,7 +102,8 @@ impl<'a> Expansion<'a> {
         let invalidate = self.invalidate_fn();
         let put = self.put_fn();
         let status = self.status_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate #put #status }
+        let kind_fn = self.kind_fn();
+        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #kind_fn }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -147,11 +148,46 @@ impl<'a> Expansion<'a> {
         quote!(#rt::__private::#kind)
     }
 
-    /// The return kind handed to the store with a loaded value: [`Self::kind`], with the
-    /// per-entry lifetime rule when there is one.
+    /// The return kind handed to the store with a value to store: [`Self::kind`], or,
+    /// with a per-entry lifetime rule, a call of [`Self::kind_fn`].
     fn load_kind(&self) -> TokenStream {
-        let ret = self.model.return_type().to_token_stream();
-        expiry::kind_value(&self.args.expiry, &self.rt, self.kind(), &ret)
+        if !self.args.expiry.has_rule() {
+            return self.kind();
+        }
+        let prefix = self.prefix();
+        let ident = self.kind_fn_ident();
+        quote!(#prefix #ident())
+    }
+
+    fn kind_fn_ident(&self) -> Ident {
+        let name = self.model.name();
+        Ident::new(&format!("__memotrace_kind_{}", name.unraw()), name.span())
+    }
+
+    /// With a per-entry lifetime rule: a hidden fn answering the return kind with the
+    /// rule, so that the rule is written (and a mistake in it reported) once, however
+    /// many places store values (the load, a refresh, `{fn}_put`).
+    fn kind_fn(&self) -> Option<TokenStream> {
+        let rt = &self.rt;
+        let kind = self.kind();
+        let ret = self.model.return_type();
+        let (rule, span) =
+            expiry::kind_value(&self.args.expiry, rt, kind.clone(), &ret.to_token_stream())?;
+        let ident = self.kind_fn_ident();
+        let shared = split_attrs(&self.model.attrs).shared;
+        // A mistake in the rule (a closure returning the wrong type) is reported here,
+        // where the kind must be a `ReturnKind`, spanned on the rule.
+        let returns = quote_spanned! {span=>
+            impl #rt::__private::ReturnKind<#ret, Value = #rt::__private::ValueOf<#kind, #ret>>
+        };
+        Some(quote! {
+            #[doc(hidden)]
+            #[inline]
+            #(#shared)*
+            fn #ident() -> #returns {
+                #rule
+            }
+        })
     }
 
     fn key_type(&self) -> TokenStream {
@@ -280,6 +316,30 @@ impl<'a> Expansion<'a> {
         if self.args.refresh_ahead.get().is_none() && !self.args.expiry.revalidates() {
             return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
         }
+        let (owned, call) = self.owned_call();
+        let (refresh, job) = if self.model.is_async() {
+            (quote!(refresh_async), quote!(async move { #call.await }))
+        } else {
+            (quote!(refresh), quote!(move || #call))
+        };
+        let tags = self.tags();
+        let unless = self.unless();
+        let load_kind = self.load_kind();
+        quote! {
+            #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
+                #(#owned)*
+                #rt::__private::CacheStore::#refresh(
+                    __memotrace_cache, __memotrace_refresh, #load_kind, #job, #unless, #tags,
+                );
+                #mark
+                #wrap
+            }
+        }
+    }
+
+    /// A call of the body that owns its arguments (and a clone of `self`), to run in the
+    /// background: the statements making the copies, and the call.
+    fn owned_call(&self) -> (Vec<TokenStream>, TokenStream) {
         let mut owned = Vec::new();
         let mut passed = Vec::new();
         for (i, (arg, name)) in self.model.args.iter().zip(&self.names).enumerate() {
@@ -317,24 +377,22 @@ impl<'a> Expansion<'a> {
         });
         let prefix = self.prefix();
         let uncached = self.ident("uncached");
-        let call = quote!(#prefix #uncached(#receiver #(#passed),*));
-        let (refresh, job) = if self.model.is_async() {
-            (quote!(refresh_async), quote!(async move { #call.await }))
-        } else {
-            (quote!(refresh), quote!(move || #call))
-        };
-        let tags = self.tags();
-        let unless = self.unless();
+        (owned, quote!(#prefix #uncached(#receiver #(#passed),*)))
+    }
+
+    /// With a soft `timeout`: the load on owned arguments, so that it can go on in the
+    /// background once the call has answered the stale value.
+    fn load_or_stale(&self) -> TokenStream {
+        let (owned, call) = self.owned_call();
         let load_kind = self.load_kind();
+        let unless = self.unless();
+        let answer = (!self.status).then(|| quote!(.0));
+        let rt = &self.rt;
         quote! {
-            #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
-                #(#owned)*
-                #rt::__private::CacheStore::#refresh(
-                    __memotrace_cache, __memotrace_refresh, #load_kind, #job, #unless, #tags,
-                );
-                #mark
-                #wrap
-            }
+            #(#owned)*
+            #rt::__private::CacheStore::load_or_stale(
+                __memotrace_cache, __memotrace_load, #load_kind, async move { #call.await }, #unless, __memotrace_tags,
+            ).await #answer
         }
     }
 
@@ -383,10 +441,13 @@ impl<'a> Expansion<'a> {
                 __memotrace_cache, __memotrace_load, #load_kind, __memotrace_loaded, #unless, __memotrace_tags,
             ) #awaiting
         };
-        let load = if self.status {
-            self.load_with_status(&complete)
+        let load = if self.args.timeouts.soft.get().is_some() {
+            self.load_or_stale()
+        } else if self.status {
+            let load = self.load_with_status(&complete);
+            quote!(let __memotrace_loaded = #call; #load)
         } else {
-            complete
+            quote!(let __memotrace_loaded = #call; #complete)
         };
         quote! {
             #spelled_out
@@ -402,7 +463,6 @@ impl<'a> Expansion<'a> {
                 #refresh_arm
                 #rt::__private::Lookup::Load(__memotrace_load) => {
                     let __memotrace_tags = #tags;
-                    let __memotrace_loaded = #call;
                     #load
                 }
             }
@@ -603,7 +663,8 @@ impl<'a> Expansion<'a> {
             .is_some_and(|t| !t.is_empty())
             .then(|| quote!(.tagged()));
         let expiry = expiry::config(&a.expiry, rt);
-        quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged #expiry)
+        let timeout = timeouts::config(&a.timeouts, rt);
+        quote!(#rt::__private::CacheConfig::new(#name) #ttl #tti #stale #capacity #refresh #namespace #version #tagged #expiry #timeout)
     }
 
     fn cache_fn(&self) -> TokenStream {
@@ -617,6 +678,11 @@ impl<'a> Expansion<'a> {
             .lock_timeout
             .get()
             .map(|ms| quote!(.lock_timeout(#rt::__private::Duration::from_millis(#ms))));
+        let on_evict = self.args.on_evict.get().map(|hook| {
+            // Spanned on the hook: a signature that does not fit is reported there.
+            let span = hook.span();
+            quote_spanned!(span=> .on_evict(#hook))
+        });
         let shared = split_attrs(&self.model.attrs).shared;
         let doc = format!(
             "The cache of `{}`: its statistics, and `clear()`.",
@@ -631,7 +697,7 @@ impl<'a> Expansion<'a> {
         } else {
             quote! {
                 static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =
-                    #rt::__private::LazyLock::new(|| #build #lock_timeout .register());
+                    #rt::__private::LazyLock::new(|| #build #on_evict #lock_timeout .register());
                 *__MEMOTRACE_CACHE
             }
         };
@@ -706,11 +772,13 @@ impl<'a> Expansion<'a> {
     }
 
     /// `{fn}_put(args.., value)`: write-through, storing `value` as the result of the call
-    /// with these arguments (with the cache's ttl and tags).
+    /// with these arguments (with its lifetime as a load's value would get it, and the
+    /// tags).
     fn put_fn(&self) -> TokenStream {
         let rt = &self.rt;
         let (_, key_ref) = self.key_binding();
         let kind = self.kind();
+        let load_kind = self.load_kind();
         let ret = self.model.return_type();
         let value = if self.model.arg("value").is_some() {
             format_ident!("__memotrace_value")
@@ -725,10 +793,11 @@ impl<'a> Expansion<'a> {
         let extra = quote!(#value: #rt::__private::ValueOf<#kind, #ret>);
         if self.shared() {
             // True when the shared store took the value (a failure is counted, not raised).
-            let body = quote!(__memotrace_cache.insert(#key_ref, #value, #tags).await);
+            let body =
+                quote!(__memotrace_cache.put::<_, #ret>(#load_kind, #key_ref, #value, #tags).await);
             return self.keyed_companion("put", &doc, &extra, &quote!(-> bool), &body);
         }
-        let body = quote!(__memotrace_cache.insert(::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
+        let body = quote!(__memotrace_cache.put::<_, #ret>(#load_kind, ::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
         self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
     }
 

@@ -7,7 +7,7 @@ use super::args::{CachedArgs, StoreKind};
 use crate::common::args::{Arg, Setting};
 use crate::common::signature::Output;
 use crate::common::{duration, Errors, FnModel};
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Path};
@@ -124,6 +124,12 @@ impl ExpiryArgs {
         self.stale_while_revalidate.get().is_some()
     }
 
+    /// Whether stored values get their lifetime from a rule (`ttl = |value| ..`,
+    /// `expires`, `err_ttl`).
+    pub(super) fn has_rule(&self) -> bool {
+        self.per_entry() || self.err_ttl.get().is_some()
+    }
+
     /// Whether values get a lifetime of their own.
     pub(super) fn per_entry(&self) -> bool {
         self.ttl_fn.get().is_some() || self.expires.get() == Some(&true)
@@ -209,27 +215,31 @@ fn check_cache_err(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     }
 }
 
-/// The return kind passed to the store when a value is loaded: `kind`, or `kind` with
-/// the per-entry lifetime rule. `ret` is the fn's return type.
+/// `kind` with the per-entry lifetime rule, and the span of the argument giving it;
+/// `None` without one. `ret` is the fn's return type.
 pub(super) fn kind_value(
     e: &ExpiryArgs,
     rt: &Path,
     kind: TokenStream,
     ret: &TokenStream,
-) -> TokenStream {
+) -> Option<(TokenStream, Span)> {
     if let (Some(ms), Some(span)) = (e.err_ttl.get(), e.err_ttl.span()) {
-        return quote_spanned!(span=> #rt::__private::err_ttl(#ms));
+        return Some((quote_spanned!(span=> #rt::__private::err_ttl(#ms)), span));
     }
     if let Some(closure) = e.ttl_fn.get() {
         // Spanned on the closure: a wrong return type is reported there.
         let span = closure.span();
-        return quote_spanned!(span=> #rt::__private::per_entry::<#ret, _, _, _>(#kind, #closure));
+        return Some((
+            quote_spanned!(span=> #rt::__private::per_entry::<#ret, _, _, _>(#kind, #closure)),
+            span,
+        ));
     }
     match (e.expires.get(), e.expires.span()) {
-        (Some(true), Some(span)) => {
-            quote_spanned!(span=> #rt::__private::own_expiry::<#ret, _>(#kind))
-        }
-        _ => kind,
+        (Some(true), Some(span)) => Some((
+            quote_spanned!(span=> #rt::__private::own_expiry::<#ret, _>(#kind)),
+            span,
+        )),
+        _ => None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Items the `#[cached]` expansions reach for.
 
 pub use crate::cache::contract::{CacheLookup, CacheStore};
+pub use crate::cache::eviction::Evictions;
 pub use crate::cache::expiry::{
     err_ttl, own_expiry, per_entry, ErrTtl, IntoLifetime, Lifetime, LifetimeOf, OwnExpiry, PerEntry,
 };

@@ -50,6 +50,10 @@ pub struct CacheConfig {
     /// Tiered: while the invalidation channel has not proved live for this long, L1 is
     /// not served (see [`TieredCache`](super::redis::TieredCache)).
     pub max_staleness: Option<Duration>,
+    /// The soft timeout: when a stale value is held (`stale_if_error`) and the load takes
+    /// longer than this, the call answers the stale value and the load goes on in the
+    /// background.
+    pub timeout: Option<Duration>,
 }
 
 /// The default number of entries a cache holds: never unbounded by default.
@@ -73,6 +77,7 @@ impl CacheConfig {
             stale_while_revalidate: None,
             fail_safe_throttle: None,
             max_staleness: None,
+            timeout: None,
         }
     }
 
@@ -169,6 +174,15 @@ impl CacheConfig {
     #[must_use]
     pub const fn max_staleness(mut self, bound: Duration) -> Self {
         self.max_staleness = Some(bound);
+        self
+    }
+
+    /// When a stale value is held and the load takes longer than `limit`, the call
+    /// answers the stale value; the load goes on in the background and stores its value
+    /// when it lands.
+    #[must_use]
+    pub const fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
         self
     }
 
@@ -274,6 +288,13 @@ impl Timing {
     /// again meanwhile.
     pub(crate) fn throttled_until(&self, now: u64, stale_until: u64) -> u64 {
         now.saturating_add(self.throttle).min(stale_until)
+    }
+
+    /// Marks `stale` (served at `now` instead of a fresh value) as answering for the
+    /// fail-safe throttle, with no refresh of its own.
+    pub(crate) fn fail_safe<V>(&self, stale: &mut Entry<V>, now: u64) {
+        stale.expires_at = self.throttled_until(now, stale.stale_until);
+        stale.refresh_at = u64::MAX;
     }
 
     pub(crate) fn entry<V>(&self, value: V, now: u64, lifetime: Lifetime) -> Entry<V> {

@@ -13,6 +13,7 @@
 
 use super::memory::{Load, Lookup, Refresh};
 use super::outcome::ReturnKind;
+use super::status::CacheStatus;
 use super::store::LocalStore;
 use super::MemoryCache;
 use std::borrow::Borrow;
@@ -61,6 +62,21 @@ pub trait CacheStore: sealed::Sealed + Sync + 'static {
     ) -> impl Future<Output = R>
     where
         A: ReturnKind<R, Value = Self::Value>;
+
+    /// With a soft `timeout` (async fns only): runs `loader` and completes with its
+    /// value, or answers the stale value once the load outlasts the timeout and lets it
+    /// finish in the background.
+    fn load_or_stale<A, R>(
+        &'static self,
+        load: Self::Load,
+        kind: A,
+        loader: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&Self::Value) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) -> impl Future<Output = (R, CacheStatus)>
+    where
+        A: ReturnKind<R, Value = Self::Value>,
+        R: Send + 'static;
 
     /// Runs the sync `load` in the background and stores its value.
     fn refresh<A, R>(
@@ -160,6 +176,21 @@ where
         refresh.spawn(kind, load, skip_if, tags);
     }
 
+    fn load_or_stale<A, R>(
+        &'static self,
+        load: Self::Load,
+        kind: A,
+        loader: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) -> impl Future<Output = (R, CacheStatus)>
+    where
+        A: ReturnKind<R, Value = V>,
+        R: Send + 'static,
+    {
+        load.load_or_stale(kind, loader, skip_if, tags)
+    }
+
     fn refresh_async<A, R>(
         &'static self,
         refresh: Self::Refresh,
@@ -201,7 +232,7 @@ where
 /// The shared stores: Redis, and Redis behind an in-process L1.
 #[cfg(feature = "redis")]
 mod shared {
-    use super::{sealed, CacheLookup, CacheStore, Lookup, ReturnKind};
+    use super::{sealed, CacheLookup, CacheStatus, CacheStore, Lookup, ReturnKind};
     use crate::cache::blocking::wait;
     use crate::cache::redis::cache::{RedisLoad, RedisRefresh};
     use crate::cache::redis::tiered::{TieredLoad, TieredRefresh};
@@ -251,6 +282,21 @@ mod shared {
                     A: ReturnKind<R, Value = V>,
                 {
                     load.complete(kind, returned, skip_if, tags)
+                }
+
+                fn load_or_stale<A, R>(
+                    &'static self,
+                    load: Self::Load,
+                    kind: A,
+                    loader: impl Future<Output = R> + Send + 'static,
+                    skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+                    tags: Vec<String>,
+                ) -> impl Future<Output = (R, CacheStatus)>
+                where
+                    A: ReturnKind<R, Value = V>,
+                    R: Send + 'static,
+                {
+                    load.load_or_stale(kind, loader, skip_if, tags)
                 }
 
                 fn refresh<A, R>(

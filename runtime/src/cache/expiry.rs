@@ -92,6 +92,10 @@ impl IntoLifetime for Option<Duration> {
 }
 
 /// A rule giving each value its lifetime: a `ttl = |value| ..` closure, or [`OwnExpiry`].
+#[diagnostic::on_unimplemented(
+    message = "`expires = true` needs the cached value `{V}` to implement `memotrace::cache::Expires`",
+    label = "`{V}` does not implement `memotrace::cache::Expires`"
+)]
 pub trait LifetimeOf<V>: Copy + Send + 'static {
     /// The lifetime of `value`, stored now.
     fn lifetime_of(&self, value: &V) -> Lifetime;
@@ -157,20 +161,21 @@ pub struct PerEntry<A, F> {
 }
 
 /// `ttl = |value| ..`: the closure's signature is fixed here, so `value` needs no type.
+/// Its return type is checked where the result is used as a [`ReturnKind`] (once, in
+/// the expansion), not here: a closure returning the wrong type is one error.
 pub fn per_entry<R, A, F, L>(kind: A, rule: F) -> PerEntry<A, F>
 where
     A: ReturnKind<R>,
     F: Fn(&A::Value) -> L + Copy + Send + 'static,
-    L: IntoLifetime,
 {
     PerEntry { kind, rule }
 }
 
-/// `expires = true`.
+/// `expires = true`. `A::Value: Expires` is checked where the result is used as a
+/// [`ReturnKind`] (once, in the expansion), as for [`per_entry`].
 pub fn own_expiry<R, A>(kind: A) -> PerEntry<A, OwnExpiry>
 where
     A: ReturnKind<R>,
-    A::Value: Expires,
 {
     PerEntry {
         kind,
@@ -197,6 +202,11 @@ where
     #[inline]
     fn wrap(self, value: A::Value) -> R {
         self.kind.wrap(value)
+    }
+
+    #[inline]
+    fn failed(self, returned: &R) -> bool {
+        self.kind.failed(returned)
     }
 
     fn lifetime(self, value: &A::Value) -> Lifetime {

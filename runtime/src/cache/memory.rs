@@ -4,12 +4,15 @@
 use super::background;
 use super::clock;
 use super::config::{CacheConfig, Entry, Timing};
+use super::eviction::{EvictionCause, Evictions};
 use super::expiry::Lifetime;
 use super::fence::{Ticket, WriteFence};
 use super::outcome::{Outcome, ReturnKind};
 use super::quick::QuickStore;
 use super::registry::{self, BoxFuture, RegisteredCache};
+use super::soft_timeout;
 use super::stats::{CacheStats, Counters};
+use super::status::CacheStatus;
 use super::store::{Claim, LoadGuard, LocalStore};
 use super::tags::TagIndex;
 use std::borrow::Borrow;
@@ -44,6 +47,8 @@ pub struct MemoryCache<K, V, S = QuickStore<K, V>> {
     /// Orders loads against invalidations and writes: a load that was in flight across
     /// one does not store its (possibly older) value.
     fence: WriteFence,
+    /// Where the engine reports entries leaving, and the `on_evict` hook.
+    evictions: Evictions<K, V>,
     _types: PhantomData<fn() -> (K, V)>,
 }
 
@@ -91,21 +96,23 @@ where
         Self::with_store(config, S::build)
     }
 
-    /// [`MemoryCache::new`] over an engine made by `build`, from the config and the
-    /// counter it counts evictions into.
+    /// [`MemoryCache::new`] over an engine made by `build`, from the config and where it
+    /// reports evictions.
     #[doc(hidden)]
     pub fn with_store(
         config: CacheConfig,
-        build: impl FnOnce(&CacheConfig, std::sync::Arc<AtomicU64>) -> S,
+        build: impl FnOnce(&CacheConfig, Evictions<K, V>) -> S,
     ) -> Self {
         let timing = config.timing();
         if timing.expiring() || config.tagged {
             clock::start();
         }
         let counters = Counters::default();
-        let store = build(&config, counters.evictions.clone());
+        let evictions = Evictions::new(counters.evictions.clone());
+        let store = build(&config, evictions.clone());
         Self {
             store,
+            evictions,
             tags: config.tagged.then(TagIndex::new),
             next_sweep: AtomicU64::new(0),
             fence: WriteFence::new(),
@@ -114,6 +121,22 @@ where
             counters,
             _types: PhantomData,
         }
+    }
+
+    /// Calls `hook` with the key, the value and the [`EvictionCause`] of every entry
+    /// that leaves the cache: dropped to make room, expired (swept once past its ttl and
+    /// stale window, or by moka's ttl and tti), invalidated (`invalidate`, tags,
+    /// `clear`), or replaced by a write or a background refresh. It runs on the thread
+    /// that caused it, possibly while the engine holds a lock: keep it short and do not
+    /// call the cache from it. The first hook set stays.
+    #[must_use]
+    pub fn on_evict(self, hook: fn(&K, &V, EvictionCause)) -> Self {
+        self.set_on_evict(hook);
+        self
+    }
+
+    pub(crate) fn set_on_evict(&self, hook: fn(&K, &V, EvictionCause)) {
+        self.evictions.set_hook(hook);
     }
 
     /// Leaks the cache into a `&'static` and adds it to the registry.
@@ -205,10 +228,13 @@ where
             Claim::Ready(entry) => Lookup::Hit(entry.value),
             Claim::Load { guard, previous } => {
                 Counters::bump(&self.counters.loads);
+                // Kept for the tag index, and for a load that goes on in the background
+                // after the soft timeout.
+                let keep_key = self.tags.is_some() || self.config.timeout.is_some();
                 Lookup::Load(Load {
                     cache: self,
                     guard: Some(guard),
-                    key: self.tags.as_ref().map(|_| key.to_owned()),
+                    key: keep_key.then(|| key.to_owned()),
                     previous,
                     ticket: self.fence.ticket(key),
                 })
@@ -230,8 +256,31 @@ where
 
     /// Stores `value` for `key` now (write-through), with the cache's ttl and `tags`.
     pub fn insert(&self, key: K, value: V, tags: Vec<String>) {
+        self.insert_for(key, value, Lifetime::Default, tags);
+    }
+
+    /// `{fn}_put`: stores `value` for `key` (write-through) for the lifetime `kind`
+    /// gives it: the cache's ttl, or the value's own (`ttl = |value| ..`,
+    /// `expires = true`). A value whose lifetime says "do not cache" is not stored, and
+    /// the key's entry is dropped: it no longer holds the current value.
+    #[doc(hidden)]
+    pub fn put<A, R>(&self, kind: A, key: K, value: V, tags: Vec<String>)
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let lifetime = kind.lifetime(&value);
+        self.insert_for(key, value, lifetime, tags);
+    }
+
+    /// Stores `value` for `key` now for `lifetime` (write-through); drops the key's entry
+    /// instead when the lifetime is [`Lifetime::Skip`].
+    pub(crate) fn insert_for(&self, key: K, value: V, lifetime: Lifetime, tags: Vec<String>) {
+        if lifetime == Lifetime::Skip {
+            self.invalidate(&key);
+            return;
+        }
         let now = clock::now_ms();
-        let entry = self.timing.entry(value, now, Lifetime::Default);
+        let entry = self.timing.entry(value, now, lifetime);
         self.fence
             .write_key(&key, || self.store_entry(key.clone(), entry, tags));
         self.sweep_if_due(now);
@@ -356,7 +405,7 @@ where
             return;
         }
         if self.timing.expiring() {
-            self.store.retain(|_, entry| now < entry.stale_until);
+            self.store.drop_dead(|_, entry| now < entry.stale_until);
         }
         if let Some(tags) = &self.tags {
             // Quiesced: a load between indexing its tags and storing would lose its links.
@@ -375,12 +424,73 @@ where
     /// Stores what the loader returned (unless `skip_if` says not to) and hands it back.
     /// A failure answers with the expired value instead while `stale_if_error` allows.
     pub(crate) fn complete<A, R>(
-        mut self,
+        self,
         kind: A,
         returned: R,
         skip_if: impl FnOnce(&V) -> bool,
         tags: Vec<String>,
     ) -> R
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        self.settle(kind, returned, skip_if, tags).0
+    }
+
+    /// Runs `load` and completes with its value, as [`Load::complete`]. With a soft
+    /// `timeout` and a stale value held (`stale_if_error`), a load that takes longer
+    /// answers the stale value instead: it answers for the fail-safe throttle (here, to
+    /// this key's waiters, and to later calls) while the load goes on in the background
+    /// and stores its value when it lands, unless an invalidation or a write of the key
+    /// came since. A background load that fails is counted and logged; the stale value
+    /// answers until the throttle ends, then a call loads again.
+    pub(crate) async fn load_or_stale<A, R>(
+        mut self,
+        kind: A,
+        load: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) -> (R, CacheStatus)
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let cache = self.cache;
+        let now = clock::now_ms();
+        let stale_held = self.previous.as_ref().is_some_and(|p| now < p.stale_until);
+        let limit = cache.config.timeout.filter(|_| stale_held);
+        let pending = match soft_timeout::within(limit, load).await {
+            Ok(returned) => return self.settle(kind, returned, skip_if, tags),
+            Err(pending) => pending,
+        };
+        let (Some(guard), Some(mut stale), Some(key)) =
+            (self.guard.take(), self.previous.take(), self.key.take())
+        else {
+            unreachable!("a soft timeout needs the load right, a stale value and the key")
+        };
+        let now = clock::now_ms();
+        soft_timeout::record(&cache.counters, cache.config.name);
+        let value = stale.value.clone();
+        cache.timing.fail_safe(&mut stale, now);
+        cache
+            .fence
+            .store_if_current(self.ticket, || guard.fill(stale));
+        let landing = Refresh {
+            cache,
+            key,
+            ticket: self.ticket,
+        };
+        background::spawn(async move { landing.land(kind, pending.await, skip_if, tags) });
+        (kind.wrap(value), CacheStatus::Stale)
+    }
+
+    /// [`Load::complete`], with how the call was answered: `Stale` when a failure was
+    /// answered with the expired value.
+    fn settle<A, R>(
+        mut self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> (R, CacheStatus)
     where
         A: ReturnKind<R, Value = V>,
     {
@@ -402,7 +512,7 @@ where
                     });
                     cache.sweep_if_due(now);
                 }
-                returned
+                (returned, CacheStatus::Miss)
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);
@@ -414,17 +524,16 @@ where
                         let value = stale.value.clone();
                         // Put back (unless invalidated meanwhile), answering as fresh for
                         // the fail-safe throttle, then for later failed loads.
-                        stale.expires_at = cache.timing.throttled_until(now, stale.stale_until);
-                        stale.refresh_at = u64::MAX;
+                        cache.timing.fail_safe(&mut stale, now);
                         cache
                             .fence
                             .store_if_current(self.ticket, || guard.fill(stale));
-                        kind.wrap(value)
+                        (kind.wrap(value), CacheStatus::Stale)
                     }
-                    None => returned,
+                    None => (returned, CacheStatus::Miss),
                 }
             }
-            Outcome::Skip => returned,
+            Outcome::Skip => (returned, CacheStatus::Miss),
         }
     }
 }
@@ -495,8 +604,17 @@ where
     where
         A: ReturnKind<R, Value = V>,
     {
+        Counters::bump(&self.cache.counters.loads);
+        self.land(kind, returned, skip_if, tags);
+    }
+
+    /// Stores what a background load returned, unless an invalidation or a write of the
+    /// key came after the load began; a failure is counted and logged.
+    fn land<A, R>(self, kind: A, returned: R, skip_if: impl FnOnce(&V) -> bool, tags: Vec<String>)
+    where
+        A: ReturnKind<R, Value = V>,
+    {
         let cache = self.cache;
-        Counters::bump(&cache.counters.loads);
         match kind.classify(&returned) {
             Outcome::Value(value) if !skip_if(&value) => {
                 let now = clock::now_ms();

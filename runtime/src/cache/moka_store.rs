@@ -2,6 +2,7 @@
 //! [`Flights`] as its single-flight mechanism.
 
 use super::config::Entry;
+use super::eviction::{EvictionCause, Evictions};
 use super::single_flight::{FlightGuard, Flights, Joined};
 use super::store::{Claim, LoadGuard, LocalStore};
 use super::CacheConfig;
@@ -9,7 +10,6 @@ use event_listener::Listener;
 use moka::notification::RemovalCause;
 use std::borrow::Borrow;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,12 +81,21 @@ where
 {
     type Guard<'a> = MokaGuard<'a, K, V>;
 
-    fn build(config: &CacheConfig, evictions: Arc<AtomicU64>) -> Self {
+    fn build(config: &CacheConfig, evictions: Evictions<K, V>) -> Self {
         let mut builder = moka::sync::Cache::builder()
             .max_capacity(config.max_capacity.max(1))
-            .eviction_listener(move |_key, _value, cause| {
-                if matches!(cause, RemovalCause::Size | RemovalCause::Expired) {
-                    evictions.fetch_add(1, Ordering::Relaxed);
+            .eviction_listener(move |key: Arc<K>, entry: Entry<V>, cause| match cause {
+                RemovalCause::Size => {
+                    evictions.evicted(&key, &entry.value, EvictionCause::Capacity);
+                }
+                RemovalCause::Expired => {
+                    evictions.evicted(&key, &entry.value, EvictionCause::Expired);
+                }
+                RemovalCause::Explicit => {
+                    evictions.report(&key, &entry.value, EvictionCause::Invalidated);
+                }
+                RemovalCause::Replaced => {
+                    evictions.report(&key, &entry.value, EvictionCause::Replaced);
                 }
             });
         // moka refuses (panics on) durations over 1000 years; the macro caps them at 100.
@@ -174,7 +183,10 @@ where
         self.engine.entry_count()
     }
 
-    fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool) {
+    /// Dead entries are dropped by moka's own ttl (the cache's ttl plus its stale
+    /// window) and reported as expired from there; this sweep removes what per-entry
+    /// lifetimes end earlier (reported as invalidated, as moka sees a removal).
+    fn drop_dead(&self, keep: impl Fn(&K, &Entry<V>) -> bool) {
         let dead: Vec<Arc<K>> = self
             .engine
             .iter()

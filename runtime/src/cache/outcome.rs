@@ -28,6 +28,12 @@ pub trait ReturnKind<R>: Copy + Send + 'static {
     /// Turns a cached value back into the return type.
     fn wrap(self, value: Self::Value) -> R;
 
+    /// Whether `returned` is a failure ([`Outcome::Error`]), without cloning it.
+    #[inline]
+    fn failed(self, returned: &R) -> bool {
+        matches!(self.classify(returned), Outcome::Error)
+    }
+
     /// How long `value`, about to be stored, is kept: the cache's ttl unless the fn
     /// gives values their own lifetime (`ttl = |value| ..`, `expires = true`).
     #[inline]
@@ -80,6 +86,11 @@ impl<T: Clone + Send + Sync + 'static, E> ReturnKind<Result<T, E>> for OkOnly {
 
     fn wrap(self, value: T) -> Result<T, E> {
         Ok(value)
+    }
+
+    #[inline]
+    fn failed(self, returned: &Result<T, E>) -> bool {
+        returned.is_err()
     }
 }
 

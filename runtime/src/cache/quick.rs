@@ -2,28 +2,15 @@
 //! single-flight mechanism.
 
 use super::config::Entry;
+use super::eviction::{EvictionCause, Evictions};
 use super::store::{Claim, LoadGuard, LocalStore};
 use super::weigh::{EngineParts, Unweighed};
 use super::CacheConfig;
 use quick_cache::sync::{Cache, EntryAction, EntryResult, PlaceholderGuard};
-use quick_cache::{DefaultHashBuilder, Lifecycle};
+use quick_cache::DefaultHashBuilder;
 use std::borrow::Borrow;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
-
-/// Counts evictions.
-#[derive(Clone)]
-pub struct EvictionCounter(pub(crate) Arc<AtomicU64>);
-
-impl<K, V> Lifecycle<K, V> for EvictionCounter {
-    type RequestState = ();
-
-    fn on_evict(&self, _state: &mut (), _key: K, _val: V) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-}
 
 type Engine<K, V, P> = Cache<
     K,
@@ -38,6 +25,9 @@ type Engine<K, V, P> = Cache<
 pub struct QuickStore<K, V, P: EngineParts<K, V> = Unweighed> {
     engine: Engine<K, V, P>,
     parts: P,
+    /// Reports removals and replacements to the `on_evict` hook (capacity evictions
+    /// reach it through the engine's lifecycle).
+    evictions: Evictions<K, V>,
 }
 
 /// quick_cache's placeholder: waiters block on it until it is filled or dropped.
@@ -99,10 +89,11 @@ fn fresh_or_replace<V: Clone>(now: u64) -> impl FnOnce(&Entry<V>) -> EntryAction
 impl<K, V, P: EngineParts<K, V>> QuickStore<K, V, P> {
     /// An engine with these parts.
     #[doc(hidden)]
-    pub fn with_parts(config: &CacheConfig, evictions: Arc<AtomicU64>, parts: P) -> Self {
+    pub fn with_parts(config: &CacheConfig, evictions: Evictions<K, V>, parts: P) -> Self {
         Self {
-            engine: parts.engine(config, EvictionCounter(evictions)),
+            engine: parts.engine(config, evictions.clone()),
             parts,
+            evictions,
         }
     }
 }
@@ -115,7 +106,7 @@ where
 {
     type Guard<'a> = QuickGuard<'a, K, V, P>;
 
-    fn build(config: &CacheConfig, evictions: Arc<AtomicU64>) -> Self {
+    fn build(config: &CacheConfig, evictions: Evictions<K, V>) -> Self {
         Self::with_parts(config, evictions, P::from_config(config))
     }
 
@@ -172,6 +163,13 @@ where
     }
 
     fn insert(&self, key: K, entry: Entry<V>) {
+        // quick_cache hands a value replaced in place to its lifecycle as if evicted: the
+        // old value is taken out first (a load's placeholder is left to be replaced), so
+        // that it is reported as replaced and not counted as an eviction.
+        if let Some((old_key, old)) = self.engine.remove_if(&key, |_| true) {
+            self.evictions
+                .report(&old_key, &old.value, EvictionCause::Replaced);
+        }
         self.engine.insert(key, entry);
     }
 
@@ -180,18 +178,38 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.engine.remove(key).is_some()
+        let Some((key, entry)) = self.engine.remove(key) else {
+            return false;
+        };
+        self.evictions
+            .report(&key, &entry.value, EvictionCause::Invalidated);
+        true
     }
 
     fn clear(&self) {
-        self.engine.clear();
+        if self.evictions.hook().is_none() {
+            self.engine.clear();
+            return;
+        }
+        self.engine.retain(|key, entry| {
+            self.evictions
+                .report(key, &entry.value, EvictionCause::Invalidated);
+            false
+        });
     }
 
     fn entry_count(&self) -> u64 {
         self.engine.len() as u64
     }
 
-    fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool) {
-        self.engine.retain(|k, e| keep(k, e));
+    fn drop_dead(&self, keep: impl Fn(&K, &Entry<V>) -> bool) {
+        self.engine.retain(|key, entry| {
+            let kept = keep(key, entry);
+            if !kept {
+                self.evictions
+                    .report(key, &entry.value, EvictionCause::Expired);
+            }
+            kept
+        });
     }
 }

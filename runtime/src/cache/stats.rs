@@ -56,6 +56,7 @@ pub(crate) struct Counters {
     pub evictions: std::sync::Arc<AtomicU64>,
     pub stale_served: AtomicU64,
     pub refreshes: AtomicU64,
+    pub soft_timeouts: AtomicU64,
     pub bypassed: AtomicU64,
     pub invalidations: AtomicU64,
 }
@@ -75,6 +76,7 @@ impl Counters {
             &*self.evictions,
             &self.stale_served,
             &self.refreshes,
+            &self.soft_timeouts,
             &self.bypassed,
             &self.invalidations,
         ] {
@@ -105,10 +107,16 @@ pub struct CacheStats {
     pub entries: u64,
     /// The most entries the cache holds.
     pub capacity: u64,
-    /// Calls answered with an expired value because the loader failed (`stale_if_error`).
+    /// Calls answered with an expired value because the loader failed (`stale_if_error`)
+    /// or took longer than `timeout`.
     pub stale_served: u64,
-    /// Background refreshes that stored a new value (`refresh_ahead`).
+    /// Background loads that stored a new value (`refresh_ahead`,
+    /// `stale_while_revalidate`, and loads that went on after `timeout`).
     pub refreshes: u64,
+    /// Calls answered with the stale value because their load took longer than the soft
+    /// `timeout`; each load went on in the background (its failure is counted in
+    /// `load_errors`, its success in `refreshes`).
+    pub soft_timeouts: u64,
     /// Calls that skipped the cache because `when` was false.
     pub bypassed: u64,
     /// Entries removed by `{fn}_invalidate`, tags or `clear`.
@@ -152,6 +160,7 @@ impl Counters {
             capacity,
             stale_served: load(&self.stale_served),
             refreshes: load(&self.refreshes),
+            soft_timeouts: load(&self.soft_timeouts),
             bypassed: load(&self.bypassed),
             invalidations: load(&self.invalidations),
             ..CacheStats::default()

@@ -20,8 +20,8 @@ pub enum CacheStatus {
     /// This call ran the fn (its result was stored, unless `unless`, `Err` or `None`
     /// kept it out).
     Miss,
-    /// The fn failed and the call was answered with an expired value
-    /// (`stale_if_error`).
+    /// The fn failed, or took longer than the soft `timeout`, and the call was answered
+    /// with an expired value (`stale_if_error`).
     Stale,
     /// The cache was skipped: `when` was false.
     Bypassed,

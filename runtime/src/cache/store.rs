@@ -1,11 +1,10 @@
 //! The storage engines behind an in-memory cache, and the load-claim protocol they share.
 
 use super::config::Entry;
+use super::eviction::Evictions;
 use std::borrow::Borrow;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 
 /// What a miss gets from the store.
 pub enum Claim<V, G> {
@@ -42,8 +41,9 @@ pub trait LocalStore<K, V>: sealed::Sealed + Send + Sync + Sized + 'static {
     where
         Self: 'a;
 
-    /// Builds the engine; it counts evictions into `evictions`.
-    fn build(config: &super::CacheConfig, evictions: Arc<AtomicU64>) -> Self;
+    /// Builds the engine; it reports entries leaving (and counts evictions) to
+    /// `evictions`.
+    fn build(config: &super::CacheConfig, evictions: Evictions<K, V>) -> Self;
 
     /// The entry for `key`, fresh or not.
     fn get<Q>(&self, key: &Q) -> Option<Entry<V>>
@@ -79,16 +79,16 @@ pub trait LocalStore<K, V>: sealed::Sealed + Send + Sync + Sized + 'static {
     /// Whether `key` is held, without counting as a use (no recency or idle-timer update).
     fn contains(&self, key: &K) -> bool;
 
-    /// Stores `entry` under `key`, replacing any entry.
+    /// Stores `entry` under `key`, replacing any entry (reported as replaced).
     fn insert(&self, key: K, entry: Entry<V>);
 
-    /// Drops `key`'s entry; whether there was one.
+    /// Drops `key`'s entry (reported as invalidated); whether there was one.
     fn remove<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized;
 
-    /// Drops every entry.
+    /// Drops every entry (reported as invalidated).
     fn clear(&self);
 
     /// How many entries are held (the engine's estimate).
@@ -99,8 +99,9 @@ pub trait LocalStore<K, V>: sealed::Sealed + Send + Sync + Sized + 'static {
         0
     }
 
-    /// Keeps only the entries `keep` accepts.
-    fn retain(&self, keep: impl Fn(&K, &Entry<V>) -> bool);
+    /// Keeps only the entries `keep` accepts; the others are dead (past their ttl and
+    /// stale window) and reported as expired.
+    fn drop_dead(&self, keep: impl Fn(&K, &Entry<V>) -> bool);
 }
 
 pub(super) mod sealed {

@@ -2,7 +2,7 @@
 //! listener) of a quick_cache engine whose capacity is a total weight.
 
 use super::config::Entry;
-use super::quick::EvictionCounter;
+use super::eviction::{EvictionCause, Evictions};
 use super::CacheConfig;
 use quick_cache::sync::Cache;
 use quick_cache::{DefaultHashBuilder, Lifecycle, OptionsBuilder, UnitWeighter, Weighter};
@@ -135,11 +135,11 @@ pub trait EngineParts<K, V>: Send + Sync + 'static {
     /// quick_cache's lifecycle (eviction listener).
     type Lifecycle: Lifecycle<K, Entry<V>> + Clone + Send + Sync + 'static;
 
-    /// The engine for `config`, counting evictions into `evictions`.
+    /// The engine for `config`, reporting evictions to `evictions`.
     fn engine(
         &self,
         config: &CacheConfig,
-        evictions: EvictionCounter,
+        evictions: Evictions<K, V>,
     ) -> Cache<K, Entry<V>, Self::Weigher, DefaultHashBuilder, Self::Lifecycle>;
 
     /// The parts for a cache built from its config alone.
@@ -161,7 +161,7 @@ where
     V: Clone + Send + Sync + 'static,
 {
     type Weigher = UnitWeighter;
-    type Lifecycle = EvictionCounter;
+    type Lifecycle = Evictions<K, V>;
 
     fn from_config(_: &CacheConfig) -> Self {
         Self
@@ -170,8 +170,8 @@ where
     fn engine(
         &self,
         config: &CacheConfig,
-        evictions: EvictionCounter,
-    ) -> Cache<K, Entry<V>, UnitWeighter, DefaultHashBuilder, EvictionCounter> {
+        evictions: Evictions<K, V>,
+    ) -> Cache<K, Entry<V>, UnitWeighter, DefaultHashBuilder, Evictions<K, V>> {
         let capacity = config.max_capacity.max(1);
         let items = usize::try_from(capacity).unwrap_or(usize::MAX);
         Cache::with(
@@ -251,7 +251,7 @@ impl<K, V> Weighter<K, Entry<V>> for Scale<K, V> {
 /// Eviction listener of a [`Weighed`] engine: a value quick_cache refused for its
 /// weight is counted as too heavy, not as an eviction.
 pub struct WeighedEvictions<K, V> {
-    evictions: EvictionCounter,
+    evictions: Evictions<K, V>,
     scale: Scale<K, V>,
     too_heavy: Arc<AtomicU64>,
 }
@@ -273,7 +273,8 @@ impl<K, V> Lifecycle<K, Entry<V>> for WeighedEvictions<K, V> {
         if self.scale.weight(&key, &entry) > self.scale.max_weight {
             self.too_heavy.fetch_add(1, Ordering::Relaxed);
         } else {
-            self.evictions.0.fetch_add(1, Ordering::Relaxed);
+            self.evictions
+                .evicted(&key, &entry.value, EvictionCause::Capacity);
         }
     }
 }
@@ -294,7 +295,7 @@ where
     fn engine(
         &self,
         config: &CacheConfig,
-        evictions: EvictionCounter,
+        evictions: Evictions<K, V>,
     ) -> Cache<K, Entry<V>, Scale<K, V>, DefaultHashBuilder, WeighedEvictions<K, V>> {
         let scale = self.scale();
         let lifecycle = WeighedEvictions {

@@ -13,12 +13,15 @@ use crate::cache::memory::Lookup;
 use crate::cache::outcome::{Outcome, ReturnKind};
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::single_flight::{FlightGuard, Flights, Joined};
+use crate::cache::soft_timeout;
 use crate::cache::stats::{CacheStats, Counters};
+use crate::cache::CacheStatus;
 use redis::Script;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -607,6 +610,13 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         ok
     }
 
+    /// Marks `stale` (served at `now` instead of a fresh value) as answering for the
+    /// fail-safe throttle, with no refresh of its own.
+    fn fail_safe(&self, stale: &mut Stamp, now: u64) {
+        stale.expires = self.timing.throttled_until(now, stale.stale_until);
+        stale.refresh = u64::MAX;
+    }
+
     /// The stamp of a value stored at `now` (Unix ms) for `lifetime`.
     fn stamp(&self, now: u64, lifetime: Lifetime) -> Stamp {
         let times = self.timing.times(now, lifetime);
@@ -629,13 +639,43 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// Stores `value` for `key` now (write-through / `cache_put`), with the cache's ttl
     /// and `tags`; false when Redis did not take it.
     pub async fn insert(&self, key: &str, value: V, tags: Vec<String>) -> bool {
+        self.insert_for(key, value, Lifetime::Default, tags).await
+    }
+
+    /// `{fn}_put`: stores `value` for `key` (write-through) for the lifetime `kind`
+    /// gives it: the cache's ttl, or the value's own (`ttl = |value| ..`,
+    /// `expires = true`). A value whose lifetime says "do not cache" is not stored, and
+    /// the key's entry is dropped: it no longer holds the current value. False when
+    /// nothing was stored.
+    #[doc(hidden)]
+    pub async fn put<A, R>(&self, kind: A, key: &str, value: V, tags: Vec<String>) -> bool
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let lifetime = kind.lifetime(&value);
+        self.insert_for(key, value, lifetime, tags).await
+    }
+
+    /// Stores `value` for `key` now for `lifetime`; drops the key's entry instead when
+    /// the lifetime is [`Lifetime::Skip`].
+    pub(crate) async fn insert_for(
+        &self,
+        key: &str,
+        value: V,
+        lifetime: Lifetime,
+        tags: Vec<String>,
+    ) -> bool {
+        if lifetime == Lifetime::Skip {
+            self.invalidate(key).await;
+            return false;
+        }
         let full = self.keys().entry(key);
         self.begin_write(Some(&full)).await;
         let generation = self.generation_of(&full);
         self.forget_handoff(Some(&full));
         self.write(
             &full,
-            self.stamp(unix_ms(), Lifetime::Default),
+            self.stamp(unix_ms(), lifetime),
             &value,
             &tags,
             None,
@@ -775,16 +815,113 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
         self.complete_stored(kind, returned, skip_if, tags).await.0
     }
 
+    /// Runs `load` and completes with its value, as [`RedisLoad::complete`]. With a soft
+    /// `timeout` and a stale value held (`stale_if_error`), a load that takes longer
+    /// answers the stale value instead: it is written back answering for the fail-safe
+    /// throttle and handed to this process's waiters, while the load goes on in the
+    /// background, still holding (and renewing) the distributed lock so that no other
+    /// process loads the key meanwhile, and stores its value when it lands unless a
+    /// write or an invalidation came since. A background load that fails is counted
+    /// and logged; the stale value answers until the throttle ends.
+    pub(crate) async fn load_or_stale<A, R>(
+        mut self,
+        kind: A,
+        load: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) -> (R, CacheStatus)
+    where
+        A: ReturnKind<R, Value = V>,
+        R: Send + 'static,
+    {
+        match self.race(load, &tags).await {
+            Ok(returned) => {
+                let (returned, _, status) =
+                    self.complete_stored(kind, returned, skip_if, tags).await;
+                (returned, status)
+            }
+            Err((pending, stale, _)) => {
+                background::spawn(async move {
+                    self.land(kind, pending.await, skip_if, tags).await;
+                });
+                (kind.wrap(stale), CacheStatus::Stale)
+            }
+        }
+    }
+
+    /// Awaits `load` within the soft timeout (when a stale value is held). Past it, the
+    /// stale value answers meanwhile (see [`RedisLoad::load_or_stale`]), and the pending
+    /// load comes back with the stale value and the Unix ms until which it answers.
+    #[allow(clippy::type_complexity)]
+    pub(crate) async fn race<F: Future>(
+        &mut self,
+        load: F,
+        tags: &[String],
+    ) -> Result<F::Output, (Pin<Box<F>>, V, u64)> {
+        let cache = self.cache;
+        let now = unix_ms();
+        let stale_held = self
+            .previous
+            .as_ref()
+            .is_some_and(|(stamp, _)| now < stamp.stale_until);
+        let limit = cache.config.timeout.filter(|_| stale_held);
+        let pending = match soft_timeout::within(limit, load).await {
+            Ok(returned) => return Ok(returned),
+            Err(pending) => pending,
+        };
+        let Some((mut stamp, stale)) = self.previous.take() else {
+            unreachable!("a soft timeout needs a stale value")
+        };
+        let now = unix_ms();
+        soft_timeout::record(&cache.counters, cache.config.name);
+        cache.fail_safe(&mut stamp, now);
+        if self.write {
+            // Without the lock token: the lock stays held until the load completes.
+            cache
+                .write(&self.key, stamp, &stale, tags, None, self.generation)
+                .await;
+        }
+        cache.put_handoff(&self.key, stamp, stale.clone(), now, self.generation);
+        // Wakes this process's waiters, which take the stale value handed over.
+        self.guard = None;
+        Err((pending, stale, stamp.expires))
+    }
+
+    /// Completes a load that went on in the background after the soft timeout; the
+    /// value stored, with its expiry (Unix ms), if any. A failure is logged (the stale
+    /// value answers until its throttle ends).
+    pub(crate) async fn land<A, R>(
+        self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> Option<(V, u64)>
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let cache = self.cache;
+        if kind.failed(&returned) {
+            tracing::warn!(cache = cache.config.name, "cache_refresh_failed");
+        }
+        let (_, stored, _) = self.complete_stored(kind, returned, skip_if, tags).await;
+        if stored.is_some() {
+            Counters::bump(&cache.counters.refreshes);
+        }
+        stored
+    }
+
     /// [`RedisLoad::complete`], also giving the value it stored with its expiry (Unix
     /// ms), for the tiered cache, unless a write or an invalidation came after the load
-    /// began.
+    /// began; and how the call was answered (`Stale`: a failure answered with the
+    /// expired value).
     pub(crate) async fn complete_stored<A, R>(
         mut self,
         kind: A,
         returned: R,
         skip_if: impl FnOnce(&V) -> bool,
         tags: Vec<String>,
-    ) -> (R, Option<(V, u64)>)
+    ) -> (R, Option<(V, u64)>, CacheStatus)
     where
         A: ReturnKind<R, Value = V>,
     {
@@ -812,7 +949,11 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
                 cache.put_handoff(&self.key, stamp, value.clone(), now, self.generation);
                 // A value loaded before a write or an invalidation is not handed on.
                 let current = cache.generation_of(&self.key) == self.generation;
-                (returned, current.then_some((value, stamp.expires)))
+                (
+                    returned,
+                    current.then_some((value, stamp.expires)),
+                    CacheStatus::Miss,
+                )
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);
@@ -823,8 +964,7 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
                         tracing::debug!(cache = cache.config.name, "cache_stale_served");
                         // Written back answering as fresh for the fail-safe throttle, so
                         // no caller, here or elsewhere, calls the failing loader meanwhile.
-                        stamp.expires = cache.timing.throttled_until(now, stamp.stale_until);
-                        stamp.refresh = u64::MAX;
+                        cache.fail_safe(&mut stamp, now);
                         let lock_token = self.lock_token.as_deref();
                         if self.write {
                             cache
@@ -835,19 +975,19 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
                         }
                         self.lock_token = None;
                         cache.put_handoff(&self.key, stamp, stale.clone(), now, self.generation);
-                        (kind.wrap(stale), None)
+                        (kind.wrap(stale), None, CacheStatus::Stale)
                     }
                     None => {
                         cache.unlock(&self.key, self.lock_token.as_deref()).await;
                         self.lock_token = None;
-                        (returned, None)
+                        (returned, None, CacheStatus::Miss)
                     }
                 }
             }
             Outcome::Value(_) | Outcome::Skip => {
                 cache.unlock(&self.key, self.lock_token.as_deref()).await;
                 self.lock_token = None;
-                (returned, None)
+                (returned, None, CacheStatus::Miss)
             }
         };
         drop(guard);

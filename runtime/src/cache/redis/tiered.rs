@@ -6,14 +6,14 @@ use super::codec::{Codec, JsonCodec};
 use super::connection::{spawn_on_backend, RedisBackend};
 use super::pubsub::{self, Message, Outgoing};
 use crate::cache::config::CacheConfig;
-use crate::cache::expiry::UntilUnixMs;
+use crate::cache::expiry::{Lifetime, UntilUnixMs};
 use crate::cache::fence::Ticket;
 use crate::cache::memory::{Load, Lookup, MemoryCache};
 use crate::cache::outcome::ReturnKind;
 use crate::cache::quick::QuickStore;
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::stats::CacheStats;
-use crate::cache::{background, clock};
+use crate::cache::{background, clock, CacheStatus, EvictionCause};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -130,6 +130,14 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     #[must_use]
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.l2 = self.l2.lock_timeout(timeout);
+        self
+    }
+
+    /// Calls `hook` for every entry leaving L1 (see [`MemoryCache::on_evict`]); Redis
+    /// drops L2 entries by its own policy, unreported.
+    #[must_use]
+    pub fn on_evict(self, hook: fn(&String, &V, EvictionCause)) -> Self {
+        self.l1.set_on_evict(hook);
         self
     }
 
@@ -279,12 +287,40 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     /// Stores `value` for `key` in both tiers (write-through) and tells other processes
     /// to drop their L1 copy.
     pub async fn insert(&self, key: &str, value: V, tags: Vec<String>) -> bool {
+        self.insert_for(key, value, Lifetime::Default, tags).await
+    }
+
+    /// `{fn}_put`: [`TieredCache::insert`] for the lifetime `kind` gives the value (see
+    /// [`RedisCache::put`]).
+    #[doc(hidden)]
+    pub async fn put<A, R>(&self, kind: A, key: &str, value: V, tags: Vec<String>) -> bool
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let lifetime = kind.lifetime(&value);
+        self.insert_for(key, value, lifetime, tags).await
+    }
+
+    async fn insert_for(&self, key: &str, value: V, lifetime: Lifetime, tags: Vec<String>) -> bool {
         // A lookup whose L2 read was in flight must not put the old value back in L1.
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        let stored = self.l2.insert(key, value.clone(), tags).await;
-        self.l1.insert(key.to_owned(), value, Vec::new());
+        let stored = self.l2.insert_for(key, value.clone(), lifetime, tags).await;
+        self.l1
+            .insert_for(key.to_owned(), value, lifetime, Vec::new());
         self.publish(Message::Key(key)).await;
         stored
+    }
+
+    /// A value a background load stored in L2 (fresh until `until`, Unix ms): into L1
+    /// unless the key was invalidated since `ticket` was taken (`None`: L1 is not
+    /// served), and other processes are told to drop their copy.
+    async fn landed(&self, ticket: Option<Ticket>, key: &str, value: V, until: u64) {
+        if let Some(ticket) = ticket {
+            let lifetime = ReturnKind::<V>::lifetime(UntilUnixMs(until), &value);
+            self.l1
+                .insert_if_current(ticket, key.to_owned(), value, lifetime, Vec::new());
+        }
+        self.publish(Message::Key(key)).await;
     }
 
     /// Drops the entry for `key` in both tiers and in every process's L1.
@@ -376,7 +412,60 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
     where
         A: ReturnKind<R, Value = V>,
     {
-        let (returned, stored) = self.l2.complete_stored(kind, returned, skip_if, tags).await;
+        self.settle(kind, returned, skip_if, tags).await.0
+    }
+
+    /// Runs `load` and completes with its value, as [`TieredLoad::complete`]; with a
+    /// soft `timeout` and a stale value held, a slower load answers the stale value (see
+    /// [`RedisLoad::load_or_stale`]), which L1 keeps for the fail-safe throttle too; the
+    /// load goes on in the background and stores its value in both tiers when it lands.
+    pub(crate) async fn load_or_stale<A, R>(
+        mut self,
+        kind: A,
+        load: impl Future<Output = R> + Send + 'static,
+        skip_if: impl FnOnce(&V) -> bool + Send + 'static,
+        tags: Vec<String>,
+    ) -> (R, CacheStatus)
+    where
+        A: ReturnKind<R, Value = V>,
+        R: Send + 'static,
+    {
+        let (pending, stale, until) = match self.l2.race(load, &tags).await {
+            Ok(returned) => return self.settle(kind, returned, skip_if, tags).await,
+            Err(late) => late,
+        };
+        let cache = self.cache;
+        let ticket = self.l1.as_ref().map(Load::ticket);
+        if let (Some(l1), true) = (self.l1, cache.epoch.load(Ordering::Acquire) == self.epoch) {
+            l1.complete(
+                UntilUnixMs(until),
+                stale.clone(),
+                crate::__private::store_all,
+                Vec::new(),
+            );
+        }
+        let (key, l2) = (self.key, self.l2);
+        background::spawn(async move {
+            if let Some((value, until)) = l2.land(kind, pending.await, skip_if, tags).await {
+                cache.landed(ticket, &key, value, until).await;
+            }
+        });
+        (kind.wrap(stale), CacheStatus::Stale)
+    }
+
+    /// [`TieredLoad::complete`], with how the call was answered.
+    async fn settle<A, R>(
+        self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> (R, CacheStatus)
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        let (returned, stored, status) =
+            self.l2.complete_stored(kind, returned, skip_if, tags).await;
         if let Some((value, until)) = stored {
             let cache = self.cache;
             if let (Some(l1), true) = (self.l1, cache.epoch.load(Ordering::Acquire) == self.epoch) {
@@ -398,7 +487,7 @@ impl<V: RedisValue, C: Codec> TieredLoad<V, C> {
                 });
             }
         }
-        returned
+        (returned, status)
     }
 }
 
@@ -416,15 +505,9 @@ impl<V: RedisValue, C: Codec> TieredRefresh<V, C> {
     {
         background::spawn(async move {
             if let Some((value, until)) = self.l2.run(kind, load, skip_if, tags).await {
-                let lifetime = ReturnKind::<V>::lifetime(UntilUnixMs(until), &value);
-                self.cache.l1.insert_if_current(
-                    self.l1,
-                    self.key.clone(),
-                    value,
-                    lifetime,
-                    Vec::new(),
-                );
-                self.cache.publish(Message::Key(&self.key)).await;
+                self.cache
+                    .landed(Some(self.l1), &self.key, value, until)
+                    .await;
             }
         });
     }
