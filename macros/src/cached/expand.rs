@@ -793,11 +793,18 @@ impl<'a> Expansion<'a> {
         let extra = quote!(#value: #rt::__private::ValueOf<#kind, #ret>);
         if self.shared() {
             // True when the shared store took the value (a failure is counted, not raised).
-            let body =
-                quote!(__memotrace_cache.put::<_, #ret>(#load_kind, #key_ref, #value, #tags).await);
+            let body = quote! {
+                #rt::__private::CacheLookup::put_async::<_, #ret>(
+                    __memotrace_cache, #load_kind, #key_ref, #value, #tags,
+                ).await
+            };
             return self.keyed_companion("put", &doc, &extra, &quote!(-> bool), &body);
         }
-        let body = quote!(__memotrace_cache.put::<_, #ret>(#load_kind, ::std::borrow::ToOwned::to_owned(#key_ref), #value, #tags););
+        let body = quote! {
+            #rt::__private::CacheLookup::put::<_, #ret>(
+                __memotrace_cache, #load_kind, #key_ref, #value, #tags,
+            );
+        };
         self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
     }
 

@@ -115,6 +115,24 @@ pub trait CacheLookup<Q: ?Sized>: CacheStore {
     ) -> impl Future<Output = Lookup<Self::Value, Self::Refresh, Self::Load>>
     where
         Q: Sync;
+
+    /// `{fn}_put`: stores `value` for `key` (write-through) for the lifetime `kind` gives
+    /// it; a value whose lifetime says "do not cache" drops the key's entry instead.
+    /// False when nothing was stored.
+    fn put<A, R>(&'static self, kind: A, key: &Q, value: Self::Value, tags: Vec<String>) -> bool
+    where
+        A: ReturnKind<R, Value = Self::Value>;
+
+    /// [`CacheLookup::put`] for async companions.
+    fn put_async<A, R>(
+        &'static self,
+        kind: A,
+        key: &Q,
+        value: Self::Value,
+        tags: Vec<String>,
+    ) -> impl Future<Output = bool>
+    where
+        A: ReturnKind<R, Value = Self::Value>;
 }
 
 impl<K, V, S> sealed::Sealed for MemoryCache<K, V, S> {}
@@ -227,6 +245,26 @@ where
     {
         MemoryCache::lookup_async(self, key)
     }
+
+    fn put<A, R>(&'static self, kind: A, key: &Q, value: V, tags: Vec<String>) -> bool
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        MemoryCache::put(self, kind, key.to_owned(), value, tags)
+    }
+
+    fn put_async<A, R>(
+        &'static self,
+        kind: A,
+        key: &Q,
+        value: V,
+        tags: Vec<String>,
+    ) -> impl Future<Output = bool>
+    where
+        A: ReturnKind<R, Value = V>,
+    {
+        ready(MemoryCache::put(self, kind, key.to_owned(), value, tags))
+    }
 }
 
 /// The shared stores: Redis, and Redis behind an in-process L1.
@@ -337,6 +375,26 @@ mod shared {
                     key: &str,
                 ) -> impl Future<Output = Lookup<V, $refresh<V, C>, $load<V, C>>> {
                     $cache::lookup_async(self, key)
+                }
+
+                fn put<A, R>(&'static self, kind: A, key: &str, value: V, tags: Vec<String>) -> bool
+                where
+                    A: ReturnKind<R, Value = V>,
+                {
+                    wait($cache::put(self, kind, key, value, tags))
+                }
+
+                fn put_async<A, R>(
+                    &'static self,
+                    kind: A,
+                    key: &str,
+                    value: V,
+                    tags: Vec<String>,
+                ) -> impl Future<Output = bool>
+                where
+                    A: ReturnKind<R, Value = V>,
+                {
+                    $cache::put(self, kind, key, value, tags)
                 }
             }
         };

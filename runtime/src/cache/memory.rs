@@ -262,28 +262,34 @@ where
     /// `{fn}_put`: stores `value` for `key` (write-through) for the lifetime `kind`
     /// gives it: the cache's ttl, or the value's own (`ttl = |value| ..`,
     /// `expires = true`). A value whose lifetime says "do not cache" is not stored, and
-    /// the key's entry is dropped: it no longer holds the current value.
-    #[doc(hidden)]
-    pub fn put<A, R>(&self, kind: A, key: K, value: V, tags: Vec<String>)
+    /// the key's entry is dropped: it no longer holds the current value. False then.
+    pub(crate) fn put<A, R>(&self, kind: A, key: K, value: V, tags: Vec<String>) -> bool
     where
         A: ReturnKind<R, Value = V>,
     {
         let lifetime = kind.lifetime(&value);
-        self.insert_for(key, value, lifetime, tags);
+        self.insert_for(key, value, lifetime, tags)
     }
 
     /// Stores `value` for `key` now for `lifetime` (write-through); drops the key's entry
-    /// instead when the lifetime is [`Lifetime::Skip`].
-    pub(crate) fn insert_for(&self, key: K, value: V, lifetime: Lifetime, tags: Vec<String>) {
+    /// instead when the lifetime is [`Lifetime::Skip`]. False then.
+    pub(crate) fn insert_for(
+        &self,
+        key: K,
+        value: V,
+        lifetime: Lifetime,
+        tags: Vec<String>,
+    ) -> bool {
         if lifetime == Lifetime::Skip {
             self.invalidate(&key);
-            return;
+            return false;
         }
         let now = clock::now_ms();
         let entry = self.timing.entry(value, now, lifetime);
         self.fence
             .write_key(&key, || self.store_entry(key.clone(), entry, tags));
         self.sweep_if_due(now);
+        true
     }
 
     /// Stores `value` for `key` (for `lifetime`, with `tags`) unless an invalidation or

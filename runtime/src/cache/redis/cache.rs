@@ -647,8 +647,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// `expires = true`). A value whose lifetime says "do not cache" is not stored, and
     /// the key's entry is dropped: it no longer holds the current value. False when
     /// nothing was stored.
-    #[doc(hidden)]
-    pub async fn put<A, R>(&self, kind: A, key: &str, value: V, tags: Vec<String>) -> bool
+    pub(crate) async fn put<A, R>(&self, kind: A, key: &str, value: V, tags: Vec<String>) -> bool
     where
         A: ReturnKind<R, Value = V>,
     {

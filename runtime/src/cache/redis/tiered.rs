@@ -292,8 +292,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
 
     /// `{fn}_put`: [`TieredCache::insert`] for the lifetime `kind` gives the value (see
     /// [`RedisCache::put`]).
-    #[doc(hidden)]
-    pub async fn put<A, R>(&self, kind: A, key: &str, value: V, tags: Vec<String>) -> bool
+    pub(crate) async fn put<A, R>(&self, kind: A, key: &str, value: V, tags: Vec<String>) -> bool
     where
         A: ReturnKind<R, Value = V>,
     {
