@@ -93,6 +93,9 @@ pub mod http;
 
 #[cfg(feature = "metrics")]
 pub mod metrics;
+// Only the series OTLP metrics export shares with the `metrics` feature.
+#[cfg(all(feature = "otel", not(feature = "metrics")))]
+mod metrics;
 
 #[cfg(feature = "otel")]
 mod otel;

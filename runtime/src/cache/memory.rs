@@ -12,6 +12,7 @@ use super::registry::{self, BoxFuture, RegisteredCache};
 use super::stats::{CacheStats, Counters};
 use super::store::{Claim, LoadGuard, LocalStore};
 use super::tags::TagIndex;
+use crate::perf::span::record_lookup;
 use std::borrow::Borrow;
 use std::future::Future;
 use std::hash::Hash;
@@ -137,6 +138,7 @@ where
             return hit;
         }
         self.counters.misses.incr();
+        record_lookup(self.config.name, false);
         self.claimed(key, self.store.claim(key, clock::now_ms()))
     }
 
@@ -153,6 +155,7 @@ where
             return hit;
         }
         self.counters.misses.incr();
+        record_lookup(self.config.name, false);
         let claim = self.store.claim_async(key, clock::now_ms()).await;
         self.claimed(key, claim)
     }
@@ -169,6 +172,7 @@ where
             return None;
         }
         self.counters.hits.incr();
+        record_lookup(self.config.name, true);
         if entry.refresh_at <= now {
             return Some(self.refresh_due(entry.value, key, now));
         }
