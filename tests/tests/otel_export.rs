@@ -299,7 +299,7 @@ fn above_cached_the_span_records_whether_the_call_was_a_hit() {
     for span in calls {
         assert_eq!(
             attr(&span.attributes, "cache.name"),
-            Some(&Any::StringValue("square".into()))
+            Some(&Any::StringValue("otel_export::square".into()))
         );
         assert_eq!(count(&span.attributes, "cache.hit"), 1, "{span:#?}");
     }
@@ -334,7 +334,7 @@ fn a_lookup_inside_a_traced_call_records_hit_and_cache_name_on_the_callers_span(
             )
         })
         .collect();
-    let cube = Some(Any::StringValue("cube".into()));
+    let cube = Some(Any::StringValue("otel_export::cube".into()));
     assert_eq!(
         seen,
         [

@@ -123,8 +123,9 @@ pub struct LogGuard {
 }
 
 impl LogGuard {
-    /// Flushes the queued lines now (and, with OTLP export on, sends the ended spans and
-    /// log records, waiting for the collector's answer or the export timeout).
+    /// Flushes the queued lines now (and, with OTLP export on, sends the ended spans, log
+    /// records and current metrics, waiting for the collector's answer or the export
+    /// timeout).
     pub fn flush(&self) {
         if let Some(w) = &self.writer {
             w.flush();
