@@ -52,7 +52,10 @@ fn spans_and_log_records_arrive_over_grpc_in_the_same_trace() {
                 == Some(&Any::StringValue("order_checked_out".into()))
         })
         .unwrap_or_else(|| panic!("no order_checked_out record in {logs:#?}"));
-    assert_eq!(record.trace_id, span.trace_id, "the record is in the span's trace");
+    assert_eq!(
+        record.trace_id, span.trace_id,
+        "the record is in the span's trace"
+    );
     assert_eq!(record.span_id, span.span_id, "logged inside the span");
     let line = cap.one("order_checked_out");
     let hex: String = span.trace_id.iter().map(|b| format!("{b:02x}")).collect();

@@ -152,5 +152,9 @@ fn cache_and_operation_metrics_are_exported_over_http_and_grpc_with_the_counters
     let grpc = OtlpReceiver::start_grpc();
     exports_the_counters(&grpc, OtlpProtocol::Grpc);
     let stats = square_stats();
-    assert_eq!((stats.hits, stats.misses), (8, 2), "the second round only hits");
+    assert_eq!(
+        (stats.hits, stats.misses),
+        (8, 2),
+        "the second round only hits"
+    );
 }

@@ -112,7 +112,11 @@ fn sdk_provider(endpoint: &str) -> SdkTracerProvider {
         .build()
         .unwrap();
     let processor = BatchSpanProcessor::builder(exporter)
-        .with_batch_config(BatchConfigBuilder::default().with_max_queue_size(QUEUE).build())
+        .with_batch_config(
+            BatchConfigBuilder::default()
+                .with_max_queue_size(QUEUE)
+                .build(),
+        )
         .build();
     SdkTracerProvider::builder()
         .with_span_processor(processor)

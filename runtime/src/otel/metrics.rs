@@ -7,12 +7,19 @@
 //! `le="+Inf"`), `…_count` and `…_sum` (seconds), all from the operations' own buckets.
 
 use crate::metrics::series::{
-    durations, BOUNDS, CACHE_COUNTERS, CACHE_GAUGES, DURATION, OPERATION_CALLS,
-    OPERATION_ERRORS,
+    durations, BOUNDS, CACHE_COUNTERS, CACHE_GAUGES, DURATION, OPERATION_CALLS, OPERATION_ERRORS,
 };
 use crate::perf::OperationStats;
 use opentelemetry::metrics::Meter;
 use opentelemetry::KeyValue;
+
+/// One operation counter: its metric name and where it is read in [`OperationStats`].
+type OperationCounter = (&'static str, fn(&OperationStats) -> u64);
+
+const OPERATION_COUNTERS: [OperationCounter; 2] = [
+    (OPERATION_CALLS, |op| op.count),
+    (OPERATION_ERRORS, |op| op.errors),
+];
 
 /// Registers every instrument on `meter`; their callbacks live as long as its provider.
 pub(crate) fn register(meter: &Meter) {
@@ -36,9 +43,7 @@ pub(crate) fn register(meter: &Meter) {
             })
             .build();
     }
-    let operation_counters: [(&'static str, fn(&OperationStats) -> u64); 2] =
-        [(OPERATION_CALLS, |op| op.count), (OPERATION_ERRORS, |op| op.errors)];
-    for (name, read) in operation_counters {
+    for (name, read) in OPERATION_COUNTERS {
         meter
             .u64_observable_counter(name)
             .with_callback(move |o| {
@@ -80,10 +85,7 @@ fn register_durations(meter: &Meter) {
         .with_unit("s")
         .with_callback(|o| {
             for op in durations() {
-                o.observe(
-                    op.sum.as_secs_f64(),
-                    &[KeyValue::new("operation", op.name)],
-                );
+                o.observe(op.sum.as_secs_f64(), &[KeyValue::new("operation", op.name)]);
             }
         })
         .build();

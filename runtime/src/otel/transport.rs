@@ -5,7 +5,9 @@
 //! threads only wait on its answers.
 
 use super::{OtlpConfig, OtlpProtocol};
-use opentelemetry_otlp::{LogExporter, MetricExporter, Protocol, SpanExporter, WithExportConfig as _};
+use opentelemetry_otlp::{
+    LogExporter, MetricExporter, Protocol, SpanExporter, WithExportConfig as _,
+};
 use std::time::Duration;
 
 /// The wire the exporters are built for.
