@@ -422,7 +422,8 @@ impl Builder {
         self
     }
 
-    /// The OTLP wire protocol (default [`HttpProtobuf`](super::OtlpProtocol::HttpProtobuf)); without it,
+    /// The OTLP wire protocol (default
+    /// [`HttpProtobuf`](super::OtlpProtocol::HttpProtobuf)); without it,
     /// `OTEL_EXPORTER_OTLP_PROTOCOL` (`grpc` or `http/protobuf`) picks it unless
     /// [`ignore_env`](Builder::ignore_env) is called. gRPC needs the `otel-grpc` feature;
     /// its endpoint is the collector's gRPC address, e.g. `"http://localhost:4317"`.
