@@ -138,7 +138,7 @@ where
             return hit;
         }
         self.counters.misses.incr();
-        record_lookup(self.config.name, false);
+        record_lookup(&self.config, false);
         self.claimed(key, self.store.claim(key, clock::now_ms()))
     }
 
@@ -155,7 +155,7 @@ where
             return hit;
         }
         self.counters.misses.incr();
-        record_lookup(self.config.name, false);
+        record_lookup(&self.config, false);
         let claim = self.store.claim_async(key, clock::now_ms()).await;
         self.claimed(key, claim)
     }
@@ -172,7 +172,7 @@ where
             return None;
         }
         self.counters.hits.incr();
-        record_lookup(self.config.name, true);
+        record_lookup(&self.config, true);
         if entry.refresh_at <= now {
             return Some(self.refresh_due(entry.value, key, now));
         }

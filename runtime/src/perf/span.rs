@@ -3,6 +3,7 @@
 //! an OpenTelemetry layer exports it.
 
 use super::run::PerfReport;
+use crate::cache::CacheConfig;
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::span::EnteredSpan;
@@ -28,13 +29,15 @@ pub fn perf_spans_on() -> bool {
 /// Records a cache lookup on the current span: `cache.hit` and `cache.name`, as the
 /// span's own fields when it declares them, otherwise (feature `otel`) as OpenTelemetry
 /// attributes. With spans off (the default) a lookup pays one relaxed load.
+/// The cache is passed by reference so that its name is read only when spans are on.
 #[inline]
-pub(crate) fn record_lookup(cache: &'static str, hit: bool) {
+pub(crate) fn record_lookup(cache: &CacheConfig, hit: bool) {
     if perf_spans_on() {
-        record_lookup_on_current(cache, hit);
+        record_lookup_on_current(cache.name, hit);
     }
 }
 
+#[cold]
 #[inline(never)]
 fn record_lookup_on_current(cache: &'static str, hit: bool) {
     let span = Span::current();
