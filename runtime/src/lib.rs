@@ -69,7 +69,8 @@
 //! | `metrics` | `metrics`: every cache's statistics and every operation's counts and latency histogram through the `metrics` facade, read at scrape time; `metrics::prometheus()` for a `/metrics` body |
 //! | `rusqlite` | `db::rusqlite`: query events for every statement of a rusqlite connection, through SQLite's trace hooks |
 //! | `sqlx` | `db::sqlx`: an `Executor` wrapper that logs every query run through a sqlx pool or connection, and a `Transaction` on which cache invalidations wait for the commit (`#[invalidates(transaction = tx)]`) |
-//! | `otel` | OpenTelemetry: `log::Builder::otlp` (or `OTEL_EXPORTER_OTLP_ENDPOINT`) exports spans (`#[log_performance]`, `db.query`, the HTTP server span) and log records over OTLP/HTTP, and puts `trace_id`/`span_id` in JSON lines |
+//! | `otel` | OpenTelemetry: `log::Builder::otlp` (or `OTEL_EXPORTER_OTLP_ENDPOINT`) exports spans (`#[log_performance]`, `db.query`, the HTTP server span), log records and the cache and operation metrics over OTLP/HTTP, and puts `trace_id`/`span_id` in JSON lines |
+//! | `otel-grpc` | `otel`, and OTLP over gRPC (tonic): `log::Builder::otlp_protocol(log::OtlpProtocol::Grpc)` or `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` |
 //!
 //! Without the `redis` feature, `#[cached(store = redis)]` is a compile error naming the
 //! feature to enable.
@@ -93,6 +94,9 @@ pub mod http;
 
 #[cfg(feature = "metrics")]
 pub mod metrics;
+// Only the series OTLP metrics export shares with the `metrics` feature.
+#[cfg(all(feature = "otel", not(feature = "metrics")))]
+mod metrics;
 
 #[cfg(feature = "otel")]
 mod otel;

@@ -1,28 +1,97 @@
-//! An OTLP/HTTP receiver inside the test process: a small axum server on 127.0.0.1 that
-//! decodes `/v1/traces` and `/v1/logs` protobuf bodies with the protocol's own types
-//! (`opentelemetry-proto`) and keeps what it received. It runs on a runtime of its own,
-//! so it can be stopped (every connection closed) and started again on the same port, or
-//! stalled (requests wait unanswered) to play a collector that is slow or gone.
+//! An OTLP receiver inside the test process, on 127.0.0.1, built on the protocol's own
+//! types (`opentelemetry-proto`): over HTTP, a small axum server that decodes the
+//! `/v1/traces`, `/v1/logs` and `/v1/metrics` protobuf bodies; over gRPC, the generated
+//! tonic services. It keeps what it received and runs on a runtime of its own, so it can
+//! be stopped (every connection closed) and started again on the same port, or stalled
+//! (requests wait unanswered) to play a collector that is slow or gone.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
+use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use prost::Message as _;
+use prost::Message;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use tokio::sync::{oneshot, watch};
 
+/// How a receiver is reached.
+#[derive(Clone, Copy)]
+enum Wire {
+    /// OTLP/HTTP with protobuf bodies.
+    Http,
+    /// OTLP/gRPC.
+    Grpc,
+}
+
+/// What arrived, and whether requests are held.
+#[derive(Clone)]
+struct Collector {
+    received: Arc<Received>,
+    stalled: watch::Receiver<bool>,
+}
+
 #[derive(Default)]
 struct Received {
     spans: Mutex<Vec<Span>>,
     logs: Mutex<Vec<LogRecord>>,
+    metrics: Mutex<Vec<Metric>>,
+}
+
+impl Collector {
+    /// Waits while the receiver is stalled.
+    async fn unstalled(&self) {
+        let _ = self.stalled.clone().wait_for(|on| !on).await;
+    }
+
+    fn traces(&self, request: ExportTraceServiceRequest) {
+        let spans = request
+            .resource_spans
+            .into_iter()
+            .flat_map(|r| r.scope_spans)
+            .flat_map(|s| s.spans);
+        self.received.spans.lock().unwrap().extend(spans);
+    }
+
+    fn logs(&self, request: ExportLogsServiceRequest) {
+        let records = request
+            .resource_logs
+            .into_iter()
+            .flat_map(|r| r.scope_logs)
+            .flat_map(|s| s.log_records);
+        self.received.logs.lock().unwrap().extend(records);
+    }
+
+    fn metrics(&self, request: ExportMetricsServiceRequest) {
+        let metrics = request
+            .resource_metrics
+            .into_iter()
+            .flat_map(|r| r.scope_metrics)
+            .flat_map(|s| s.metrics);
+        self.received.metrics.lock().unwrap().extend(metrics);
+    }
 }
 
 /// A running receiver. Dropping it stops it.
@@ -35,18 +104,31 @@ pub struct OtlpReceiver {
 }
 
 impl OtlpReceiver {
-    /// Starts on a free port.
+    /// An OTLP/HTTP receiver on a free port.
     pub fn start() -> Self {
         Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Starts on `addr` (a port a stopped receiver used, to play a collector coming back).
+    /// An OTLP/gRPC receiver on a free port.
+    pub fn start_grpc() -> Self {
+        Self::serve(Wire::Grpc, SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// An OTLP/HTTP receiver on `addr` (a port a stopped receiver used, to play a
+    /// collector coming back).
     pub fn start_on(addr: SocketAddr) -> Self {
+        Self::serve(Wire::Http, addr)
+    }
+
+    fn serve(wire: Wire, addr: SocketAddr) -> Self {
         let received = Arc::new(Received::default());
         let (stall, stalled) = watch::channel(false);
         let (stop, stopped) = oneshot::channel::<()>();
         let (bound_tx, bound_rx) = std::sync::mpsc::channel();
-        let state = (Arc::clone(&received), stalled);
+        let collector = Collector {
+            received: Arc::clone(&received),
+            stalled,
+        };
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -57,12 +139,8 @@ impl OtlpReceiver {
                     .await
                     .expect("bind receiver");
                 bound_tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = Router::new()
-                    .route("/v1/traces", post(traces))
-                    .route("/v1/logs", post(logs))
-                    .with_state(state);
                 tokio::select! {
-                    r = axum::serve(listener, app) => r.expect("receiver serve"),
+                    () = serve(wire, listener, collector) => {}
                     _ = stopped => {}
                 }
             });
@@ -98,6 +176,11 @@ impl OtlpReceiver {
         self.received.logs.lock().unwrap().clone()
     }
 
+    /// Every metric received so far, one entry per metric per export.
+    pub fn metrics(&self) -> Vec<Metric> {
+        self.received.metrics.lock().unwrap().clone()
+    }
+
     /// While on, requests are held unanswered (the exporter's timeout ends them).
     pub fn stall(&self, on: bool) {
         self.stall.send_replace(on);
@@ -125,37 +208,95 @@ impl Drop for OtlpReceiver {
     }
 }
 
-type ReceiverState = (Arc<Received>, watch::Receiver<bool>);
-
-/// Waits while the receiver is stalled.
-async fn unstalled(stalled: &mut watch::Receiver<bool>) {
-    let _ = stalled.wait_for(|on| !on).await;
+/// Serves the receiver's protocol on `listener` until the runtime is dropped.
+async fn serve(wire: Wire, listener: tokio::net::TcpListener, collector: Collector) {
+    match wire {
+        Wire::Http => {
+            let app = Router::new()
+                .route("/v1/traces", post(http_traces))
+                .route("/v1/logs", post(http_logs))
+                .route("/v1/metrics", post(http_metrics))
+                .with_state(collector);
+            axum::serve(listener, app).await.expect("receiver serve");
+        }
+        Wire::Grpc => {
+            let incoming = futures_util::stream::unfold(listener, |listener| async move {
+                let accepted = listener.accept().await.map(|(stream, _)| stream);
+                Some((accepted, listener))
+            });
+            tonic::transport::Server::builder()
+                .add_service(TraceServiceServer::new(collector.clone()))
+                .add_service(LogsServiceServer::new(collector.clone()))
+                .add_service(MetricsServiceServer::new(collector))
+                .serve_with_incoming(incoming)
+                .await
+                .expect("receiver serve");
+        }
+    }
 }
 
-async fn traces(State((received, mut stalled)): State<ReceiverState>, body: Bytes) -> StatusCode {
-    unstalled(&mut stalled).await;
-    let Ok(request) = ExportTraceServiceRequest::decode(body) else {
-        return StatusCode::BAD_REQUEST;
-    };
-    let spans = request
-        .resource_spans
-        .into_iter()
-        .flat_map(|r| r.scope_spans)
-        .flat_map(|s| s.spans);
-    received.spans.lock().unwrap().extend(spans);
-    StatusCode::OK
+/// Decodes an OTLP/HTTP body into `T` and hands it to `keep`.
+async fn http_export<T: Message + Default>(
+    collector: &Collector,
+    body: Bytes,
+    keep: fn(&Collector, T),
+) -> StatusCode {
+    collector.unstalled().await;
+    match T::decode(body) {
+        Ok(request) => {
+            keep(collector, request);
+            StatusCode::OK
+        }
+        Err(_) => StatusCode::BAD_REQUEST,
+    }
 }
 
-async fn logs(State((received, mut stalled)): State<ReceiverState>, body: Bytes) -> StatusCode {
-    unstalled(&mut stalled).await;
-    let Ok(request) = ExportLogsServiceRequest::decode(body) else {
-        return StatusCode::BAD_REQUEST;
-    };
-    let records = request
-        .resource_logs
-        .into_iter()
-        .flat_map(|r| r.scope_logs)
-        .flat_map(|s| s.log_records);
-    received.logs.lock().unwrap().extend(records);
-    StatusCode::OK
+async fn http_traces(State(c): State<Collector>, body: Bytes) -> StatusCode {
+    http_export(&c, body, Collector::traces).await
+}
+
+async fn http_logs(State(c): State<Collector>, body: Bytes) -> StatusCode {
+    http_export(&c, body, Collector::logs).await
+}
+
+async fn http_metrics(State(c): State<Collector>, body: Bytes) -> StatusCode {
+    http_export(&c, body, Collector::metrics).await
+}
+
+type GrpcResult<T> = Result<tonic::Response<T>, tonic::Status>;
+
+#[tonic::async_trait]
+impl TraceService for Collector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> GrpcResult<ExportTraceServiceResponse> {
+        self.unstalled().await;
+        self.traces(request.into_inner());
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for Collector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportLogsServiceRequest>,
+    ) -> GrpcResult<ExportLogsServiceResponse> {
+        self.unstalled().await;
+        self.logs(request.into_inner());
+        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl MetricsService for Collector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> GrpcResult<ExportMetricsServiceResponse> {
+        self.unstalled().await;
+        self.metrics(request.into_inner());
+        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
 }

@@ -64,8 +64,22 @@ fn square(n: u64) -> u64 {
     n * n
 }
 
+#[cached]
+fn cube(n: u64) -> u64 {
+    n * n * n
+}
+
+#[log_performance(level = "info")]
+fn volume(n: u64) -> u64 {
+    cube(n)
+}
+
 fn app() -> Router {
     Router::new()
+        .route(
+            "/cube/{n}",
+            get(|axum::extract::Path(n): axum::extract::Path<u64>| async move { cube(n).to_string() }),
+        )
         .route(
             "/users/{id}",
             get(
@@ -282,6 +296,60 @@ fn above_cached_the_span_records_whether_the_call_was_a_hit() {
         [Some(Any::BoolValue(false)), Some(Any::BoolValue(true))],
         "one span per call, no span of its own for the lookup"
     );
+    for span in calls {
+        assert_eq!(
+            attr(&span.attributes, "cache.name"),
+            Some(&Any::StringValue("otel_export::square".into()))
+        );
+        assert_eq!(count(&span.attributes, "cache.hit"), 1, "{span:#?}");
+    }
+}
+
+fn count(attributes: &[KeyValue], key: &str) -> usize {
+    attributes.iter().filter(|kv| kv.key == key).count()
+}
+
+#[test]
+fn a_lookup_inside_a_traced_call_records_hit_and_cache_name_on_the_callers_span() {
+    let receiver = OtlpReceiver::start();
+    let cap = exporting(&receiver, Format::Json);
+    cap.run(|| {
+        assert_eq!(volume(2), 8);
+        assert_eq!(volume(2), 8);
+    });
+    let rt = cap.runtime();
+    assert_eq!(cap.block_on(&rt, get_with("/cube/3", &[])), StatusCode::OK);
+    cap.guard().flush();
+
+    let spans = receiver.spans();
+    assert!(named(&spans, "cube").is_empty(), "no span per lookup");
+    let calls = named(&spans, "volume");
+    let seen: Vec<_> = calls
+        .iter()
+        .map(|s| {
+            (
+                attr(&s.attributes, "cache.hit").cloned(),
+                attr(&s.attributes, "cache.name").cloned(),
+                count(&s.attributes, "cache.hit"),
+            )
+        })
+        .collect();
+    let cube = Some(Any::StringValue("otel_export::cube".into()));
+    assert_eq!(
+        seen,
+        [
+            (Some(Any::BoolValue(false)), cube.clone(), 1),
+            (Some(Any::BoolValue(true)), cube.clone(), 1)
+        ]
+    );
+    // A span memotrace did not open (the request's SERVER span) gets them as attributes.
+    let server = named(&spans, "GET /cube/{n}");
+    assert_eq!(server.len(), 1, "{spans:#?}");
+    assert_eq!(
+        attr(&server[0].attributes, "cache.hit"),
+        Some(&Any::BoolValue(false))
+    );
+    assert_eq!(attr(&server[0].attributes, "cache.name"), cube.as_ref());
 }
 
 #[test]

@@ -91,17 +91,12 @@ pub(super) fn expand(config: &Config, model: &FnModel) -> TokenStream {
     // The span gets the outcome after the event is written, so the event's line does not
     // repeat the span's copy of its fields.
     let record_span = config.span.then(|| {
-        let hit = if config.cache_hit {
-            quote!(::core::option::Option::Some(#hit_flag.get()))
-        } else {
-            quote!(::core::option::Option::None)
-        };
         let span = if model.is_async() {
             quote!(#op_span_ref)
         } else {
             quote!(#op_span_ref.span())
         };
-        quote!(#pv::perf_span_end(#span, #report, #hit);)
+        quote!(#pv::perf_span_end(#span, #report);)
     });
     // One `event!` callsite per level (a callsite's level is static): the fn's level for a
     // completion, ERROR for an `Err` or a panic, WARN for a slow completion or a

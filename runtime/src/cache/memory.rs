@@ -15,6 +15,7 @@ use super::stats::{CacheStats, Counters};
 use super::status::CacheStatus;
 use super::store::{Claim, LoadGuard, LocalStore};
 use super::tags::TagIndex;
+use crate::perf::span::record_lookup;
 use std::borrow::Borrow;
 use std::future::Future;
 use std::hash::Hash;
@@ -158,6 +159,7 @@ where
             return hit;
         }
         self.counters.misses.incr();
+        record_lookup(&self.config, false);
         self.claimed(key, self.store.claim(key, clock::now_ms()))
     }
 
@@ -173,6 +175,7 @@ where
             return hit;
         }
         self.counters.misses.incr();
+        record_lookup(&self.config, false);
         let claim = self.store.claim_async(key, clock::now_ms()).await;
         self.claimed(key, claim)
     }
@@ -189,6 +192,7 @@ where
             return None;
         }
         self.counters.hits.incr();
+        record_lookup(&self.config, true);
         if entry.refresh_at <= now {
             return Some(self.refresh_due(entry.value, key, now));
         }

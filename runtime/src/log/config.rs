@@ -123,8 +123,9 @@ pub struct LogGuard {
 }
 
 impl LogGuard {
-    /// Flushes the queued lines now (and, with OTLP export on, sends the ended spans and
-    /// log records, waiting for the collector's answer or the export timeout).
+    /// Flushes the queued lines now (and, with OTLP export on, sends the ended spans, log
+    /// records and current metrics, waiting for the collector's answer or the export
+    /// timeout).
     pub fn flush(&self) {
         if let Some(w) = &self.writer {
             w.flush();
@@ -172,7 +173,8 @@ impl LogGuard {
 /// `APP_ENV` (development | staging | production) picks the defaults, `RUST_LOG`
 /// overrides the filter, `MEMOTRACE_LOG_FORMAT` (pretty | json | ecs) forces the format,
 /// `MEMOTRACE_METRICS` (on | off) switches operation metrics, and (feature `otel`)
-/// `OTEL_EXPORTER_OTLP_ENDPOINT` turns on OTLP export.
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` turns on OTLP export (`OTEL_EXPORTER_OTLP_PROTOCOL`:
+/// `http/protobuf` or `grpc`).
 /// A bad value falls back to the default with one warning naming it. Also installs the
 /// panic hook. Calling it twice returns [`InitError::AlreadyInitialized`].
 ///
@@ -397,16 +399,18 @@ impl Builder {
     }
 
     /// Turns operation metrics ([`crate::perf`]) on or off when this config is applied
-    /// (`MEMOTRACE_METRICS=on|off` overrides it).
+    /// (`MEMOTRACE_METRICS=on|off` overrides it). Unset, OTLP export turns them on (its
+    /// metrics carry the operations' numbers).
     #[must_use]
     pub fn metrics(mut self, on: bool) -> Self {
         self.metrics = Some(on);
         self
     }
 
-    /// Exports spans and log records over OTLP/HTTP (protobuf) to a collector at
-    /// `endpoint`, e.g. `"http://localhost:4318"` (`/v1/traces` and `/v1/logs` are
-    /// appended). Without it, `OTEL_EXPORTER_OTLP_ENDPOINT` does the same unless
+    /// Exports spans, log records and metrics over OTLP to a collector at `endpoint`,
+    /// e.g. `"http://localhost:4318"` for HTTP/protobuf (`/v1/traces`, `/v1/logs` and
+    /// `/v1/metrics` are appended) or `"http://localhost:4317"` for gRPC
+    /// ([`otlp_protocol`](Builder::otlp_protocol)). Without it, `OTEL_EXPORTER_OTLP_ENDPOINT` does the same unless
     /// [`ignore_env`](Builder::ignore_env) is called. Export runs on background threads:
     /// a slow or absent collector never blocks a call; what does not fit the queue is
     /// dropped and counted ([`LogGuard::dropped_spans`]).
@@ -415,6 +419,19 @@ impl Builder {
     #[must_use]
     pub fn otlp(mut self, endpoint: impl Into<String>) -> Self {
         self.otlp_config().endpoint = endpoint.into();
+        self
+    }
+
+    /// The OTLP wire protocol (default
+    /// [`HttpProtobuf`](super::OtlpProtocol::HttpProtobuf)); without it,
+    /// `OTEL_EXPORTER_OTLP_PROTOCOL` (`grpc` or `http/protobuf`) picks it unless
+    /// [`ignore_env`](Builder::ignore_env) is called. gRPC needs the `otel-grpc` feature;
+    /// its endpoint is the collector's gRPC address, e.g. `"http://localhost:4317"`.
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    #[must_use]
+    pub fn otlp_protocol(mut self, protocol: crate::otel::OtlpProtocol) -> Self {
+        self.otlp_config().protocol = Some(protocol);
         self
     }
 
@@ -533,6 +550,11 @@ impl Builder {
         }
         #[cfg(feature = "otel")]
         let otel = self.start_otel(service.as_deref(), &mut warnings);
+        // OTLP metrics carry the operations' numbers: record them unless told not to.
+        #[cfg(feature = "otel")]
+        if otel.is_some() && metrics.is_none() {
+            crate::perf::set_enabled(true);
+        }
         let layer = MemotraceLayer::new(Inner {
             format,
             ansi,
@@ -575,6 +597,16 @@ impl Builder {
         if config.endpoint.is_empty() && self.use_env {
             if let Ok(endpoint) = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
                 config.endpoint = endpoint.trim().to_owned();
+            }
+        }
+        if config.protocol.is_none() && self.use_env {
+            if let Ok(v) = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL") {
+                config.protocol = crate::otel::OtlpProtocol::parse(&v);
+                if config.protocol.is_none() {
+                    warnings.push(format!(
+                        "OTEL_EXPORTER_OTLP_PROTOCOL={v:?} is not one of grpc, http/protobuf; using http/protobuf"
+                    ));
+                }
             }
         }
         if config.endpoint.is_empty() {

@@ -43,6 +43,10 @@ pub use layer::MemotraceLayer;
 pub use redact::{NameMatch, Redacted, Redactor, DEFAULT_SENSITIVE, REDACTED};
 pub use render::ECS_VERSION;
 pub use value::Value;
+
+#[cfg(feature = "otel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+pub use crate::otel::OtlpProtocol;
 pub use writer::{LineSink, MakeWriterSink, NonBlocking, WriterGuard};
 
 pub(crate) use panic::take_last_panic;

@@ -1,22 +1,9 @@
 //! `memotrace_operation_duration_seconds` as a Prometheus histogram, computed at scrape
 //! time from each operation's own latency buckets (nothing is recorded twice).
 
-use crate::perf::{distributions, Distribution};
+use super::series::{durations as current, BOUNDS, DURATION as NAME};
 use metrics::{counter, gauge};
 use std::fmt::Write as _;
-use std::time::Duration;
-
-/// The histogram's metric name.
-const NAME: &str = "memotrace_operation_duration_seconds";
-
-/// The bucket bounds, in seconds: 0.5 ms to 10 s.
-const BOUNDS: [f64; 14] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
-
-fn current() -> Vec<Distribution> {
-    distributions(&BOUNDS.map(Duration::from_secs_f64))
-}
 
 /// The histogram of every operation in the Prometheus text format.
 pub(super) fn render(out: &mut String) {

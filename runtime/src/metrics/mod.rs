@@ -33,10 +33,19 @@
 //! ```
 //!
 //! With a recorder of your own (another exporter), call [`collect`] before it exports.
+//!
+//! With OTLP export on (feature `otel`), the same series are also exported as OTLP
+//! metrics, read by callbacks when the periodic reader collects (see the README).
 
+#[cfg(feature = "metrics")]
 mod collect;
+#[cfg(feature = "metrics")]
 mod histogram;
+#[cfg(feature = "metrics")]
 mod prometheus;
+pub(crate) mod series;
 
+#[cfg(feature = "metrics")]
 pub use collect::collect;
+#[cfg(feature = "metrics")]
 pub use prometheus::{prometheus, Prometheus};

@@ -1,31 +1,63 @@
 //! OpenTelemetry export (feature `otel`): spans through tracing-opentelemetry and a
-//! bounded batch processor, log records from the rendered (redacted) lines, both sent
-//! over OTLP/HTTP protobuf to a collector. Turned on by
+//! bounded batch processor, log records from the rendered (redacted) lines, and the cache
+//! and operation metrics read at collection time, all sent over OTLP (HTTP/protobuf, or
+//! gRPC with feature `otel-grpc`) to a collector. Turned on by
 //! [`Builder::otlp`](crate::log::Builder::otlp) or `OTEL_EXPORTER_OTLP_ENDPOINT`.
 
 mod export;
 pub(crate) mod ids;
 pub(crate) mod logs;
+mod metrics;
+mod transport;
 
 use export::{BoundedSpanProcessor, ExportStats};
 use opentelemetry::logs::LoggerProvider as _;
+use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_otlp::{LogExporter, SpanExporter, WithExportConfig as _};
 use opentelemetry_sdk::logs::{
     BatchConfigBuilder, BatchLogProcessor, SdkLogger, SdkLoggerProvider,
 };
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider, SpanExporter as _};
 use opentelemetry_sdk::Resource;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use transport::Transport;
+
+/// How spans, log records and metrics travel to the collector
+/// ([`Builder::otlp_protocol`](crate::log::Builder::otlp_protocol), or
+/// `OTEL_EXPORTER_OTLP_PROTOCOL`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OtlpProtocol {
+    /// Protobuf over HTTP (`http/protobuf`, a collector's port 4318): `/v1/traces`,
+    /// `/v1/logs` and `/v1/metrics` are appended to the endpoint.
+    #[default]
+    HttpProtobuf,
+    /// gRPC (`grpc`, a collector's port 4317); needs the `otel-grpc` feature, without it
+    /// export stays off with a configuration warning.
+    Grpc,
+}
+
+impl OtlpProtocol {
+    /// Parses an `OTEL_EXPORTER_OTLP_PROTOCOL` value (`grpc`, `http/protobuf`).
+    pub(crate) fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "grpc" => Some(Self::Grpc),
+            "http/protobuf" => Some(Self::HttpProtobuf),
+            _ => None,
+        }
+    }
+}
 
 /// Where and how to export, as given to the log `Builder`.
 #[derive(Clone, Debug)]
 pub(crate) struct OtlpConfig {
-    /// The collector's base URL (`http://host:4318`); `/v1/traces` and `/v1/logs` are
-    /// appended.
+    /// The collector's base URL (`http://host:4318`, or `http://host:4317` for gRPC).
     pub endpoint: String,
+    /// The wire protocol; `None` until the builder or the environment names one.
+    pub protocol: Option<OtlpProtocol>,
     /// Spans (and log records) that may wait for export before new ones are dropped.
     pub queue: usize,
     /// How long one export request may take.
@@ -37,6 +69,7 @@ impl Default for OtlpConfig {
     fn default() -> Self {
         Self {
             endpoint: String::new(),
+            protocol: None,
             queue: 2048,
             timeout: Duration::from_secs(5),
         }
@@ -47,7 +80,10 @@ impl Default for OtlpConfig {
 pub(crate) struct Otel {
     tracer_provider: SdkTracerProvider,
     logger_provider: SdkLoggerProvider,
+    meter_provider: SdkMeterProvider,
     stats: Arc<ExportStats>,
+    /// Dropped after the providers have shut down (field order).
+    _transport: Transport,
 }
 
 impl fmt::Debug for Otel {
@@ -59,21 +95,18 @@ impl fmt::Debug for Otel {
 }
 
 impl Otel {
-    /// Builds the exporters and starts their threads. Nothing is sent until spans end.
+    /// Builds the exporters and starts their threads. Nothing is sent until spans end,
+    /// records are emitted, or the metrics interval (`OTEL_METRIC_EXPORT_INTERVAL`,
+    /// default 60 s) passes.
     pub(crate) fn start(config: &OtlpConfig, service: Option<&str>) -> Result<Self, String> {
-        let base = config.endpoint.trim_end_matches('/');
+        let transport = Transport::new(config)?;
         let mut resource = Resource::builder();
         if let Some(service) = service {
             resource = resource.with_service_name(service.to_owned());
         }
         let resource = resource.build();
 
-        let mut spans = SpanExporter::builder()
-            .with_http()
-            .with_endpoint(format!("{base}/v1/traces"))
-            .with_timeout(config.timeout)
-            .build()
-            .map_err(|e| format!("OTLP span exporter for {base:?}: {e}"))?;
+        let mut spans = transport.spans()?;
         spans.set_resource(&resource);
         let stats = Arc::new(ExportStats::default());
         let processor = BoundedSpanProcessor::start(spans, config.queue, Arc::clone(&stats))
@@ -83,13 +116,7 @@ impl Otel {
             .with_resource(resource.clone())
             .build();
 
-        let logs = LogExporter::builder()
-            .with_http()
-            .with_endpoint(format!("{base}/v1/logs"))
-            .with_timeout(config.timeout)
-            .build()
-            .map_err(|e| format!("OTLP log exporter for {base:?}: {e}"))?;
-        let log_processor = BatchLogProcessor::builder(logs)
+        let log_processor = BatchLogProcessor::builder(transport.logs()?)
             .with_batch_config(
                 BatchConfigBuilder::default()
                     .with_max_queue_size(config.queue)
@@ -99,14 +126,23 @@ impl Otel {
             .build();
         let logger_provider = SdkLoggerProvider::builder()
             .with_log_processor(log_processor)
+            .with_resource(resource.clone())
+            .build();
+
+        let meter_provider = SdkMeterProvider::builder()
+            .with_reader(PeriodicReader::builder(transport.metrics()?).build())
             .with_resource(resource)
             .build();
+        metrics::register(&meter_provider.meter("memotrace"));
+
         // Exported spans are wanted now: `#[log_performance]` opens one per timed call.
         crate::perf::set_spans(true);
         Ok(Self {
             tracer_provider,
             logger_provider,
+            meter_provider,
             stats,
+            _transport: transport,
         })
     }
 
@@ -120,10 +156,12 @@ impl Otel {
         self.logger_provider.logger("memotrace")
     }
 
-    /// Sends every ended span and emitted record now; waits for the answers.
+    /// Sends every ended span, emitted record and the current metrics now; waits for the
+    /// answers.
     pub(crate) fn force_flush(&self) {
         let _ = self.tracer_provider.force_flush();
         let _ = self.logger_provider.force_flush();
+        let _ = self.meter_provider.force_flush();
     }
 
     /// Spans lost because the queue was full or their export failed.
@@ -141,5 +179,6 @@ impl Drop for Otel {
     fn drop(&mut self) {
         let _ = self.tracer_provider.shutdown();
         let _ = self.logger_provider.shutdown();
+        let _ = self.meter_provider.shutdown();
     }
 }

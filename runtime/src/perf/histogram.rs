@@ -159,7 +159,7 @@ impl Histogram {
     /// exceeds the total. A value is counted under the first bound at or above its
     /// bucket's upper end, so it may move up one bound when the bound splits its bucket
     /// (≤ 3.1 % of the value).
-    #[cfg(feature = "metrics")]
+    #[cfg(any(feature = "metrics", feature = "otel"))]
     pub(crate) fn cumulative(&self, bounds_ns: &[u64]) -> (u64, u64, Vec<u64>) {
         let merged = self.merged_buckets();
         let mut counts = vec![0u64; bounds_ns.len()];
@@ -209,7 +209,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "metrics")]
+    #[cfg(any(feature = "metrics", feature = "otel"))]
     fn cumulative_counts() {
         let h = Histogram::new();
         for v in [500, 900, 40_000, 2_000_000, 9_000_000_000] {

@@ -151,7 +151,7 @@ pub fn snapshot() -> Snapshot {
 
 /// One operation's latency distribution: calls, total time, and how many calls took at
 /// most each of the bounds asked for.
-#[cfg(feature = "metrics")]
+#[cfg(any(feature = "metrics", feature = "otel"))]
 pub(crate) struct Distribution {
     pub name: &'static str,
     pub count: u64,
@@ -161,7 +161,7 @@ pub(crate) struct Distribution {
 }
 
 /// Every operation that recorded a call, sorted by name, with its counts at `bounds`.
-#[cfg(feature = "metrics")]
+#[cfg(any(feature = "metrics", feature = "otel"))]
 pub(crate) fn distributions(bounds: &[Duration]) -> Vec<Distribution> {
     let bounds_ns: Vec<u64> = bounds
         .iter()

@@ -1,0 +1,180 @@
+//! Cost per traced call with OTLP export on: `#[log_performance]` under memotrace's
+//! own export against `#[tracing::instrument]` + tracing-opentelemetry (the SDK's batch
+//! span processor and OTLP/HTTP exporter) on the same fn. Every span is encoded and sent
+//! (queues large enough that none is dropped, a flush at the end) to a receiver in a child
+//! process that answers 200 without decoding, so only the traced process is measured.
+//!
+//! Instructions (stable on a noisy machine): run one case N times under callgrind, twice,
+//! and divide the difference. Export threads are counted: encoding and sending are part
+//! of a span's cost.
+//!
+//! ```text
+//! cargo build --release -p memotrace-benches --bin otel_instructions
+//! for n in 1000 11000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+//!     target/release/otel_instructions memotrace $n; done   # (b - a) / 10000
+//! ```
+//!
+//! Wall-clock (noisy): `target/release/otel_instructions memotrace 200000` prints the mean
+//! ns per call of the loop (export threads run beside it) on stderr.
+//!
+//! Cases:
+//! - `memotrace`: `#[log_performance(level = "info")]` with `Builder::otlp`: a span, the
+//!   completion line (JSON, to `io::sink`), the same event as an OTLP log record, and the
+//!   operation's metrics.
+//! - `ts_otel`: `#[tracing::instrument(level = "info")]` + tracing-opentelemetry: a span.
+//! - `ts_otel_json`: the same plus tracing-subscriber's JSON layer with a line at span
+//!   close (the timing line `#[log_performance]` writes).
+
+use memotrace_benches::log_cases::{instrumented, timed_info};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
+use std::hint::black_box;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+/// Spans that may wait for export: far more than a run makes, so none is dropped.
+const QUEUE: usize = 1 << 20;
+
+fn main() {
+    let which = std::env::args().nth(1).unwrap();
+    if which == "receiver" {
+        return receive();
+    }
+    let n: u64 = std::env::args().nth(2).unwrap().parse().unwrap();
+    let (mut receiver, endpoint) = start_receiver();
+    let flush: Box<dyn Fn()> = match which.as_str() {
+        "memotrace" => {
+            let (subscriber, guard) = memotrace::log::Builder::new()
+                .ignore_env()
+                .service("bench")
+                .format(memotrace::log::Format::Json)
+                .filter("info")
+                .writer(std::io::sink)
+                .blocking()
+                .otlp(endpoint)
+                .otlp_limits(QUEUE, Duration::from_secs(10))
+                .build();
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            Box::new(move || {
+                guard.flush();
+                assert_eq!(guard.dropped_spans(), 0, "spans dropped");
+            })
+        }
+        "ts_otel" | "ts_otel_json" => {
+            let provider = sdk_provider(&endpoint);
+            let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
+            let registry = tracing_subscriber::registry()
+                .with(tracing_subscriber::filter::LevelFilter::INFO)
+                .with(otel);
+            if which == "ts_otel_json" {
+                let json = tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_span_events(FmtSpan::CLOSE)
+                    .with_writer(std::io::sink);
+                tracing::subscriber::set_global_default(registry.with(json)).unwrap();
+            } else {
+                tracing::subscriber::set_global_default(registry).unwrap();
+            }
+            Box::new(move || provider.force_flush().unwrap())
+        }
+        _ => unreachable!("cases: memotrace, ts_otel, ts_otel_json"),
+    };
+    let started = Instant::now();
+    for i in 0..n {
+        if which == "memotrace" {
+            black_box(timed_info(black_box(i)));
+        } else {
+            black_box(instrumented(black_box(i)));
+        }
+    }
+    let took = started.elapsed();
+    flush();
+    // Shut down (a last export) while the receiver still answers.
+    drop(flush);
+    #[allow(clippy::cast_precision_loss)]
+    let per_call = took.as_nanos() as f64 / n as f64;
+    eprintln!("{which}: {per_call:.0} ns per call (loop only, {n} calls)");
+    let _ = receiver.kill();
+    let _ = receiver.wait();
+}
+
+/// The SDK's own pipeline: batch span processor, OTLP/HTTP protobuf exporter.
+fn sdk_provider(endpoint: &str) -> SdkTracerProvider {
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(format!("{endpoint}/v1/traces"))
+        .with_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let processor = BatchSpanProcessor::builder(exporter)
+        .with_batch_config(
+            BatchConfigBuilder::default()
+                .with_max_queue_size(QUEUE)
+                .build(),
+        )
+        .build();
+    SdkTracerProvider::builder()
+        .with_span_processor(processor)
+        .build()
+}
+
+/// This binary again, as the receiver: its endpoint is the first line it prints.
+fn start_receiver() -> (Child, String) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .arg("receiver")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().to_owned())
+}
+
+/// Answers every HTTP/1.1 request with an empty 200, without decoding the body; runs
+/// until killed.
+fn receive() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    println!("http://{}", listener.local_addr().unwrap());
+    for stream in listener.incoming().flatten() {
+        std::thread::spawn(move || answer(stream));
+    }
+}
+
+/// Serves one keep-alive connection until the client closes it.
+fn answer(stream: TcpStream) {
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut length = 0;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err()
+            || writer
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .is_err()
+        {
+            return;
+        }
+    }
+}

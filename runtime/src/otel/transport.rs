@@ -1,0 +1,106 @@
+//! How the exporters reach the collector: protobuf over HTTP (`/v1/traces`, `/v1/logs`,
+//! `/v1/metrics` under the endpoint), or gRPC (feature `otel-grpc`). The gRPC client
+//! (tonic) needs a tokio runtime for its connection: it gets one of its own, one worker
+//! thread, so export works whether or not the application runs tokio, and the export
+//! threads only wait on its answers.
+
+use super::{OtlpConfig, OtlpProtocol};
+use opentelemetry_otlp::{
+    LogExporter, MetricExporter, Protocol, SpanExporter, WithExportConfig as _,
+};
+use std::time::Duration;
+
+/// The wire the exporters are built for.
+enum Wire {
+    Http,
+    #[cfg(feature = "otel-grpc")]
+    Grpc(tokio::runtime::Runtime),
+}
+
+/// Builds the exporters of one configuration.
+pub(crate) struct Transport {
+    base: String,
+    timeout: Duration,
+    wire: Wire,
+}
+
+/// One signal's exporter over the transport's wire, with its endpoint and timeout; the
+/// protocol is set explicitly so `OTEL_EXPORTER_OTLP_PROTOCOL` cannot contradict the wire.
+macro_rules! build_exporter {
+    ($transport:expr, $exporter:ty, $path:literal) => {{
+        let t: &Transport = $transport;
+        let built = match &t.wire {
+            Wire::Http => <$exporter>::builder()
+                .with_http()
+                .with_protocol(Protocol::HttpBinary)
+                .with_endpoint(format!("{}/{}", t.base, $path))
+                .with_timeout(t.timeout)
+                .build(),
+            #[cfg(feature = "otel-grpc")]
+            Wire::Grpc(runtime) => {
+                // The channel's connection task is spawned on this runtime.
+                let _in = runtime.enter();
+                <$exporter>::builder()
+                    .with_tonic()
+                    .with_protocol(Protocol::Grpc)
+                    .with_endpoint(t.base.clone())
+                    .with_timeout(t.timeout)
+                    .build()
+            }
+        };
+        built.map_err(|e| format!("OTLP {} exporter for {:?}: {e}", $path, t.base))
+    }};
+}
+
+impl Transport {
+    /// The transport `config` asks for; gRPC without the `otel-grpc` feature is an error.
+    pub(crate) fn new(config: &OtlpConfig) -> Result<Self, String> {
+        let wire = match config.protocol.unwrap_or_default() {
+            OtlpProtocol::HttpProtobuf => Wire::Http,
+            #[cfg(feature = "otel-grpc")]
+            OtlpProtocol::Grpc => Wire::Grpc(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name("memotrace-otlp-grpc")
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("OTLP gRPC runtime: {e}"))?,
+            ),
+            #[cfg(not(feature = "otel-grpc"))]
+            OtlpProtocol::Grpc => {
+                return Err("OTLP over gRPC needs memotrace's `otel-grpc` feature".into())
+            }
+        };
+        Ok(Self {
+            base: config.endpoint.trim_end_matches('/').to_owned(),
+            timeout: config.timeout,
+            wire,
+        })
+    }
+
+    /// The span exporter.
+    pub(crate) fn spans(&self) -> Result<SpanExporter, String> {
+        build_exporter!(self, SpanExporter, "v1/traces")
+    }
+
+    /// The log record exporter.
+    pub(crate) fn logs(&self) -> Result<LogExporter, String> {
+        build_exporter!(self, LogExporter, "v1/logs")
+    }
+
+    /// The metric exporter.
+    pub(crate) fn metrics(&self) -> Result<MetricExporter, String> {
+        build_exporter!(self, MetricExporter, "v1/metrics")
+    }
+}
+
+#[cfg(feature = "otel-grpc")]
+impl Drop for Transport {
+    fn drop(&mut self) {
+        // Without waiting for its tasks, and allowed inside an async context (a guard
+        // dropped at the end of `#[tokio::main]`).
+        if let Wire::Grpc(runtime) = std::mem::replace(&mut self.wire, Wire::Http) {
+            runtime.shutdown_background();
+        }
+    }
+}
