@@ -79,23 +79,26 @@ impl Site {
     }
 
     /// Dispatches an event with `head` then `tail` as its values, in the order of its
-    /// field names.
+    /// field names. The caller checked [`Site::enabled`].
+    #[inline(never)]
     fn dispatch(&'static self, head: &[Option<&dyn Value>], tail: &[Option<&dyn Value>]) {
-        if !self.enabled() {
-            return;
+        if tail.is_empty() {
+            return self.dispatch_all(head);
         }
-        const INLINE: usize = 32;
+        const INLINE: usize = 16;
         let len = head.len() + tail.len();
-        let mut inline: [Option<&dyn Value>; INLINE] = [None; INLINE];
-        let heap: Vec<Option<&dyn Value>>;
-        let values: &[Option<&dyn Value>] = if len <= INLINE {
+        if len <= INLINE {
+            let mut inline: [Option<&dyn Value>; INLINE] = [None; INLINE];
             inline[..head.len()].copy_from_slice(head);
             inline[head.len()..len].copy_from_slice(tail);
-            &inline[..len]
+            self.dispatch_all(&inline[..len]);
         } else {
-            heap = head.iter().chain(tail).copied().collect();
-            &heap
-        };
+            let all: Vec<Option<&dyn Value>> = head.iter().chain(tail).copied().collect();
+            self.dispatch_all(&all);
+        }
+    }
+
+    fn dispatch_all(&'static self, values: &[Option<&dyn Value>]) {
         Event::dispatch(&self.meta, &self.meta.fields().value_set_all(values));
     }
 }
@@ -239,16 +242,20 @@ impl PerfSite {
             PerfReport::Completed {
                 duration_ms,
                 slow: false,
-            } => self.completed.dispatch(
-                &[
-                    Some(&format_args!("operation_completed")),
-                    Some(name),
-                    Some(&duration_ms),
-                    Some(&true),
-                ],
-                fields,
-            ),
-            PerfReport::Failed { .. } | PerfReport::Panicked { .. } => {
+            } => {
+                if self.completed.enabled() {
+                    self.completed.dispatch(
+                        &[
+                            Some(&format_args!("operation_completed")),
+                            Some(name),
+                            Some(&duration_ms),
+                            Some(&true),
+                        ],
+                        fields,
+                    );
+                }
+            }
+            PerfReport::Failed { .. } | PerfReport::Panicked { .. } if self.failed.enabled() => {
                 let (duration_ms, error_type, error) = report.failure();
                 self.failed.dispatch(
                     &[
@@ -262,7 +269,9 @@ impl PerfSite {
                     fields,
                 );
             }
-            PerfReport::Completed { .. } | PerfReport::Cancelled { .. } => {
+            PerfReport::Completed { .. } | PerfReport::Cancelled { .. }
+                if self.warning.enabled() =>
+            {
                 let (duration_ms, success, slow, event_name) = report.warning();
                 self.warning.dispatch(
                     &[
@@ -275,8 +284,14 @@ impl PerfSite {
                     fields,
                 );
             }
+            PerfReport::Completed { .. }
+            | PerfReport::Failed { .. }
+            | PerfReport::Panicked { .. }
+            | PerfReport::Cancelled { .. } => {}
         }
-        super::span::perf_span_end(span, report, cache_hit);
+        if span.is_some() {
+            super::span::perf_span_end(span, report, cache_hit);
+        }
     }
 }
 
