@@ -118,3 +118,17 @@ fn a_target_filter_disables_timing_precisely() {
     assert!(cap.run(|| find(1, "acme")).is_ok());
     assert!(cap.events("operation_completed").is_empty());
 }
+
+#[log_performance(level = "info", fields(r#type = kind))]
+fn typed(kind: &str) -> usize {
+    kind.len()
+}
+
+#[test]
+fn a_raw_identifier_field_is_named_without_its_prefix() {
+    let cap = Capture::json();
+    assert_eq!(cap.run(|| typed("admin")), 5);
+    let line = cap.one("operation_completed");
+    assert_eq!(line["type"], "admin");
+    assert!(line.get("r#type").is_none());
+}

@@ -6,6 +6,7 @@ use crate::common::stacking::CACHE_HIT;
 use crate::common::{duration, ArgList, Errors};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -93,9 +94,10 @@ impl Parse for FieldSpec {
                 input.parse::<Token![.]>()?;
                 parts.push(input.call(Ident::parse_any_ident)?);
             }
+            // As `tracing` names the field: without `r#`.
             let text = parts
                 .iter()
-                .map(ToString::to_string)
+                .map(|part| part.unraw().to_string())
                 .collect::<Vec<_>>()
                 .join(".");
             let tokens = quote::quote!(#(#parts).*);
@@ -131,7 +133,6 @@ trait AnyIdent {
 }
 impl AnyIdent for Ident {
     fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident> {
-        use syn::ext::IdentExt;
         Ident::parse_any(input)
     }
 }

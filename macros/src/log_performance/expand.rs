@@ -1,20 +1,17 @@
 //! Tokens out: the function with its body wrapped in a timed run (inside a span named
-//! after the operation unless `span = false`) whose events are emitted from call sites in
-//! the user's crate (so `RUST_LOG` targets and interest checks are the user's module's).
+//! after the operation unless `span = false`). The expansion binds the fields, calls, and
+//! hands the outcome to its `PerfSite` static, whose callsites (the events' and the
+//! span's, located in the user's module, so `RUST_LOG` targets and interest checks are
+//! that module's) the runtime builds and dispatches.
 
 use super::args::{Config, Level};
 use crate::common::args::runtime_path;
 use crate::common::naming::{cache_hit_flag, local, static_item};
 use crate::common::signature::{contains_impl_trait, Output};
 use crate::common::FnModel;
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::{Ident, LitStr};
-
-/// A hygienic local named as the event field it fills (`duration_ms`, `error`, ..).
-fn field_local(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
-}
+use syn::LitStr;
 
 pub(super) fn expand(config: &Config, model: &FnModel) -> TokenStream {
     let path = runtime_path(config.krate.clone());
@@ -37,12 +34,7 @@ pub(super) fn expand(config: &Config, model: &FnModel) -> TokenStream {
         local("ret"),
     );
     let (op_span, op_span_ref, entered) = (local("span"), local("span_ref"), local("entered"));
-    let (duration_ms, error_type, error, e) = (
-        field_local("duration_ms"),
-        field_local("error_type"),
-        field_local("error"),
-        local("e"),
-    );
+    let e = local("e");
 
     // The site's level: the least verbose level an event of a successful call can have.
     // A `slow` threshold can raise it to warn, and filters are thresholds, so the call is
@@ -56,11 +48,19 @@ pub(super) fn expand(config: &Config, model: &FnModel) -> TokenStream {
     };
 
     let mut captures = Vec::new();
-    let mut event_fields = Vec::new();
+    let mut values = Vec::new();
+    let mut names = Vec::new();
+    // Above `#[cached]`: the cached body marks the flag on a hit; it is the first field
+    // after the outcome's own.
+    let hit_flag = cache_hit_flag();
+    let declare_hit = config.cache_hit.then(|| {
+        names.push("cache_hit".to_owned());
+        values.push(quote!(&#hit_flag.get()));
+        quote!(let #hit_flag = &#pv::CacheHit::new();)
+    });
     for (i, field) in config.fields.iter().enumerate() {
         let var = local(&format!("field_{i}"));
         let expr = &field.expr;
-        let fname = &field.name;
         captures.push(quote! {
             let #var = if #capture {
                 ::core::option::Option::Some({
@@ -72,60 +72,39 @@ pub(super) fn expand(config: &Config, model: &FnModel) -> TokenStream {
                 ::core::option::Option::None
             };
         });
-        event_fields.push(quote!(#fname = #var,));
+        names.push(field.text.clone());
+        values.push(quote!(&#var));
     }
     let capture_flag = (!captures.is_empty())
         .then(|| quote!(let #capture: bool = #active || #pv::perf_errors_on();));
 
-    // Above `#[cached]`: the cached body marks the flag on a hit.
-    let hit_flag = cache_hit_flag();
-    let (declare_hit, hit_field) = if config.cache_hit {
-        (
-            Some(quote!(let #hit_flag = &#pv::CacheHit::new();)),
-            Some(quote!(cache_hit = #hit_flag.get(),)),
-        )
-    } else {
-        (None, None)
+    // The events' field names: the outcome's own, then the flag and `fields(..)`.
+    let field_names = |own: &[&str]| {
+        let all = ["message", "operation", "duration_ms", "success"]
+            .iter()
+            .chain(own)
+            .map(|n| (*n).to_owned())
+            .chain(names.iter().cloned());
+        quote!(&[#(#all),*])
     };
-    let f = quote!(#hit_field #(#event_fields)*);
-    // The span gets the outcome after the event is written, so the event's line does not
-    // repeat the span's copy of its fields.
-    let record_span = config.span.then(|| {
-        let span = if model.is_async() {
-            quote!(#op_span_ref)
-        } else {
-            quote!(#op_span_ref.span())
-        };
-        quote!(#pv::perf_span_end(#span, #report);)
-    });
-    // One `event!` callsite per level (a callsite's level is static): the fn's level for a
-    // completion, ERROR for an `Err` or a panic, WARN for a slow completion or a
-    // cancellation, whose fields come from the report.
-    let (success, slow, event_name) = (
-        field_local("success"),
-        field_local("slow"),
-        local("event_name"),
+    let (completed, failed, warning) = (
+        field_names(&[]),
+        field_names(&["error_type", "error"]),
+        field_names(&["slow"]),
     );
-    let events = quote! {
-        match #report {
-            #pv::PerfReport::Completed { #duration_ms, slow: false } => {
-                #tr::event!(#tr::Level::#level, operation = #name, #duration_ms, success = true, #f "operation_completed");
-            }
-            #pv::PerfReport::Failed { .. } | #pv::PerfReport::Panicked { .. } => {
-                let (#duration_ms, #error_type, #error) = #report.failure();
-                #tr::event!(#tr::Level::ERROR, operation = #name, #duration_ms, success = false, #error_type, #error, #f "operation_failed");
-            }
-            _ => {
-                let (#duration_ms, #success, #slow, #event_name) = #report.warning();
-                #tr::event!(#tr::Level::WARN, operation = #name, #duration_ms, #success, #slow, #f "{}", #event_name);
-            }
-        }
+    let span_arg = match (config.span, model.is_async()) {
+        (false, _) => quote!(::core::option::Option::None),
+        (true, false) => quote!(#op_span_ref.span()),
+        (true, true) => quote!(#op_span_ref),
     };
+    // The site writes the outcome's event (from callsites in this fn's module) and
+    // records it on the span.
     let emit = quote! {
-        move |#report: #pv::PerfReport<'_>| {
-            #events
-            #record_span
-        }
+        move |#report: #pv::PerfReport<'_>| #site.report(
+            #report,
+            #span_arg,
+            &[#(::core::option::Option::Some(#values as &dyn #tr::Value)),*],
+        )
     };
 
     let ret_ty = model.return_type();
@@ -140,29 +119,16 @@ pub(super) fn expand(config: &Config, model: &FnModel) -> TokenStream {
     // The span, opened only when the call is timed (its level is on, or metrics are) and
     // spans are wanted (OTLP export is on, or `perf::set_spans(true)`): otherwise it is
     // `None`, and nothing more than without spans runs.
-    let new_span = quote! {
-        #tr::span!(
-            #tr::Level::#level,
-            #name,
-            duration_ms = #tr::field::Empty,
-            success = #tr::field::Empty,
-            error_type = #tr::field::Empty,
-            cache.hit = #tr::field::Empty,
-            otel.status_code = #tr::field::Empty,
-        )
-    };
     // Sync: entered for the whole call (declared before the run, so a panic's report is
     // still inside it). Async: entered while polling, and again for the end.
     let open_span = match (config.span, model.is_async()) {
         (false, _) => None,
         (true, false) => Some(quote! {
-            let #entered: #pv::PerfSpan =
-                if #active && #pv::perf_spans_on() { #pv::PerfSpan::enter(|| #new_span) } else { #pv::PerfSpan::none() };
+            let #entered: #pv::PerfSpan = #pv::PerfSpan::open(&#site, #active);
             let #op_span_ref: &#pv::PerfSpan = &#entered;
         }),
         (true, true) => Some(quote! {
-            let #op_span: ::core::option::Option<#tr::Span> =
-                if #active && #pv::perf_spans_on() { ::core::option::Option::Some(#new_span) } else { ::core::option::Option::None };
+            let #op_span: ::core::option::Option<#tr::Span> = #site.span_if(#active);
             let #op_span_ref: ::core::option::Option<&#tr::Span> = #op_span.as_ref();
         }),
     };
@@ -197,14 +163,29 @@ pub(super) fn expand(config: &Config, model: &FnModel) -> TokenStream {
         finish
     };
 
+    // The events and the span are located at the attribute, as `event!` written there
+    // would be; the operation's own metadata at the fn's name.
+    let event_line = quote!(::core::line!());
+    let event_name = quote!(::core::concat!(
+        "event ",
+        ::core::file!(),
+        ":",
+        ::core::line!()
+    ));
     let span = model.name().span();
     let prologue = quote_spanned! {span=>
         static #site: #pv::PerfSite = #pv::PerfSite::new(
             #name,
+            #tr::Level::#level,
             #tr::Level::#site_level,
-            ::core::module_path!(),
-            ::core::file!(),
-            ::core::line!(),
+            #pv::PerfLocation {
+                target: ::core::module_path!(),
+                file: ::core::file!(),
+                line: ::core::line!(),
+                event_line: #event_line,
+                event_name: #event_name,
+            },
+            #pv::PerfFieldNames { completed: #completed, failed: #failed, warning: #warning },
             &#site,
         );
     };

@@ -14,7 +14,9 @@ pub use crate::perf::describe::{
     Capture, CaptureClone, CaptureCopy, CaptureDebug, DescribeError, ErrProbe,
 };
 pub use crate::perf::run::{perf_typed, CacheHit, PerfFuture, PerfReport, PerfRun};
-pub use crate::perf::site::{perf_errors_on, perf_metrics_on, PerfSite};
-pub use crate::perf::span::{perf_span_end, perf_spans_on, PerfSpan};
+pub use crate::perf::site::{
+    perf_errors_on, perf_metrics_on, PerfFieldNames, PerfLocation, PerfSite,
+};
+pub use crate::perf::span::PerfSpan;
 pub use cache::*;
 pub use tracing;

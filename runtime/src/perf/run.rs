@@ -71,8 +71,7 @@ pub enum PerfReport<'a> {
 impl<'a> PerfReport<'a> {
     /// An `Err` or a panic as the fields of one `operation_failed` event: the duration,
     /// the error's type (`panic` for a panic) and its text, when there is one.
-    #[must_use]
-    pub fn failure(self) -> (Option<f64>, &'a str, Option<&'a str>) {
+    pub(crate) fn failure(self) -> (Option<f64>, &'a str, Option<&'a str>) {
         match self {
             Self::Failed {
                 duration_ms,
@@ -88,8 +87,7 @@ impl<'a> PerfReport<'a> {
 
     /// A slow completion or a cancellation as the fields of one warning: the duration,
     /// `success`, `slow` (present for a slow completion) and the event's name.
-    #[must_use]
-    pub fn warning(self) -> (Option<f64>, bool, Option<bool>, &'static str) {
+    pub(crate) fn warning(self) -> (Option<f64>, bool, Option<bool>, &'static str) {
         match self {
             Self::Completed { duration_ms, .. } => {
                 (duration_ms, true, Some(true), "operation_completed")

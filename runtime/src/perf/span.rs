@@ -3,6 +3,7 @@
 //! an OpenTelemetry layer exports it.
 
 use super::run::PerfReport;
+use super::site::PerfSite;
 use crate::cache::CacheConfig;
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +23,7 @@ pub fn set_spans(on: bool) {
 
 /// Whether `#[log_performance]` opens spans (see [`set_spans`]).
 #[inline]
-pub fn perf_spans_on() -> bool {
+pub(crate) fn perf_spans_on() -> bool {
     SPANS.load(Ordering::Relaxed)
 }
 
@@ -66,15 +67,24 @@ pub struct PerfSpan(ManuallyDrop<Option<EnteredSpan>>);
 impl PerfSpan {
     /// No span: the call is not timed.
     #[inline]
-    #[must_use]
-    pub const fn none() -> Self {
+    const fn none() -> Self {
         Self(ManuallyDrop::new(None))
     }
 
-    /// Opens the span and enters it.
+    /// The span of `site`'s call, entered, when the call is timed (`active`) and spans
+    /// are on ([`set_spans`]); else none.
+    #[inline]
+    pub fn open(site: &'static PerfSite, active: bool) -> Self {
+        if active && perf_spans_on() {
+            Self::enter(site)
+        } else {
+            Self::none()
+        }
+    }
+
     #[inline(never)]
-    pub fn enter(open: impl FnOnce() -> Span) -> Self {
-        Self(ManuallyDrop::new(Some(open().entered())))
+    fn enter(site: &'static PerfSite) -> Self {
+        Self(ManuallyDrop::new(Some(site.new_span().entered())))
     }
 
     /// The span, when there is one.
@@ -102,7 +112,7 @@ impl Drop for PerfSpan {
 /// Records how the call ended on its span: `duration_ms`, `success`, `error_type`, and
 /// `otel.status_code = "ERROR"` on `Err` or panic (`cache.hit` is recorded by the
 /// lookup). Nothing without a span (the call was not timed) or when it is disabled.
-pub fn perf_span_end(span: Option<&Span>, report: PerfReport<'_>) {
+pub(crate) fn perf_span_end(span: Option<&Span>, report: PerfReport<'_>) {
     let Some(span) = span.filter(|s| !s.is_disabled()) else {
         return;
     };
