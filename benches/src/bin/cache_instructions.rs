@@ -10,8 +10,9 @@
 //! Cases: hit, string_hit, arc_hit (an `Arc<str>` value), miss, invalidate; the `cached`
 //! crate's cached_hit, cached_string_hit and cached_miss; string_clone, cloning and
 //! dropping the same `String` without any cache (the part of a `String` hit that any cache
-//! returning an owned value pays); and weighed_hit (`max_weight` with a weigher; last, so
-//! that its arm adds no comparison to the other cases).
+//! returning an owned value pays); and, last so that their arms add no comparison to the
+//! other cases, weighed_hit (`max_weight` with a weigher), ttl_hit (a fixed ttl) and
+//! per_entry_hit (`ttl = |value| ..`).
 
 use std::hint::black_box;
 
@@ -35,6 +36,16 @@ fn weighed_square(x: u64) -> u64 {
     x * x
 }
 
+#[memotrace::cached(max_capacity = 100_000, ttl = "1h")]
+fn ttl_square(x: u64) -> u64 {
+    x * x
+}
+
+#[memotrace::cached(max_capacity = 100_000, ttl = |_value| std::time::Duration::from_secs(3600))]
+fn per_entry_square(x: u64) -> u64 {
+    x * x
+}
+
 #[cached::macros::cached(max_size = 100_000)]
 fn peer_square(x: u64) -> u64 {
     x * x
@@ -54,6 +65,8 @@ fn main() {
     black_box(peer_square(7));
     black_box(peer_label(7));
     black_box(weighed_square(7));
+    black_box(ttl_square(7));
+    black_box(per_entry_square(7));
     let owned = label(7);
     for i in 0..n {
         match which.as_str() {
@@ -87,6 +100,12 @@ fn main() {
             }
             "weighed_hit" => {
                 black_box(weighed_square(black_box(7)));
+            }
+            "ttl_hit" => {
+                black_box(ttl_square(black_box(7)));
+            }
+            "per_entry_hit" => {
+                black_box(per_entry_square(black_box(7)));
             }
             _ => unreachable!("unknown case {which}"),
         }
