@@ -498,7 +498,8 @@ fn status_with_expires_is_miss_hit_then_miss_after_expiry() {
     assert_eq!(expiring_soon_with_status(42).1, CacheStatus::Miss);
     assert_eq!(expiring_soon_with_status(42).1, CacheStatus::Hit);
     assert_eq!(FLAG_EXPIRES_CALLS.load(SeqCst), 1);
-    until_expired(CacheStatus::Miss, || expiring_soon_with_status(42));
+    let fresh = until_expired(CacheStatus::Miss, || expiring_soon_with_status(42));
+    assert_eq!(fresh.map(|v| v.v), Ok(42));
     assert_eq!(FLAG_EXPIRES_CALLS.load(SeqCst), 2);
 }
 
