@@ -1,5 +1,5 @@
-// `max_weight` and `weigher`: bad values, a weigher without a budget, engines that
-// cannot weigh, and a value type without `Weigh`.
+// `max_weight` and `weigher`: bad values, a weigher without a budget, and a value type
+// without `Weigh`.
 
 #[memotrace::cached(max_weight = "64 parsecs")]
 fn a(id: u64) -> String { id.to_string() }
@@ -9,9 +9,6 @@ fn b(id: u64) -> String { id.to_string() }
 
 #[memotrace::cached(max_weight = 1_000, weigher = |value| value.len())]
 fn c(id: u64) -> String { id.to_string() }
-
-#[memotrace::cached(max_weight = "1MiB", tti = "5m")]
-fn d(id: u64) -> String { id.to_string() }
 
 struct Opaque;
 

@@ -68,12 +68,6 @@ pub(super) fn check(args: &CachedArgs, errors: &mut Errors) {
     let Some(span) = args.max_weight.span() else {
         return;
     };
-    if args.tti.get().is_some() {
-        errors.push(
-            span,
-            "`max_weight` is served by the quick_cache engine and `tti` by moka: use one of them",
-        );
-    }
     if args.store.get().is_some_and(|s| *s != StoreKind::Memory) {
         errors.push(
             span,
@@ -82,7 +76,8 @@ pub(super) fn check(args: &CachedArgs, errors: &mut Errors) {
     }
 }
 
-/// The engine of a weighed cache, `None` without `max_weight`.
+/// The engine of a weighed cache without `tti` (moka serves `tti`, weighed or not),
+/// `None` without `max_weight`.
 pub(super) fn engine(
     args: &CachedArgs,
     rt: &Path,
@@ -94,7 +89,8 @@ pub(super) fn engine(
     )
 }
 
-/// Builds a weighed cache's engine; `None` without `max_weight`.
+/// Builds a weighed cache's engine (moka's with `tti`, quick_cache's otherwise); `None`
+/// without `max_weight`.
 pub(super) fn build(
     args: &CachedArgs,
     rt: &Path,
@@ -108,10 +104,15 @@ pub(super) fn build(
         // Every token on `max_weight`: "`V: Weigh` is not satisfied" points at it.
         None => respan(quote!(#rt::__private::weigh_value), span),
     };
+    let store = if args.tti.get().is_some() {
+        quote!(#rt::__private::MokaStore::weighed)
+    } else {
+        quote!(#rt::__private::QuickStore::with_parts)
+    };
     Some(quote! {
         |__memotrace_config: &#rt::__private::CacheConfig, __memotrace_evictions| {
             let __memotrace_weigher: #rt::__private::WeigherFn<#key, #value> = #weigher;
-            #rt::__private::QuickStore::with_parts(
+            #store(
                 __memotrace_config,
                 __memotrace_evictions,
                 #rt::__private::Weighed::new(#max, __memotrace_weigher),

@@ -1,10 +1,12 @@
 //! The engine for caches with a time to idle: moka, whose idle expiry is native, with
-//! [`Flights`] as its single-flight mechanism.
+//! [`Flights`] as its single-flight mechanism; its capacity is a number of entries, or a
+//! total weight (`max_weight`) measured by moka's weigher.
 
 use super::config::Entry;
 use super::eviction::{EvictionCause, Evictions};
 use super::single_flight::{FlightGuard, Flights, Joined};
 use super::store::{Claim, LoadGuard, LocalStore};
+use super::weigh::Weighed;
 use super::CacheConfig;
 use event_listener::Listener;
 use moka::notification::RemovalCause;
@@ -17,11 +19,13 @@ use std::time::Duration;
 pub struct MokaStore<K, V> {
     engine: moka::sync::Cache<K, Entry<V>>,
     flights: Flights<K>,
+    /// The weigher and budget with `max_weight`.
+    weighed: Option<Weighed<K, V>>,
 }
 
 /// The load right: inserting fills the key, dropping the flight wakes the waiters.
 pub struct MokaGuard<'a, K: Hash + Eq, V> {
-    engine: &'a moka::sync::Cache<K, Entry<V>>,
+    store: &'a MokaStore<K, V>,
     flight: FlightGuard<'a, K>,
 }
 
@@ -31,7 +35,7 @@ where
     V: Clone + Send + Sync + 'static,
 {
     fn fill(self, entry: Entry<V>) {
-        self.engine.insert(self.flight.key().clone(), entry);
+        self.store.insert(self.flight.key().clone(), entry);
     }
 }
 
@@ -62,7 +66,7 @@ where
                     Some(entry) if entry.is_fresh(now) => Step::Done(Claim::Ready(entry)),
                     previous => Step::Done(Claim::Load {
                         guard: MokaGuard {
-                            engine: &self.engine,
+                            store: self,
                             flight,
                         },
                         previous,
@@ -72,19 +76,24 @@ where
             Joined::Waiter(listener) => Step::Wait(listener),
         }
     }
-}
 
-impl<K, V> LocalStore<K, V> for MokaStore<K, V>
-where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    type Guard<'a> = MokaGuard<'a, K, V>;
+    /// An engine whose capacity is `weighed`'s total weight (`max_weight` with `tti`).
+    #[doc(hidden)]
+    pub fn weighed(
+        config: &CacheConfig,
+        evictions: Evictions<K, V>,
+        weighed: Weighed<K, V>,
+    ) -> Self {
+        Self::with_weights(config, evictions, Some(weighed))
+    }
 
-    fn build(config: &CacheConfig, evictions: Evictions<K, V>) -> Self {
-        let mut builder = moka::sync::Cache::builder()
-            .max_capacity(config.max_capacity.max(1))
-            .eviction_listener(move |key: Arc<K>, entry: Entry<V>, cause| match cause {
+    fn with_weights(
+        config: &CacheConfig,
+        evictions: Evictions<K, V>,
+        weighed: Option<Weighed<K, V>>,
+    ) -> Self {
+        let builder = moka::sync::Cache::builder().eviction_listener(
+            move |key: Arc<K>, entry: Entry<V>, cause| match cause {
                 RemovalCause::Size => {
                     evictions.evicted(&key, &entry.value, EvictionCause::Capacity);
                 }
@@ -97,7 +106,21 @@ where
                 RemovalCause::Replaced => {
                     evictions.report(&key, &entry.value, EvictionCause::Replaced);
                 }
-            });
+            },
+        );
+        let mut builder = match &weighed {
+            // Values over the whole budget never reach moka (see `insert`). moka's weights
+            // are u32: a heavier value within a larger budget counts as u32::MAX.
+            Some(weighed) => {
+                let weigh = weighed.weigher();
+                builder
+                    .weigher(move |key: &K, entry: &Entry<V>| {
+                        u32::try_from(weigh(key, &entry.value).max(1)).unwrap_or(u32::MAX)
+                    })
+                    .max_capacity(weighed.max_weight())
+            }
+            None => builder.max_capacity(config.max_capacity.max(1)),
+        };
         // moka refuses (panics on) durations over 1000 years; the macro caps them at 100.
         let longest = Duration::from_secs(100 * 365 * 86_400);
         if let Some(tti) = config.tti {
@@ -110,7 +133,24 @@ where
         Self {
             engine: builder.build(),
             flights: Flights::default(),
+            weighed,
         }
+    }
+}
+
+impl<K, V> LocalStore<K, V> for MokaStore<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    type Guard<'a> = MokaGuard<'a, K, V>;
+
+    fn build(config: &CacheConfig, evictions: Evictions<K, V>) -> Self {
+        Self::with_weights(config, evictions, None)
+    }
+
+    fn too_heavy(&self) -> u64 {
+        self.weighed.as_ref().map_or(0, Weighed::refused)
     }
 
     fn get<Q>(&self, key: &Q) -> Option<Entry<V>>
@@ -161,8 +201,15 @@ where
         self.engine.contains_key(key)
     }
 
+    /// A value heavier than the whole `max_weight` is not stored (counted as too heavy)
+    /// and takes the key's previous value with it.
     fn insert(&self, key: K, entry: Entry<V>) {
-        self.engine.insert(key, entry);
+        match &self.weighed {
+            Some(weighed) if !weighed.admits(&key, &entry.value) => {
+                self.engine.invalidate(&key);
+            }
+            _ => self.engine.insert(key, entry),
+        }
     }
 
     fn remove<Q>(&self, key: &Q) -> bool

@@ -1,5 +1,6 @@
-//! Capacity by weight: the [`Weigh`] trait, and the parts (weigher and eviction
-//! listener) of a quick_cache engine whose capacity is a total weight.
+//! Capacity by weight: the [`Weigh`] trait, the parts (weigher and eviction listener) of
+//! a quick_cache engine whose capacity is a total weight, and the weights a moka engine
+//! (caches with a `tti`) is given.
 
 use super::config::Entry;
 use super::eviction::{EvictionCause, Evictions};
@@ -204,6 +205,35 @@ impl<K, V> Weighed<K, V> {
         }
     }
 
+    /// The whole budget.
+    pub(crate) fn max_weight(&self) -> u64 {
+        self.max_weight
+    }
+
+    /// The weigher function.
+    pub(crate) fn weigher(&self) -> WeigherFn<K, V> {
+        self.weigher
+    }
+
+    /// The weigher's answer for `value`, at least 1.
+    pub(crate) fn weight(&self, key: &K, value: &V) -> u64 {
+        weigh(self.weigher, key, value)
+    }
+
+    /// Whether `value` fits the whole budget; one that does not is counted as too heavy.
+    pub(crate) fn admits(&self, key: &K, value: &V) -> bool {
+        let fits = self.weight(key, value) <= self.max_weight;
+        if !fits {
+            self.too_heavy.fetch_add(1, Ordering::Relaxed);
+        }
+        fits
+    }
+
+    /// Values refused for weighing more than the whole budget.
+    pub(crate) fn refused(&self) -> u64 {
+        self.too_heavy.load(Ordering::Relaxed)
+    }
+
     /// What quick_cache is told: the weigher's answer, at least 1 (quick_cache never
     /// evicts an entry of weight 0), and `refused` for a value over the whole budget.
     fn scale(&self) -> Scale<K, V> {
@@ -223,6 +253,12 @@ impl<K, V> Weighed<K, V> {
 
 const HOT_ALLOCATION: f64 = 0.97;
 
+/// `weigher`'s answer, at least 1 (no engine evicts an entry of weight 0).
+#[inline]
+fn weigh<K, V>(weigher: WeigherFn<K, V>, key: &K, value: &V) -> u64 {
+    (weigher(key, value) as u64).max(1)
+}
+
 /// quick_cache's view of a [`Weighed`] weigher.
 pub struct Scale<K, V> {
     weigher: WeigherFn<K, V>,
@@ -239,7 +275,7 @@ impl<K, V> Clone for Scale<K, V> {
 impl<K, V> Weighter<K, Entry<V>> for Scale<K, V> {
     #[inline]
     fn weight(&self, key: &K, entry: &Entry<V>) -> u64 {
-        let weight = ((self.weigher)(key, &entry.value) as u64).max(1);
+        let weight = weigh(self.weigher, key, &entry.value);
         if weight > self.max_weight {
             self.refused
         } else {
@@ -328,6 +364,6 @@ where
     }
 
     fn too_heavy(&self) -> u64 {
-        self.too_heavy.load(Ordering::Relaxed)
+        self.refused()
     }
 }
