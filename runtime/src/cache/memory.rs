@@ -155,9 +155,20 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        if let Some(hit) = self.fresh(key) {
-            return hit;
+        match self.fresh(key) {
+            Some(hit) => hit,
+            None => self.claim_after_miss(key),
         }
+    }
+
+    /// The miss half of [`MemoryCache::lookup`], out of line so that the hit half is
+    /// small enough to be inlined into every cached fn.
+    #[inline(never)]
+    fn claim_after_miss<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         self.counters.misses.incr();
         record_lookup(&self.config, false);
         self.claimed(key, self.store.claim(key, clock::now_ms()))
