@@ -33,63 +33,7 @@ async fn replica_name(pool: &SqlitePool, id: i64) -> Result<String, String> {
     read(pool, Table::Replica, id).await
 }
 
-#[memotrace::invalidates(user_name(pool, id), transaction = tx)]
-async fn rename(
-    tx: &mut Transaction<'_, Sqlite>,
-    pool: &SqlitePool,
-    id: i64,
-    name: &str,
-) -> sqlx::Result<()> {
-    update(tx, id, name).await
-}
-
-#[memotrace::invalidates(replica_name(pool, id), transaction = tx, double_delete = "1s")]
-async fn rename_twice(
-    tx: &mut Transaction<'_, Sqlite>,
-    pool: &SqlitePool,
-    id: i64,
-    name: &str,
-) -> sqlx::Result<()> {
-    update(tx, id, name).await
-}
-
-impl Backend for Db {
-    type Db = Sqlite;
-
-    async fn cached_name(&self, id: i64) -> String {
-        user_name(&self.pool, id).await.unwrap()
-    }
-
-    fn loads(&self, id: i64) -> usize {
-        LOADS.of(id)
-    }
-
-    async fn begin(&self) -> Transaction<'static, Sqlite> {
-        begin(&self.pool).await.unwrap()
-    }
-
-    async fn rename(&self, tx: &mut Transaction<'static, Sqlite>, id: i64, name: &str) {
-        rename(tx, &self.pool, id, name).await.unwrap();
-    }
-}
-
-impl Replicated for Db {
-    async fn cached_replica_name(&self, id: i64) -> String {
-        replica_name(&self.pool, id).await.unwrap()
-    }
-
-    fn replica_loads(&self, id: i64) -> usize {
-        REPLICA_LOADS.of(id)
-    }
-
-    async fn rename_twice(&self, tx: &mut Transaction<'static, Sqlite>, id: i64, name: &str) {
-        rename_twice(tx, &self.pool, id, name).await.unwrap();
-    }
-
-    async fn replicate(&self, id: i64) {
-        Db::replicate(self, id).await;
-    }
-}
+after_commit_support::sqlite::writers!();
 
 const KEY: &str = "after-commit:memotrace:v2:user_name:1";
 
