@@ -102,7 +102,7 @@ pub async fn update(tx: &mut Transaction<'_, Sqlite>, id: i64, name: &str) -> sq
 /// The writers (`rename`, and `rename_twice` with a double delete) of the `user_name` and
 /// `replica_name` readers a test file defines on the store it tests, and `Db`'s
 /// [`Backend`](super::Backend) and [`Replicated`](super::Replicated) impls over them.
-/// (The PostgreSQL file includes this module too, without these.)
+/// (The `PostgreSQL` file includes this module too, without these.)
 #[allow(unused_macros)]
 macro_rules! writers {
     () => {
