@@ -250,7 +250,8 @@ where
     where
         A: ReturnKind<R, Value = V>,
     {
-        MemoryCache::put(self, kind, key.to_owned(), value, tags)
+        let lifetime = kind.lifetime(&value);
+        MemoryCache::insert_for(self, key.to_owned(), value, lifetime, tags)
     }
 
     fn put_async<A, R>(
@@ -263,7 +264,7 @@ where
     where
         A: ReturnKind<R, Value = V>,
     {
-        ready(MemoryCache::put(self, kind, key.to_owned(), value, tags))
+        ready(CacheLookup::put(self, kind, key, value, tags))
     }
 }
 
@@ -381,7 +382,7 @@ mod shared {
                 where
                     A: ReturnKind<R, Value = V>,
                 {
-                    wait($cache::put(self, kind, key, value, tags))
+                    wait(CacheLookup::put_async(self, kind, key, value, tags))
                 }
 
                 fn put_async<A, R>(
@@ -394,7 +395,8 @@ mod shared {
                 where
                     A: ReturnKind<R, Value = V>,
                 {
-                    $cache::put(self, kind, key, value, tags)
+                    let lifetime = kind.lifetime(&value);
+                    $cache::insert_for(self, key, value, lifetime, tags)
                 }
             }
         };

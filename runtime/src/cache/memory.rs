@@ -274,18 +274,6 @@ where
         self.insert_for(key, value, Lifetime::Default, tags);
     }
 
-    /// `{fn}_put`: stores `value` for `key` (write-through) for the lifetime `kind`
-    /// gives it: the cache's ttl, or the value's own (`ttl = |value| ..`,
-    /// `expires = true`). A value whose lifetime says "do not cache" is not stored, and
-    /// the key's entry is dropped: it no longer holds the current value. False then.
-    pub(crate) fn put<A, R>(&self, kind: A, key: K, value: V, tags: Vec<String>) -> bool
-    where
-        A: ReturnKind<R, Value = V>,
-    {
-        let lifetime = kind.lifetime(&value);
-        self.insert_for(key, value, lifetime, tags)
-    }
-
     /// Stores `value` for `key` now for `lifetime` (write-through); drops the key's entry
     /// instead when the lifetime is [`Lifetime::Skip`]. False then.
     pub(crate) fn insert_for(

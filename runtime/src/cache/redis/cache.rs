@@ -642,19 +642,6 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         self.insert_for(key, value, Lifetime::Default, tags).await
     }
 
-    /// `{fn}_put`: stores `value` for `key` (write-through) for the lifetime `kind`
-    /// gives it: the cache's ttl, or the value's own (`ttl = |value| ..`,
-    /// `expires = true`). A value whose lifetime says "do not cache" is not stored, and
-    /// the key's entry is dropped: it no longer holds the current value. False when
-    /// nothing was stored.
-    pub(crate) async fn put<A, R>(&self, kind: A, key: &str, value: V, tags: Vec<String>) -> bool
-    where
-        A: ReturnKind<R, Value = V>,
-    {
-        let lifetime = kind.lifetime(&value);
-        self.insert_for(key, value, lifetime, tags).await
-    }
-
     /// Stores `value` for `key` now for `lifetime`; drops the key's entry instead when
     /// the lifetime is [`Lifetime::Skip`].
     pub(crate) async fn insert_for(

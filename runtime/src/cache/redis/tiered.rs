@@ -290,17 +290,13 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         self.insert_for(key, value, Lifetime::Default, tags).await
     }
 
-    /// `{fn}_put`: [`TieredCache::insert`] for the lifetime `kind` gives the value (see
-    /// [`RedisCache::put`]).
-    pub(crate) async fn put<A, R>(&self, kind: A, key: &str, value: V, tags: Vec<String>) -> bool
-    where
-        A: ReturnKind<R, Value = V>,
-    {
-        let lifetime = kind.lifetime(&value);
-        self.insert_for(key, value, lifetime, tags).await
-    }
-
-    async fn insert_for(&self, key: &str, value: V, lifetime: Lifetime, tags: Vec<String>) -> bool {
+    pub(crate) async fn insert_for(
+        &self,
+        key: &str,
+        value: V,
+        lifetime: Lifetime,
+        tags: Vec<String>,
+    ) -> bool {
         // A lookup whose L2 read was in flight must not put the old value back in L1.
         self.epoch.fetch_add(1, Ordering::AcqRel);
         let stored = self.l2.insert_for(key, value.clone(), lifetime, tags).await;
