@@ -132,3 +132,4 @@ pub mod log_cases {
 
 pub mod hit_ratio;
 pub mod machine;
+pub mod rounds;

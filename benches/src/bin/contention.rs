@@ -10,6 +10,7 @@
 use cached::macros::cached;
 use memotrace_benches::hit_ratio::workload;
 use memotrace_benches::machine::Machine;
+use memotrace_benches::rounds::median;
 use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::Instant;
@@ -68,11 +69,6 @@ fn throughput(call: Call, streams: &[Vec<u64>]) -> f64 {
     });
     let ops: usize = streams.iter().map(Vec::len).sum();
     ops as f64 / elapsed.as_secs_f64()
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 fn main() {
