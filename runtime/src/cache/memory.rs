@@ -148,15 +148,16 @@ where
     }
 
     /// Looks `key` up: a fresh value, or the right to load it (blocking while another
-    /// thread loads the same key).
-    #[inline]
+    /// thread loads the same key). Always inlined: in the cached fn, a hit's `Lookup` is
+    /// built where the fn matches on it, in registers; a call would return it in memory.
+    #[inline(always)]
     pub(crate) fn lookup<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         match self.fresh(key) {
-            Some(hit) => hit,
+            Some((value, due)) => self.found(key, value, due),
             None => self.claim_after_miss(key),
         }
     }
@@ -182,8 +183,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
     {
-        if let Some(hit) = self.fresh(key) {
-            return hit;
+        if let Some((value, due)) = self.fresh(key) {
+            return self.found(key, value, due);
         }
         self.counters.misses.incr();
         record_lookup(&self.config, false);
@@ -191,11 +192,14 @@ where
         self.claimed(key, claim)
     }
 
+    /// The fresh value for `key` (counted as a hit), and whether its refresh is due.
+    /// Plain data, not a [`Lookup`]: each caller builds its lookup in its own return
+    /// slot, so a hit does not copy a whole `Lookup` from one stack slot to another.
     #[inline]
-    fn fresh<Q>(&'static self, key: &Q) -> Option<MemoryLookup<K, V, S>>
+    fn fresh<Q>(&'static self, key: &Q) -> Option<(V, bool)>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
         let entry = self.store.get(key)?;
         let now = clock::now_ms();
@@ -204,19 +208,30 @@ where
         }
         self.counters.hits.incr();
         record_lookup(&self.config, true);
-        if entry.refresh_at <= now {
-            return Some(self.refresh_due(entry.value, key, now));
-        }
-        Some(Lookup::Hit(entry.value))
+        Some((entry.value, entry.refresh_at <= now))
     }
 
-    #[cold]
-    fn refresh_due<Q>(&'static self, value: V, key: &Q, now: u64) -> MemoryLookup<K, V, S>
+    /// The lookup of a fresh value: a hit, or the claim of its due refresh.
+    #[inline]
+    fn found<Q>(&'static self, key: &Q, value: V, refresh_due: bool) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        if self.store.claim_refresh(key, now) {
+        if refresh_due {
+            self.refresh_due(value, key)
+        } else {
+            Lookup::Hit(value)
+        }
+    }
+
+    #[cold]
+    fn refresh_due<Q>(&'static self, value: V, key: &Q) -> MemoryLookup<K, V, S>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if self.store.claim_refresh(key, clock::now_ms()) {
             Lookup::Refresh(
                 value,
                 Refresh {
