@@ -442,3 +442,58 @@ async fn tiered_answers_the_stale_value_and_the_background_load_reaches_both_tie
     }
     assert_eq!(version(&tiered_lands(1).await), 2);
 }
+
+/// A shared store's background load that outlasts the fail-safe throttle stays the key's
+/// only load: it keeps the distributed lock (renewed), so a call after the throttle waits
+/// for it and then answers its value. A second load would answer the stale value after
+/// the soft timeout: the call is still waiting at 500 ms (over three times the timeout).
+async fn shared_load_outlasting_the_throttle<F, Fut>(control: &Control, call: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (Answer, CacheStatus)>,
+{
+    assert_eq!(version(&call().await.0), 1);
+    tokio::time::sleep(Duration::from_millis(250)).await; // past the ttl
+    answered_stale(call(), 150, 1).await;
+    tokio::time::sleep(Duration::from_millis(350)).await; // past the throttle; still held
+    let waited = tokio::time::timeout(Duration::from_millis(500), call()).await;
+    assert!(waited.is_err(), "answered without waiting: {waited:?}");
+    assert_eq!(
+        control.loads(),
+        2,
+        "a second load began while the first ran"
+    );
+    control.release_and_land().await;
+    assert_eq!(version(&call().await.0), 2, "the background load landed");
+    assert_eq!(control.loads(), 2);
+}
+
+static REDIS_OUTLASTS: Control = Control::new();
+
+#[memotrace::cached(store = redis, ttl = "200ms", stale_if_error = "1h", fail_safe_throttle = "300ms", timeout = "150ms", name = "soft_redis_outlasts")]
+async fn redis_outlasts(id: u32) -> Result<Loaded, Failed> {
+    let _ = id;
+    REDIS_OUTLASTS.load().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_background_load_outlasting_the_throttle_is_the_only_load() {
+    configure_redis();
+    redis_outlasts_cache().clear().await;
+    shared_load_outlasting_the_throttle(&REDIS_OUTLASTS, || redis_outlasts_with_status(1)).await;
+}
+
+static TIERED_OUTLASTS: Control = Control::new();
+
+#[memotrace::cached(store = tiered, ttl = "200ms", stale_if_error = "1h", fail_safe_throttle = "300ms", timeout = "150ms", name = "soft_tiered_outlasts")]
+async fn tiered_outlasts(id: u32) -> Result<Loaded, Failed> {
+    let _ = id;
+    TIERED_OUTLASTS.load().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiered_background_load_outlasting_the_throttle_is_the_only_load() {
+    configure_redis();
+    tiered_outlasts_cache().clear().await;
+    shared_load_outlasting_the_throttle(&TIERED_OUTLASTS, || tiered_outlasts_with_status(1)).await;
+}
