@@ -198,7 +198,7 @@ async fn fails(id: u32) -> Result<Loaded, Failed> {
 }
 
 /// Decided behaviour: the stale value keeps answering until the fail-safe throttle
-/// (counted from the timeout) ends, the failure is counted in `load_errors` and logged
+/// (counted from the failure) ends, the failure is counted in `load_errors` and logged
 /// (`cache_refresh_failed`); the first call after the throttle loads again.
 #[test]
 fn a_background_load_that_fails_keeps_the_stale_value_for_the_throttle() {
@@ -229,6 +229,43 @@ fn a_background_load_that_fails_keeps_the_stale_value_for_the_throttle() {
     let failed = capture.one("cache_refresh_failed");
     assert_eq!(failed["level"], "warning", "{failed}");
     assert_eq!(failed["cache"], "cached_soft_timeout::fails", "{failed}");
+}
+
+static OUTLASTS: Control = Control::new();
+
+#[memotrace::cached(
+    ttl = "100ms",
+    stale_if_error = "1h",
+    fail_safe_throttle = "200ms",
+    timeout = "100ms"
+)]
+async fn outlasts(id: u32) -> Result<Loaded, Failed> {
+    let _ = id;
+    OUTLASTS.load().await
+}
+
+/// A background load that outlasts the fail-safe throttle keeps the key's load right:
+/// the stale value answers until it lands, and no call starts a second load meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_load_outlasting_the_throttle_is_the_only_load() {
+    assert_eq!(version(&outlasts(1).await), 1);
+    tokio::time::sleep(Duration::from_millis(150)).await; // past the ttl
+    answered_stale(outlasts_with_status(1), 100, 1).await;
+    tokio::time::sleep(Duration::from_millis(250)).await; // past the throttle; still held
+    let (answer, status) = outlasts_with_status(1).await;
+    assert_eq!(
+        OUTLASTS.loads(),
+        2,
+        "a second load began while the first ran"
+    );
+    assert_eq!(
+        (version(&answer), status),
+        (1, CacheStatus::Hit),
+        "the stale value answers at once while the load runs"
+    );
+    OUTLASTS.release_and_land().await;
+    assert_eq!(version(&outlasts(1).await), 2, "the background load landed");
+    assert_eq!(OUTLASTS.loads(), 2);
 }
 
 static INVALIDATED: Control = Control::new();
@@ -404,4 +441,59 @@ async fn tiered_answers_the_stale_value_and_the_background_load_reaches_both_tie
         tokio::task::yield_now().await;
     }
     assert_eq!(version(&tiered_lands(1).await), 2);
+}
+
+/// A shared store's background load that outlasts the fail-safe throttle stays the key's
+/// only load: it keeps the distributed lock (renewed), so a call after the throttle waits
+/// for it and then answers its value. A second load would answer the stale value after
+/// the soft timeout: the call is still waiting at 500 ms (over three times the timeout).
+async fn shared_load_outlasting_the_throttle<F, Fut>(control: &Control, call: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (Answer, CacheStatus)>,
+{
+    assert_eq!(version(&call().await.0), 1);
+    tokio::time::sleep(Duration::from_millis(250)).await; // past the ttl
+    answered_stale(call(), 150, 1).await;
+    tokio::time::sleep(Duration::from_millis(350)).await; // past the throttle; still held
+    let waited = tokio::time::timeout(Duration::from_millis(500), call()).await;
+    assert!(waited.is_err(), "answered without waiting: {waited:?}");
+    assert_eq!(
+        control.loads(),
+        2,
+        "a second load began while the first ran"
+    );
+    control.release_and_land().await;
+    assert_eq!(version(&call().await.0), 2, "the background load landed");
+    assert_eq!(control.loads(), 2);
+}
+
+static REDIS_OUTLASTS: Control = Control::new();
+
+#[memotrace::cached(store = redis, ttl = "200ms", stale_if_error = "1h", fail_safe_throttle = "300ms", timeout = "150ms", name = "soft_redis_outlasts")]
+async fn redis_outlasts(id: u32) -> Result<Loaded, Failed> {
+    let _ = id;
+    REDIS_OUTLASTS.load().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_background_load_outlasting_the_throttle_is_the_only_load() {
+    configure_redis();
+    redis_outlasts_cache().clear().await;
+    shared_load_outlasting_the_throttle(&REDIS_OUTLASTS, || redis_outlasts_with_status(1)).await;
+}
+
+static TIERED_OUTLASTS: Control = Control::new();
+
+#[memotrace::cached(store = tiered, ttl = "200ms", stale_if_error = "1h", fail_safe_throttle = "300ms", timeout = "150ms", name = "soft_tiered_outlasts")]
+async fn tiered_outlasts(id: u32) -> Result<Loaded, Failed> {
+    let _ = id;
+    TIERED_OUTLASTS.load().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiered_background_load_outlasting_the_throttle_is_the_only_load() {
+    configure_redis();
+    tiered_outlasts_cache().clear().await;
+    shared_load_outlasting_the_throttle(&TIERED_OUTLASTS, || tiered_outlasts_with_status(1)).await;
 }

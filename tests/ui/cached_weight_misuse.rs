@@ -1,5 +1,6 @@
-// `max_weight` and `weigher`: bad values, a weigher without a budget, and a value type
-// without `Weigh`.
+// `max_weight` and `weigher`: bad values, a weigher without a budget, a budget on Redis
+// (which `maxmemory` bounds; `store = tiered` weighs its L1), and a value type without
+// `Weigh`.
 
 #[memotrace::cached(max_weight = "64 parsecs")]
 fn a(id: u64) -> String { id.to_string() }
@@ -9,6 +10,9 @@ fn b(id: u64) -> String { id.to_string() }
 
 #[memotrace::cached(max_weight = 1_000, weigher = |value| value.len())]
 fn c(id: u64) -> String { id.to_string() }
+
+#[memotrace::cached(store = redis, max_weight = "1MiB")]
+async fn d(id: u64) -> String { id.to_string() }
 
 struct Opaque;
 

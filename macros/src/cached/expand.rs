@@ -808,16 +808,18 @@ impl<'a> Expansion<'a> {
         self.keyed_companion("put", &doc, &extra, &TokenStream::new(), &body)
     }
 
-    /// The engine builder of a memory cache with `max_weight`.
+    /// The engine builder of a memory cache (or a tiered cache's L1) with `max_weight`.
     fn weighed_build(&self) -> Option<TokenStream> {
-        if self.shared() {
-            return None;
-        }
+        let key = match self.store() {
+            StoreKind::Memory => self.key_type(),
+            StoreKind::Tiered => quote!(::std::string::String),
+            StoreKind::Redis => return None,
+        };
         let rt = &self.rt;
         let kind = self.kind();
         let ret = self.model.return_type();
         let value = quote!(#rt::__private::ValueOf<#kind, #ret>);
-        super::weight::build(self.args, rt, &self.key_type(), &value)
+        super::weight::build(self.args, rt, &key, &value)
     }
 
     fn key_reads_self(&self) -> bool {

@@ -68,10 +68,10 @@ pub(super) fn check(args: &CachedArgs, errors: &mut Errors) {
     let Some(span) = args.max_weight.span() else {
         return;
     };
-    if args.store.get().is_some_and(|s| *s != StoreKind::Memory) {
+    if args.store.get() == Some(&StoreKind::Redis) {
         errors.push(
             span,
-            "`max_weight` bounds a memory cache; Redis bounds its memory with `maxmemory`: remove it",
+            "`max_weight` bounds a memory cache (or a tiered cache's L1); Redis bounds its memory with `maxmemory`: remove it, or use `store = tiered` for a weighed L1",
         );
     }
 }
@@ -89,8 +89,8 @@ pub(super) fn engine(
     )
 }
 
-/// Builds a weighed cache's engine (moka's with `tti`, quick_cache's otherwise); `None`
-/// without `max_weight`.
+/// Builds a weighed cache's engine (moka's with `tti`, quick_cache's otherwise, and a
+/// tiered cache's L1, whose key is its `String` key); `None` without `max_weight`.
 pub(super) fn build(
     args: &CachedArgs,
     rt: &Path,
@@ -109,14 +109,17 @@ pub(super) fn build(
     } else {
         quote!(#rt::__private::QuickStore::with_parts)
     };
+    // A tiered L1's engine type also serves unweighed L1s: the parts convert into it.
+    let parts = if args.store.get() == Some(&StoreKind::Tiered) {
+        quote!(::core::convert::Into::into(__memotrace_weighed))
+    } else {
+        quote!(__memotrace_weighed)
+    };
     Some(quote! {
         |__memotrace_config: &#rt::__private::CacheConfig, __memotrace_evictions| {
             let __memotrace_weigher: #rt::__private::WeigherFn<#key, #value> = #weigher;
-            #store(
-                __memotrace_config,
-                __memotrace_evictions,
-                #rt::__private::Weighed::new(#max, __memotrace_weigher),
-            )
+            let __memotrace_weighed = #rt::__private::Weighed::new(#max, __memotrace_weigher);
+            #store(__memotrace_config, __memotrace_evictions, #parts)
         }
     })
 }

@@ -313,4 +313,13 @@ impl<V> Entry<V> {
     pub(crate) fn is_fresh(&self, now: u64) -> bool {
         now < self.expires_at
     }
+
+    /// Marks a stale entry as answering while a load of its key goes on in the
+    /// background after the soft timeout: as fresh until the load lands (never past
+    /// `stale_until`), with no refresh of its own, so no call starts a second load
+    /// meanwhile.
+    pub(crate) fn answer_while_loading(&mut self) {
+        self.expires_at = self.stale_until;
+        self.refresh_at = u64::MAX;
+    }
 }

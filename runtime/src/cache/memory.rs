@@ -148,15 +148,16 @@ where
     }
 
     /// Looks `key` up: a fresh value, or the right to load it (blocking while another
-    /// thread loads the same key).
-    #[inline]
+    /// thread loads the same key). Always inlined: in the cached fn, a hit's `Lookup` is
+    /// built where the fn matches on it, in registers; a call would return it in memory.
+    #[inline(always)]
     pub(crate) fn lookup<Q>(&'static self, key: &Q) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         match self.fresh(key) {
-            Some(hit) => hit,
+            Some((value, due)) => self.found(key, value, due),
             None => self.claim_after_miss(key),
         }
     }
@@ -182,8 +183,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
     {
-        if let Some(hit) = self.fresh(key) {
-            return hit;
+        if let Some((value, due)) = self.fresh(key) {
+            return self.found(key, value, due);
         }
         self.counters.misses.incr();
         record_lookup(&self.config, false);
@@ -191,11 +192,14 @@ where
         self.claimed(key, claim)
     }
 
+    /// The fresh value for `key` (counted as a hit), and whether its refresh is due.
+    /// Plain data, not a [`Lookup`]: each caller builds its lookup in its own return
+    /// slot, so a hit does not copy a whole `Lookup` from one stack slot to another.
     #[inline]
-    fn fresh<Q>(&'static self, key: &Q) -> Option<MemoryLookup<K, V, S>>
+    fn fresh<Q>(&'static self, key: &Q) -> Option<(V, bool)>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
         let entry = self.store.get(key)?;
         let now = clock::now_ms();
@@ -204,19 +208,30 @@ where
         }
         self.counters.hits.incr();
         record_lookup(&self.config, true);
-        if entry.refresh_at <= now {
-            return Some(self.refresh_due(entry.value, key, now));
-        }
-        Some(Lookup::Hit(entry.value))
+        Some((entry.value, entry.refresh_at <= now))
     }
 
-    #[cold]
-    fn refresh_due<Q>(&'static self, value: V, key: &Q, now: u64) -> MemoryLookup<K, V, S>
+    /// The lookup of a fresh value: a hit, or the claim of its due refresh.
+    #[inline]
+    fn found<Q>(&'static self, key: &Q, value: V, refresh_due: bool) -> MemoryLookup<K, V, S>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        if self.store.claim_refresh(key, now) {
+        if refresh_due {
+            self.refresh_due(value, key)
+        } else {
+            Lookup::Hit(value)
+        }
+    }
+
+    #[cold]
+    fn refresh_due<Q>(&'static self, value: V, key: &Q) -> MemoryLookup<K, V, S>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if self.store.claim_refresh(key, clock::now_ms()) {
             Lookup::Refresh(
                 value,
                 Refresh {
@@ -447,11 +462,12 @@ where
 
     /// Runs `load` and completes with its value, as [`Load::complete`]. With a soft
     /// `timeout` and a stale value held (`stale_if_error`), a load that takes longer
-    /// answers the stale value instead: it answers for the fail-safe throttle (here, to
-    /// this key's waiters, and to later calls) while the load goes on in the background
-    /// and stores its value when it lands, unless an invalidation or a write of the key
-    /// came since. A background load that fails is counted and logged; the stale value
-    /// answers until the throttle ends, then a call loads again.
+    /// answers the stale value instead: it answers (here, to this key's waiters, and to
+    /// later calls, up to the end of its stale window) while the load goes on in the
+    /// background, so no call starts a second load of the key meanwhile; the load stores
+    /// its value when it lands, unless an invalidation or a write of the key came since.
+    /// A background load that fails is counted and logged; the stale value then answers
+    /// for the fail-safe throttle, counted from the failure, and then a call loads again.
     pub(crate) async fn load_or_stale<A, R>(
         mut self,
         kind: A,
@@ -470,24 +486,26 @@ where
             Ok(returned) => return self.settle(kind, returned, skip_if, tags),
             Err(pending) => pending,
         };
-        let (Some(guard), Some(mut stale), Some(key)) =
+        let (Some(guard), Some(stale), Some(key)) =
             (self.guard.take(), self.previous.take(), self.key.take())
         else {
             unreachable!("a soft timeout needs the load right, a stale value and the key")
         };
-        let now = clock::now_ms();
         soft_timeout::record(&cache.counters, cache.config.name);
         let value = stale.value.clone();
-        cache.timing.fail_safe(&mut stale, now);
+        let mut answering = stale.clone();
+        answering.answer_while_loading();
         cache
             .fence
-            .store_if_current(self.ticket, || guard.fill(stale));
+            .store_if_current(self.ticket, || guard.fill(answering));
         let landing = Refresh {
             cache,
             key,
             ticket: self.ticket,
         };
-        background::spawn(async move { landing.land(kind, pending.await, skip_if, tags) });
+        background::spawn(async move {
+            landing.land_or_throttle(kind, pending.await, skip_if, tags, stale);
+        });
         (kind.wrap(value), CacheStatus::Stale)
     }
 
@@ -618,8 +636,15 @@ where
     }
 
     /// Stores what a background load returned, unless an invalidation or a write of the
-    /// key came after the load began; a failure is counted and logged.
-    fn land<A, R>(self, kind: A, returned: R, skip_if: impl FnOnce(&V) -> bool, tags: Vec<String>)
+    /// key came after the load began; a failure is counted and logged. True when a
+    /// value was stored.
+    fn land<A, R>(
+        self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+    ) -> bool
     where
         A: ReturnKind<R, Value = V>,
     {
@@ -630,19 +655,48 @@ where
                 let lifetime = kind.lifetime(&value);
                 let entry = cache.timing.entry(value, now, lifetime);
                 let key = self.key;
-                if cache
+                let stored = cache
                     .fence
-                    .store_if_current(self.ticket, || cache.store_entry(key, entry, tags))
-                {
+                    .store_if_current(self.ticket, || cache.store_entry(key, entry, tags));
+                if stored {
                     Counters::bump(&cache.counters.refreshes);
                 }
                 cache.sweep_if_due(now);
+                stored
             }
             Outcome::Error => {
                 Counters::bump(&cache.counters.load_errors);
                 tracing::warn!(cache = cache.config.name, "cache_refresh_failed");
+                false
             }
-            Outcome::Value(_) | Outcome::Skip => {}
+            Outcome::Value(_) | Outcome::Skip => false,
+        }
+    }
+
+    /// Lands a load that went on in the background after the soft timeout (see
+    /// [`Refresh::land`]). One that stores nothing (a failure, or a value not to cache)
+    /// puts `stale` back answering for the fail-safe throttle, counted from now, unless
+    /// an invalidation or a write of the key came since.
+    fn land_or_throttle<A, R>(
+        self,
+        kind: A,
+        returned: R,
+        skip_if: impl FnOnce(&V) -> bool,
+        tags: Vec<String>,
+        mut stale: Entry<V>,
+    ) where
+        A: ReturnKind<R, Value = V>,
+    {
+        let (cache, key, ticket) = (self.cache, self.key.clone(), self.ticket);
+        if self.land(kind, returned, skip_if, tags) {
+            return;
+        }
+        let now = clock::now_ms();
+        if now < stale.stale_until {
+            cache.timing.fail_safe(&mut stale, now);
+            cache
+                .fence
+                .store_if_current(ticket, || cache.store.insert(key, stale));
         }
     }
 }

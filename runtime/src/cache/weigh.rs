@@ -173,14 +173,31 @@ where
         config: &CacheConfig,
         evictions: Evictions<K, V>,
     ) -> Cache<K, Entry<V>, UnitWeighter, DefaultHashBuilder, Evictions<K, V>> {
+        Self::engine_with(config, UnitWeighter, evictions)
+    }
+}
+
+impl Unweighed {
+    /// An engine holding `max_capacity` entries, each weighing 1 by `weigher`.
+    pub(crate) fn engine_with<K, V, W, L>(
+        config: &CacheConfig,
+        weigher: W,
+        lifecycle: L,
+    ) -> Cache<K, Entry<V>, W, DefaultHashBuilder, L>
+    where
+        K: Eq + std::hash::Hash + Clone,
+        V: Clone,
+        W: Weighter<K, Entry<V>> + Clone,
+        L: Lifecycle<K, Entry<V>> + Clone,
+    {
         let capacity = config.max_capacity.max(1);
         let items = usize::try_from(capacity).unwrap_or(usize::MAX);
         Cache::with(
             items,
             capacity,
-            UnitWeighter,
+            weigher,
             DefaultHashBuilder::default(),
-            evictions,
+            lifecycle,
         )
     }
 }
@@ -333,12 +350,39 @@ where
         config: &CacheConfig,
         evictions: Evictions<K, V>,
     ) -> Cache<K, Entry<V>, Scale<K, V>, DefaultHashBuilder, WeighedEvictions<K, V>> {
+        self.engine_with(config, evictions, |scale| scale, |lifecycle| lifecycle)
+    }
+
+    fn too_heavy(&self) -> u64 {
+        self.refused()
+    }
+}
+
+impl<K, V> Weighed<K, V>
+where
+    K: Eq + std::hash::Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// The weighed engine, its weigher and eviction listener wrapped by `weigher` and
+    /// `lifecycle` (an engine whose type also serves unweighed caches).
+    pub(crate) fn engine_with<W, L>(
+        &self,
+        config: &CacheConfig,
+        evictions: Evictions<K, V>,
+        weigher: impl FnOnce(Scale<K, V>) -> W,
+        lifecycle: impl FnOnce(WeighedEvictions<K, V>) -> L,
+    ) -> Cache<K, Entry<V>, W, DefaultHashBuilder, L>
+    where
+        W: Weighter<K, Entry<V>> + Clone,
+        L: Lifecycle<K, Entry<V>> + Clone,
+    {
         let scale = self.scale();
-        let lifecycle = WeighedEvictions {
+        let lifecycle = lifecycle(WeighedEvictions {
             evictions,
             scale: scale.clone(),
             too_heavy: Arc::clone(&self.too_heavy),
-        };
+        });
+        let scale = weigher(scale);
         let capacity = self.engine_capacity();
         let items = usize::try_from(config.max_capacity).unwrap_or(usize::MAX);
         // One shard: a shard's share of the budget would be the largest value admitted.
@@ -361,9 +405,5 @@ where
                 lifecycle,
             ),
         }
-    }
-
-    fn too_heavy(&self) -> u64 {
-        self.refused()
     }
 }

@@ -46,6 +46,7 @@ pub(crate) mod connection;
 mod endpoint;
 mod fail_open;
 pub(crate) mod keys;
+mod l1;
 mod lock;
 mod pubsub;
 mod scan;

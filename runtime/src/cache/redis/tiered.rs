@@ -4,13 +4,14 @@ use super::bus::L1Listener;
 use super::cache::{RedisCache, RedisLoad, RedisRefresh, RedisValue};
 use super::codec::{Codec, JsonCodec};
 use super::connection::{spawn_on_backend, RedisBackend};
+use super::l1::L1Store;
 use super::pubsub::{self, Message, Outgoing};
 use crate::cache::config::CacheConfig;
+use crate::cache::eviction::Evictions;
 use crate::cache::expiry::{Lifetime, UntilUnixMs};
 use crate::cache::fence::Ticket;
 use crate::cache::memory::{Load, Lookup, MemoryCache};
 use crate::cache::outcome::ReturnKind;
-use crate::cache::quick::QuickStore;
 use crate::cache::registry::{self, BoxFuture, RegisteredCache};
 use crate::cache::stats::CacheStats;
 use crate::cache::{background, clock, CacheStatus, EvictionCause};
@@ -19,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-type L1<V> = MemoryCache<String, V, QuickStore<String, V>>;
+type L1<V> = MemoryCache<String, V, L1Store<V>>;
 
 /// An L1 miss that took longer than this waited for another caller's load.
 const WAITED_MS: u64 = 2;
@@ -33,7 +34,10 @@ const WAITED_MS: u64 = 2;
 /// refresh-ahead, stale-while-revalidate and stale-if-error act on L2. With
 /// `max_staleness`, L1 is neither read nor filled while the invalidation channel has not
 /// proved live for that long. Tag invalidation clears L1 whole (L1 does not know the
-/// tags of entries it took from L2), here and in every process.
+/// tags of entries it took from L2), here and in every process. With `max_weight`, L1 is
+/// bounded by the weight of its values (the `weigher` sees the key as L1 holds it, a
+/// `String`): a value heavier than the whole budget is not kept in L1 (counted in
+/// `too_heavy` each time L1 refuses it) but is still written to L2, which answers it.
 ///
 /// ```no_run
 /// # async fn demo() {
@@ -69,7 +73,7 @@ pub struct TieredLoad<V: RedisValue, C: Codec = JsonCodec> {
     cache: &'static TieredCache<V, C>,
     key: String,
     /// `None` while L1 is not served (`max_staleness`).
-    l1: Option<Load<String, V, QuickStore<String, V>>>,
+    l1: Option<Load<String, V, L1Store<V>>>,
     l2: RedisLoad<V, C>,
     /// The cache's epoch before the loader ran: L1 keeps the value only if no
     /// invalidation came since.
@@ -104,6 +108,27 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         backend: Option<RedisBackend>,
         l1_ttl: Option<Duration>,
     ) -> Self {
+        Self::build(config, backend, l1_ttl, MemoryCache::new)
+    }
+
+    /// A tiered cache on the default backend whose L1 engine is made by `build` (from
+    /// the L1's config and where it reports evictions): `max_weight` bounds L1.
+    #[doc(hidden)]
+    pub fn with_store(
+        config: CacheConfig,
+        build: impl FnOnce(&CacheConfig, Evictions<String, V>) -> L1Store<V>,
+    ) -> Self {
+        Self::build(config, None, None, |l1_config| {
+            MemoryCache::with_store(l1_config, build)
+        })
+    }
+
+    fn build(
+        config: CacheConfig,
+        backend: Option<RedisBackend>,
+        l1_ttl: Option<Duration>,
+        l1: impl FnOnce(CacheConfig) -> L1<V>,
+    ) -> Self {
         let mut l1_config = CacheConfig::new(config.name).max_capacity(config.max_capacity);
         let ttl = match (l1_ttl, config.ttl) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -119,7 +144,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         // Tells a call that waited for another caller's load from one that did not.
         clock::start();
         Self {
-            l1: MemoryCache::new(l1_config),
+            l1: l1(l1_config),
             l2,
             epoch: AtomicU64::new(0),
             max_staleness: None,
@@ -166,7 +191,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     }
 
     /// The L1 (memory) half.
-    pub fn l1(&self) -> &MemoryCache<String, V, QuickStore<String, V>> {
+    pub fn l1(&self) -> &L1<V> {
         &self.l1
     }
 
@@ -186,7 +211,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         let waited = clock::now_ms() > asked + WAITED_MS;
         // The L1 load right is also the in-process single-flight over L2.
         let epoch = self.epoch.load(Ordering::Acquire);
-        let fill = |l1: Load<String, V, QuickStore<String, V>>, (v, until): (V, u64)| {
+        let fill = |l1: Load<String, V, L1Store<V>>, (v, until): (V, u64)| {
             if self.epoch.load(Ordering::Acquire) == epoch {
                 l1.complete(
                     UntilUnixMs(until),
@@ -370,7 +395,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     }
 
     /// Statistics of both tiers: `hits` counts L1 and L2 hits, `misses` L2's misses,
-    /// `entries`/`capacity` are L1's.
+    /// `entries`/`capacity`/`evictions`/`too_heavy` are L1's.
     pub fn stats(&self) -> CacheStats {
         let l1 = self.l1.stats();
         let mut stats = self.l2.stats();
@@ -378,6 +403,7 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         stats.entries = l1.entries;
         stats.capacity = l1.capacity;
         stats.evictions = l1.evictions;
+        stats.too_heavy = l1.too_heavy;
         stats
     }
 
