@@ -52,7 +52,11 @@ fn lookups(spans: &[Span], name: &str) -> Vec<(Option<Any>, Option<Any>, usize)>
         .iter()
         .filter(|s| s.name == name)
         .map(|s| {
-            let hits = s.attributes.iter().filter(|kv| kv.key == "cache.hit").count();
+            let hits = s
+                .attributes
+                .iter()
+                .filter(|kv| kv.key == "cache.hit")
+                .count();
             (attr(s, "cache.hit"), attr(s, "cache.name"), hits)
         })
         .collect()
