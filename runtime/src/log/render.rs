@@ -9,10 +9,11 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
-/// Receives what a line shows, field by field, as it is written: the message (masked),
-/// the time, and each field's name with its value after redaction and masking. Only the
-/// fields written by name are handed over (not the timestamp, level or message keys).
-/// Its methods do nothing by default: [`NoTap`] costs nothing.
+/// Receives what a line shows, field by field, as it is written: the time, the message
+/// (masked), the logger, and each field of the event, its spans and the bound context,
+/// with the value the line shows (redacted, masked). The line's own fields (service,
+/// version, environment, thread, trace ids) are not handed over. Its methods do nothing
+/// by default: [`NoTap`] costs nothing.
 pub(crate) trait Tap {
     /// The line's time.
     fn time(&mut self, _now: SystemTime) {}
@@ -309,7 +310,6 @@ impl<'a, 'k, T: Tap> Line<'a, 'k, T> {
             self.key(key);
             self.text(value);
             self.end_value();
-            self.tap.field(key, Tapped::Str(value));
         }
     }
 

@@ -1,7 +1,8 @@
 //! Log records over OTLP: each event with the fields and values its JSON line shows
-//! (bound context added, sensitive fields redacted, free text masked), handed over by the
-//! renderer while it writes the line, with the trace ids of the event's span. Nothing is
-//! parsed back from the line.
+//! (span fields and bound context added, sensitive fields redacted, free text masked),
+//! handed over by the renderer while it writes the line; nothing is parsed back from the
+//! line. The line's service, version and environment are the resource's attributes, its
+//! trace ids the record's trace context.
 
 use super::ids::TraceIds;
 use crate::log::render::{Tap, Tapped};
