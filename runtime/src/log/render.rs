@@ -121,10 +121,12 @@ impl<'k> KeySet<'k> {
         }
     }
 
+    #[inline]
     fn contains(&self, key: &str) -> bool {
         self.inline[..self.len].contains(&key) || self.spill.contains(&key)
     }
 
+    #[inline]
     fn push(&mut self, key: &'k str) {
         if self.len < self.inline.len() {
             self.inline[self.len] = key;
@@ -314,6 +316,7 @@ impl<'a, 'k, T: Tap> Line<'a, 'k, T> {
     }
 
     /// Whether `key` is written for the first time (and records it).
+    #[inline]
     fn first(&mut self, key: &'k str) -> bool {
         if self.written.contains(key) {
             return false;
@@ -664,6 +667,7 @@ fn level_colour(level: tracing::Level) -> &'static str {
 }
 
 /// Appends `s` as a quoted JSON string.
+#[inline]
 pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
     let _ = JsonEscape(out).write_str(s);
