@@ -92,7 +92,9 @@ fn main() {
                     .with_location(false)
                     .with_threads(false)
                     .with_tracked_inactivity(false)
-                    .with_filter(tracing_subscriber::filter::filter_fn(|meta| !meta.is_event()));
+                    .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                        !meta.is_event()
+                    }));
                 install(otel, &which);
             } else {
                 install(otel, &which);

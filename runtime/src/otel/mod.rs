@@ -1,5 +1,6 @@
 //! OpenTelemetry export (feature `otel`): spans through tracing-opentelemetry and a
-//! bounded batch processor, log records from the rendered (redacted) lines, and the cache
+//! bounded batch processor, log records filled by the line renderer (the fields and
+//! redacted values of each line), and the cache
 //! and operation metrics read at collection time, all sent over OTLP (HTTP/protobuf, or
 //! gRPC with feature `otel-grpc`) to a collector. Turned on by
 //! [`Builder::otlp`](crate::log::Builder::otlp) or `OTEL_EXPORTER_OTLP_ENDPOINT`.

@@ -328,6 +328,8 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// caller's load): while Redis is failing it sends Redis nothing and loads without
     /// the lock, so it does not wait for Redis a second time.
     /// Values come with their expiry (Unix ms), so that the tiered L1 keeps them no longer.
+    /// The answer is recorded on the current span (`cache.hit`, `cache.name`) when spans
+    /// are on, as a memory lookup's is.
     pub(crate) async fn lookup_after(
         &'static self,
         key: &str,
