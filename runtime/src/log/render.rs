@@ -19,6 +19,8 @@ pub(crate) trait Tap {
     fn time(&mut self, _now: SystemTime) {}
     /// The message, masked.
     fn body(&mut self, _message: &str) {}
+    /// The name of the next field handed over is this `'static` one (it needs no copy).
+    fn static_name(&mut self, _key: &'static str) {}
     /// One field, as the line shows it.
     fn field(&mut self, _key: &str, _value: Tapped<'_>) {}
 }
@@ -198,7 +200,9 @@ impl<'a, 'k, T: Tap> Line<'a, 'k, T> {
                 if !ecs {
                     self.out.push_str(",\"logger\":");
                     json_str(self.out, target);
-                    self.tap.field("logger", Tapped::Str(target));
+                    const LOGGER: &str = "logger";
+                    self.tap.static_name(LOGGER);
+                    self.tap.field(LOGGER, Tapped::Str(target));
                 }
             }
             Format::Pretty => {
@@ -301,6 +305,9 @@ impl<'a, 'k, T: Tap> Line<'a, 'k, T> {
             return self.ecs_field(key, value, sensitive);
         }
         if self.first(key) {
+            if let Check::Static(name) = check {
+                self.tap.static_name(name);
+            }
             self.raw_field(key, value, sensitive, false);
         }
     }

@@ -12,7 +12,11 @@ use opentelemetry_sdk::logs::{SdkLogRecord, SdkLogger};
 use std::time::SystemTime;
 
 /// The OTLP log record of one event, filled while its JSON line is written.
-pub(crate) struct RecordTap(SdkLogRecord);
+pub(crate) struct RecordTap {
+    record: SdkLogRecord,
+    /// The `'static` name of the field about to be handed over, if it has one.
+    name: Option<&'static str>,
+}
 
 impl RecordTap {
     /// An empty record at `level`.
@@ -21,31 +25,40 @@ impl RecordTap {
         let (number, text) = severity(level);
         record.set_severity_number(number);
         record.set_severity_text(text);
-        Self(record)
+        Self { record, name: None }
     }
 
     /// Sends the record, in the trace of `ids` when the event has a span.
     pub(crate) fn emit(mut self, logger: &SdkLogger, ids: Option<&TraceIds>) {
         if let Some(ids) = ids {
-            self.0
+            self.record
                 .set_trace_context(ids.trace_id, ids.span_id, Some(ids.flags));
         }
-        logger.emit(self.0);
+        logger.emit(self.record);
     }
 }
 
 impl Tap for RecordTap {
     fn time(&mut self, now: SystemTime) {
-        self.0.set_timestamp(now);
+        self.record.set_timestamp(now);
     }
 
     fn body(&mut self, message: &str) {
-        self.0.set_body(AnyValue::from(message.to_owned()));
+        self.record.set_body(AnyValue::from(message.to_owned()));
+    }
+
+    fn static_name(&mut self, key: &'static str) {
+        self.name = Some(key);
     }
 
     fn field(&mut self, key: &str, value: Tapped<'_>) {
-        self.0
-            .add_attribute(Key::new(key.to_owned()), any_value(value));
+        // A field name is usually `'static` (an event's or a span's): used as it is, not
+        // copied; an error's `…_sources` or a bound name built at run time is copied.
+        let key = match self.name.take() {
+            Some(name) if std::ptr::eq(name, key) => Key::from_static_str(name),
+            _ => Key::new(key.to_owned()),
+        };
+        self.record.add_attribute(key, any_value(value));
     }
 }
 
