@@ -10,8 +10,10 @@
 //!
 //! ```text
 //! cargo build --release -p memotrace-benches --bin otel_instructions
-//! for n in 1000 11000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-//!     target/release/otel_instructions memotrace $n; done   # (b - a) / 10000
+//! for c in memotrace mt_span mt_span_json ts_otel ts_otel_json ts_otel_lean \
+//!     ts_otel_json_lean; do for n in 1000 11000; do
+//!     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+//!         target/release/otel_instructions $c $n; done; done   # (b - a) / 10000
 //! ```
 //!
 //! Wall-clock (noisy): `target/release/otel_instructions memotrace 200000` prints the mean
@@ -21,9 +23,20 @@
 //! - `memotrace`: `#[log_performance(level = "info")]` with `Builder::otlp`: a span, the
 //!   completion line (JSON, to `io::sink`), the same event as an OTLP log record, and the
 //!   operation's metrics.
-//! - `ts_otel`: `#[tracing::instrument(level = "info")]` + tracing-opentelemetry: a span.
+//! - `mt_span`: the same fn's span alone (`perf::set_spans(true)`, no line, no record, no
+//!   metrics) through the peers' pipeline below, with the tracing-opentelemetry options
+//!   `Builder::otlp` sets (no code location, thread or busy/idle attributes; events not
+//!   turned into span events).
+//! - `mt_span_json`: the same plus memotrace's JSON layer (`Builder::layer`): span and
+//!   completion line.
+//! - `ts_otel`: `#[tracing::instrument(level = "info")]` + tracing-opentelemetry (its
+//!   default options): a span.
 //! - `ts_otel_json`: the same plus tracing-subscriber's JSON layer with a line at span
 //!   close (the timing line `#[log_performance]` writes).
+//! - `ts_otel_lean`, `ts_otel_json_lean`: the same two with the options of `mt_span`.
+//!
+//! The `mt_*` and `ts_*` cases share one pipeline: the SDK's batch span processor and
+//! OTLP/HTTP exporter.
 
 use memotrace_benches::log_cases::{instrumented, timed_info};
 use opentelemetry::trace::TracerProvider as _;
@@ -36,6 +49,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::Layer as _;
 
 /// Spans that may wait for export: far more than a run makes, so none is dropped.
 const QUEUE: usize = 1 << 20;
@@ -46,7 +60,7 @@ fn main() {
         return receive();
     }
     let n: u64 = std::env::args().nth(2).unwrap().parse().unwrap();
-    let (mut receiver, endpoint) = start_receiver();
+    let (_receiver, endpoint) = start_receiver();
     let flush: Box<dyn Fn()> = match which.as_str() {
         "memotrace" => {
             let (subscriber, guard) = memotrace::log::Builder::new()
@@ -65,28 +79,33 @@ fn main() {
                 assert_eq!(guard.dropped_spans(), 0, "spans dropped");
             })
         }
-        "ts_otel" | "ts_otel_json" => {
+        "mt_span" | "mt_span_json" | "ts_otel" | "ts_otel_json" | "ts_otel_lean"
+        | "ts_otel_json_lean" => {
             let provider = sdk_provider(&endpoint);
             let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
-            let registry = tracing_subscriber::registry()
-                .with(tracing_subscriber::filter::LevelFilter::INFO)
-                .with(otel);
-            if which == "ts_otel_json" {
-                let json = tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_span_events(FmtSpan::CLOSE)
-                    .with_writer(std::io::sink);
-                tracing::subscriber::set_global_default(registry.with(json)).unwrap();
+            if which.starts_with("mt_") {
+                memotrace::perf::set_spans(true);
+            }
+            if which.starts_with("mt_") || which.ends_with("_lean") {
+                // What `Builder::otlp` configures.
+                let otel = otel
+                    .with_location(false)
+                    .with_threads(false)
+                    .with_tracked_inactivity(false)
+                    .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                        !meta.is_event()
+                    }));
+                install(otel, &which);
             } else {
-                tracing::subscriber::set_global_default(registry).unwrap();
+                install(otel, &which);
             }
             Box::new(move || provider.force_flush().unwrap())
         }
-        _ => unreachable!("cases: memotrace, ts_otel, ts_otel_json"),
+        _ => unreachable!("cases: see the module's documentation"),
     };
     let started = Instant::now();
     for i in 0..n {
-        if which == "memotrace" {
+        if which == "memotrace" || which.starts_with("mt_") {
             black_box(timed_info(black_box(i)));
         } else {
             black_box(instrumented(black_box(i)));
@@ -99,9 +118,54 @@ fn main() {
     #[allow(clippy::cast_precision_loss)]
     let per_call = took.as_nanos() as f64 / n as f64;
     eprintln!("{which}: {per_call:.0} ns per call (loop only, {n} calls)");
-    let _ = receiver.kill();
-    let _ = receiver.wait();
 }
+
+/// The receiver process, killed when dropped (also when the run panics, so that it
+/// never outlives the run and holds its output open).
+struct Receiver(Child);
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Installs `otel` over an INFO filter, with the JSON layer of the case, if any.
+fn install<L>(otel: L, which: &str)
+where
+    L: tracing_subscriber::Layer<Filtered> + Send + Sync + 'static,
+{
+    let registry = tracing_subscriber::registry()
+        .with(tracing_subscriber::filter::LevelFilter::INFO)
+        .with(otel);
+    if which == "mt_span_json" {
+        let (layer, guard) = memotrace::log::Builder::new()
+            .ignore_env()
+            .service("bench")
+            .format(memotrace::log::Format::Json)
+            .filter("info")
+            .writer(std::io::sink)
+            .blocking()
+            .layer();
+        std::mem::forget(guard);
+        tracing::subscriber::set_global_default(registry.with(layer)).unwrap();
+    } else if which.starts_with("ts_otel_json") {
+        let json = tracing_subscriber::fmt::layer()
+            .json()
+            .with_span_events(FmtSpan::CLOSE)
+            .with_writer(std::io::sink);
+        tracing::subscriber::set_global_default(registry.with(json)).unwrap();
+    } else {
+        tracing::subscriber::set_global_default(registry).unwrap();
+    }
+}
+
+/// The registry under the OpenTelemetry layer.
+type Filtered = tracing_subscriber::layer::Layered<
+    tracing_subscriber::filter::LevelFilter,
+    tracing_subscriber::Registry,
+>;
 
 /// The SDK's own pipeline: batch span processor, OTLP/HTTP protobuf exporter.
 fn sdk_provider(endpoint: &str) -> SdkTracerProvider {
@@ -124,7 +188,7 @@ fn sdk_provider(endpoint: &str) -> SdkTracerProvider {
 }
 
 /// This binary again, as the receiver: its endpoint is the first line it prints.
-fn start_receiver() -> (Child, String) {
+fn start_receiver() -> (Receiver, String) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .arg("receiver")
         .stdout(Stdio::piped())
@@ -134,7 +198,7 @@ fn start_receiver() -> (Child, String) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    (child, line.trim().to_owned())
+    (Receiver(child), line.trim().to_owned())
 }
 
 /// Answers every HTTP/1.1 request with an empty 200, without decoding the body; runs

@@ -549,7 +549,14 @@ impl Builder {
             crate::perf::set_enabled(on);
         }
         #[cfg(feature = "otel")]
-        let otel = self.start_otel(service.as_deref(), &mut warnings);
+        let otel = self.start_otel(
+            &crate::otel::ServiceFields {
+                name: service.as_deref(),
+                version: version.as_deref(),
+                environment: environment.as_str(),
+            },
+            &mut warnings,
+        );
         // OTLP metrics carry the operations' numbers: record them unless told not to.
         #[cfg(feature = "otel")]
         if otel.is_some() && metrics.is_none() {
@@ -590,7 +597,7 @@ impl Builder {
     #[cfg(feature = "otel")]
     fn start_otel(
         &mut self,
-        service: Option<&str>,
+        service: &crate::otel::ServiceFields<'_>,
         warnings: &mut Vec<String>,
     ) -> Option<crate::otel::Otel> {
         let mut config = self.otlp.take().unwrap_or_default();
@@ -710,10 +717,19 @@ where
 {
     use tracing_subscriber::Layer as _;
     // Spans only: events reach the collector as log records, not as span events too.
+    // A span carries the attributes its code records; the layer's own extras are off:
+    // code location (three attributes), thread id and name (a `String` per span), and
+    // busy/idle times (four clock reads per span) would each be encoded and sent with
+    // every span.
     tracer.map(|t| {
-        tracing_opentelemetry::layer().with_tracer(t).with_filter(
-            tracing_subscriber::filter::filter_fn(|meta| !meta.is_event()),
-        )
+        tracing_opentelemetry::layer()
+            .with_tracer(t)
+            .with_location(false)
+            .with_threads(false)
+            .with_tracked_inactivity(false)
+            .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                !meta.is_event()
+            }))
     })
 }
 

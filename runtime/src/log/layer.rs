@@ -1,6 +1,6 @@
 //! The `tracing` layer that renders events with span fields and bound context.
 
-use super::render::{Check, FieldRef, Line, Statics};
+use super::render::{Check, FieldRef, Line, NoTap, Statics, Tap};
 use super::writer::LineSink;
 use super::{context, Format, Redactor, Value};
 use std::cell::RefCell;
@@ -123,9 +123,9 @@ fn text_value(text: String) -> Value {
 }
 
 /// Writes the message of an event, nothing else.
-struct MessageVisitor<'l, 'a, 'k>(&'l mut Line<'a, 'k>, bool);
+struct MessageVisitor<'l, 'a, 'k, T: Tap>(&'l mut Line<'a, 'k, T>, bool);
 
-impl Visit for MessageVisitor<'_, '_, '_> {
+impl<T: Tap> Visit for MessageVisitor<'_, '_, '_, T> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" && !self.1 {
             self.1 = true;
@@ -148,9 +148,9 @@ impl fmt::Display for DebugAsDisplay<'_> {
 }
 
 /// Writes every field of an event but its message.
-struct FieldVisitor<'l, 'a, 'k>(&'l mut Line<'a, 'k>);
+struct FieldVisitor<'l, 'a, 'k, T: Tap>(&'l mut Line<'a, 'k, T>);
 
-impl FieldVisitor<'_, '_, '_> {
+impl<T: Tap> FieldVisitor<'_, '_, '_, T> {
     fn put(&mut self, field: &Field, value: &FieldRef<'_>) {
         let name = field.name();
         if name != "message" && !name.starts_with("log.") {
@@ -159,7 +159,7 @@ impl FieldVisitor<'_, '_, '_> {
     }
 }
 
-impl Visit for FieldVisitor<'_, '_, '_> {
+impl<T: Tap> Visit for FieldVisitor<'_, '_, '_, T> {
     fn record_f64(&mut self, field: &Field, value: f64) {
         self.put(field, &FieldRef::F64(value));
     }
@@ -203,9 +203,14 @@ where
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = SpanFields::default();
+        attrs.record(&mut fields);
+        // A span without values yet (`#[log_performance]`'s) stores nothing until one is
+        // recorded.
+        if fields.0.is_empty() {
+            return;
+        }
         if let Some(span) = ctx.span(id) {
-            let mut fields = SpanFields::default();
-            attrs.record(&mut fields);
             span.extensions_mut().insert(fields);
         }
     }
@@ -225,21 +230,29 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         #[cfg(feature = "otel")]
-        let ids = crate::otel::ids::of_event(event, &ctx, self.inner.dispatch.get());
+        let ids = crate::otel::ids::of_event(
+            event,
+            &ctx,
+            self.inner.dispatch.get(),
+            self.inner.format == Format::Ecs,
+        );
         #[cfg(not(feature = "otel"))]
         let ids = None;
         let render = |buf: &mut String| {
             buf.clear();
-            self.render(buf, self.inner.format, event, &ctx, ids.as_ref());
-            self.inner.sink.write_line(buf.as_bytes());
             #[cfg(feature = "otel")]
             if let Some(logger) = &self.inner.otel_logger {
-                if self.inner.format != Format::Json {
-                    buf.clear();
-                    self.render(buf, Format::Json, event, &ctx, ids.as_ref());
-                }
-                crate::otel::logs::emit(logger, *event.metadata().level(), buf, ids.as_ref());
+                return self.render_exported(buf, logger, event, &ctx, ids.as_ref());
             }
+            self.render(
+                buf,
+                self.inner.format,
+                event,
+                &ctx,
+                ids.as_ref(),
+                &mut NoTap,
+            );
+            self.inner.sink.write_line(buf.as_bytes());
         };
         let done = BUFFER.try_with(|b| match b.try_borrow_mut() {
             Ok(mut buf) => {
@@ -255,20 +268,49 @@ where
 }
 
 impl MemotraceLayer {
-    fn render<S>(
+    /// Writes the line and emits the event's OTLP log record, whose fields are the ones
+    /// a JSON line shows, values redacted and masked alike: handed over while that line
+    /// is written (the same pass when the lines are JSON, a second one otherwise).
+    #[cfg(feature = "otel")]
+    fn render_exported<S>(
+        &self,
+        buf: &mut String,
+        logger: &opentelemetry_sdk::logs::SdkLogger,
+        event: &Event<'_>,
+        ctx: &Context<'_, S>,
+        ids: Option<&TraceIds>,
+    ) where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let mut record = crate::otel::logs::RecordTap::new(logger, *event.metadata().level());
+        let format = self.inner.format;
+        if format == Format::Json {
+            self.render(buf, format, event, ctx, ids, &mut record);
+            self.inner.sink.write_line(buf.as_bytes());
+        } else {
+            self.render(buf, format, event, ctx, ids, &mut NoTap);
+            self.inner.sink.write_line(buf.as_bytes());
+            buf.clear();
+            self.render(buf, Format::Json, event, ctx, ids, &mut record);
+        }
+        record.emit(logger, ids);
+    }
+
+    fn render<S, T: Tap>(
         &self,
         buf: &mut String,
         format: Format,
         event: &Event<'_>,
         ctx: &Context<'_, S>,
         #[cfg_attr(not(feature = "otel"), allow(unused_variables))] ids: Option<&TraceIds>,
+        tap: &mut T,
     ) where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let inner = &*self.inner;
         let meta = event.metadata();
         let bound = context::Logger::current();
-        let mut line = Line::new(buf, format, inner.ansi, &inner.redactor);
+        let mut line = Line::new(buf, format, inner.ansi, &inner.redactor, tap);
         line.begin(*meta.level(), meta.target());
         let mut mv = MessageVisitor(&mut line, false);
         event.record(&mut mv);
@@ -286,11 +328,7 @@ impl MemotraceLayer {
         }
         #[cfg(feature = "otel")]
         if let Some(ids) = ids {
-            line.trace_ids(
-                &ids.trace_id.to_string(),
-                &ids.span_id.to_string(),
-                &ids.transaction_id.to_string(),
-            );
+            line.trace_ids(ids);
         }
         for (k, v) in bound.fields() {
             let check = match k {

@@ -32,7 +32,7 @@ mod layer;
 mod mask;
 pub mod panic;
 mod redact;
-mod render;
+pub(crate) mod render;
 mod timestamp;
 mod value;
 mod writer;

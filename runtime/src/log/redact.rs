@@ -228,6 +228,7 @@ impl Redactor {
 
     /// [`is_sensitive`](Redactor::is_sensitive) for a `'static` name (field names of
     /// events and spans), remembered per thread so each name is checked once.
+    #[inline]
     pub fn is_sensitive_static(&self, name: &'static str) -> bool {
         let addr = name.as_ptr() as usize;
         // Fibonacci hashing of the address: neighbouring literals land far apart.

@@ -1,11 +1,49 @@
 //! Writes one event as a line: JSON (flattened), ECS JSON, or the
 //! pretty coloured console format. Redaction and "innermost wins" happen here, once, for
-//! every format.
+//! every format; a [`Tap`] receives each field with the value the line shows (the OTLP
+//! log record is built from it).
 
 use super::ecs::{self, EcsName};
 use super::{Format, Redactor, Value, REDACTED};
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
+use std::time::SystemTime;
+
+/// Receives what a line shows, field by field, as it is written: the time, the message
+/// (masked), the logger, and each field of the event, its spans and the bound context,
+/// with the value the line shows (redacted, masked). The line's own fields (service,
+/// version, environment, thread, trace ids) are not handed over. Its methods do nothing
+/// by default: [`NoTap`] costs nothing.
+pub(crate) trait Tap {
+    /// The line's time.
+    fn time(&mut self, _now: SystemTime) {}
+    /// The message, masked.
+    fn body(&mut self, _message: &str) {}
+    /// The name of the next field handed over is this `'static` one (it needs no copy).
+    fn static_name(&mut self, _key: &'static str) {}
+    /// One field, as the line shows it.
+    fn field(&mut self, _key: &str, _value: Tapped<'_>) {}
+}
+
+/// Lines that go nowhere else.
+pub(crate) struct NoTap;
+
+impl Tap for NoTap {}
+
+/// A field's value as a line shows it: redacted, masked, nested JSON redacted inside.
+#[derive(Clone, Copy)]
+pub(crate) enum Tapped<'v> {
+    Str(&'v str),
+    I64(i64),
+    U64(u64),
+    I128(i128),
+    U128(u128),
+    F64(f64),
+    Bool(bool),
+    /// The masked texts of an error's sources.
+    List(&'v [Cow<'v, str>]),
+    Json(&'v serde_json::Value),
+}
 
 /// Static fields added to every line.
 #[derive(Clone, Debug, Default)]
@@ -56,12 +94,13 @@ impl FieldRef<'_> {
 /// The ECS version the ECS format declares.
 pub const ECS_VERSION: &str = "8.11.0";
 
-/// One line being written.
-pub(crate) struct Line<'a, 'k> {
+/// One line being written; `tap` receives its fields too.
+pub(crate) struct Line<'a, 'k, T: Tap> {
     pub out: &'a mut String,
     pub format: Format,
     pub ansi: bool,
     pub redactor: &'a Redactor,
+    tap: &'a mut T,
     written: KeySet<'k>,
     /// ECS: the `labels.*` keys written so far.
     labels: Vec<String>,
@@ -84,10 +123,12 @@ impl<'k> KeySet<'k> {
         }
     }
 
+    #[inline]
     fn contains(&self, key: &str) -> bool {
         self.inline[..self.len].contains(&key) || self.spill.contains(&key)
     }
 
+    #[inline]
     fn push(&mut self, key: &'k str) {
         if self.len < self.inline.len() {
             self.inline[self.len] = key;
@@ -115,18 +156,20 @@ const BOLD: &str = "\x1b[1m";
 const CYAN: &str = "\x1b[36m";
 const MAGENTA: &str = "\x1b[35m";
 
-impl<'a, 'k> Line<'a, 'k> {
+impl<'a, 'k, T: Tap> Line<'a, 'k, T> {
     pub(super) fn new(
         out: &'a mut String,
         format: Format,
         ansi: bool,
         redactor: &'a Redactor,
+        tap: &'a mut T,
     ) -> Self {
         Self {
             out,
             format,
             ansi: ansi && format == Format::Pretty,
             redactor,
+            tap,
             written: KeySet::new(),
             labels: Vec::new(),
             scratch: String::new(),
@@ -136,7 +179,8 @@ impl<'a, 'k> Line<'a, 'k> {
     /// Timestamp, level and (JSON) logger; then the caller writes the message, then
     /// [`logger`](Line::logger), then the fields.
     pub(super) fn begin(&mut self, level: tracing::Level, target: &str) {
-        let now = std::time::SystemTime::now();
+        let now = SystemTime::now();
+        self.tap.time(now);
         match self.format {
             Format::Json | Format::Ecs => {
                 let ecs = self.format == Format::Ecs;
@@ -156,6 +200,9 @@ impl<'a, 'k> Line<'a, 'k> {
                 if !ecs {
                     self.out.push_str(",\"logger\":");
                     json_str(self.out, target);
+                    const LOGGER: &str = "logger";
+                    self.tap.static_name(LOGGER);
+                    self.tap.field(LOGGER, Tapped::Str(target));
                 }
             }
             Format::Pretty => {
@@ -185,6 +232,7 @@ impl<'a, 'k> Line<'a, 'k> {
         scratch.clear();
         let _ = write!(scratch, "{message}");
         let masked = self.redactor.mask_text(&scratch);
+        self.tap.body(&masked);
         match self.format {
             Format::Json | Format::Ecs => {
                 self.out.push_str(if self.format == Format::Ecs {
@@ -226,16 +274,16 @@ impl<'a, 'k> Line<'a, 'k> {
     /// The OpenTelemetry ids of the event's span: `trace_id`, `span_id` in JSON;
     /// `trace.id`, `span.id`, `transaction.id` in ECS; nothing in pretty lines.
     #[cfg(feature = "otel")]
-    pub(super) fn trace_ids(&mut self, trace: &str, span: &str, transaction: &str) {
+    pub(super) fn trace_ids(&mut self, ids: &crate::otel::ids::TraceIds) {
         match self.format {
             Format::Json => {
-                self.own_text("trace_id", trace);
-                self.own_text("span_id", span);
+                self.own_text("trace_id", ids.trace_hex().as_str());
+                self.own_text("span_id", ids.span_hex().as_str());
             }
             Format::Ecs => {
-                self.own_text("trace.id", trace);
-                self.own_text("span.id", span);
-                self.own_text("transaction.id", transaction);
+                self.own_text("trace.id", ids.trace_hex().as_str());
+                self.own_text("span.id", ids.span_hex().as_str());
+                self.own_text("transaction.id", ids.transaction_hex().as_str());
             }
             Format::Pretty => {}
         }
@@ -257,6 +305,9 @@ impl<'a, 'k> Line<'a, 'k> {
             return self.ecs_field(key, value, sensitive);
         }
         if self.first(key) {
+            if let Check::Static(name) = check {
+                self.tap.static_name(name);
+            }
             self.raw_field(key, value, sensitive, false);
         }
     }
@@ -272,6 +323,7 @@ impl<'a, 'k> Line<'a, 'k> {
     }
 
     /// Whether `key` is written for the first time (and records it).
+    #[inline]
     fn first(&mut self, key: &'k str) -> bool {
         if self.written.contains(key) {
             return false;
@@ -369,13 +421,28 @@ impl<'a, 'k> Line<'a, 'k> {
     }
 
     /// Free text, masked ([`Redactor::mask_text`]).
-    fn masked_text(&mut self, s: &str) {
+    fn masked_text(&mut self, key: &str, s: &str) {
         let masked = self.redactor.mask_text(s);
         self.text(&masked);
+        self.tap.field(key, Tapped::Str(&masked));
     }
 
     /// A number or boolean: bare, or as a JSON string when `quoted`.
-    fn scalar(&mut self, repr: &str, quoted: bool) {
+    fn scalar(&mut self, key: &str, value: Tapped<'_>, quoted: bool) {
+        match value {
+            Tapped::I64(v) => self.repr(itoa::Buffer::new().format(v), quoted),
+            Tapped::U64(v) => self.repr(itoa::Buffer::new().format(v), quoted),
+            Tapped::I128(v) => self.repr(itoa::Buffer::new().format(v), quoted),
+            Tapped::U128(v) => self.repr(itoa::Buffer::new().format(v), quoted),
+            Tapped::F64(v) => self.float(v, quoted),
+            Tapped::Bool(v) => self.repr(if v { "true" } else { "false" }, quoted),
+            Tapped::Str(_) | Tapped::List(_) | Tapped::Json(_) => return,
+        }
+        self.tap.field(key, value);
+    }
+
+    /// The text of a number or boolean: bare, or as a JSON string when `quoted`.
+    fn repr(&mut self, repr: &str, quoted: bool) {
         if quoted && self.format != Format::Pretty {
             json_str(self.out, repr);
         } else {
@@ -383,34 +450,40 @@ impl<'a, 'k> Line<'a, 'k> {
         }
     }
 
+    /// The placeholder of a value that is never shown.
+    fn redacted(&mut self, key: &str) {
+        self.text(REDACTED);
+        self.tap.field(key, Tapped::Str(REDACTED));
+    }
+
     /// Writes `key` and the value; `as_string` writes any value as one string (ECS
     /// keywords and labels).
     fn raw_field(&mut self, key: &str, value: &FieldRef<'_>, sensitive: bool, as_string: bool) {
         self.key(key);
         if sensitive {
-            self.text(REDACTED);
+            self.redacted(key);
             return self.end_value();
         }
         match value {
-            FieldRef::Str(s) => self.text_value(s, as_string),
-            FieldRef::I64(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
-            FieldRef::U64(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
-            FieldRef::I128(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
-            FieldRef::U128(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
-            FieldRef::F64(v) => self.float(*v, as_string),
-            FieldRef::Bool(v) => self.scalar(if *v { "true" } else { "false" }, as_string),
+            FieldRef::Str(s) => self.text_value(key, s, as_string),
+            FieldRef::I64(v) => self.scalar(key, Tapped::I64(*v), as_string),
+            FieldRef::U64(v) => self.scalar(key, Tapped::U64(*v), as_string),
+            FieldRef::I128(v) => self.scalar(key, Tapped::I128(*v), as_string),
+            FieldRef::U128(v) => self.scalar(key, Tapped::U128(*v), as_string),
+            FieldRef::F64(v) => self.scalar(key, Tapped::F64(*v), as_string),
+            FieldRef::Bool(v) => self.scalar(key, Tapped::Bool(*v), as_string),
             FieldRef::Debug(d) => {
                 let mut scratch = std::mem::take(&mut self.scratch);
                 scratch.clear();
                 let _ = write!(scratch, "{d:?}");
-                self.text_value(&scratch, as_string);
+                self.text_value(key, &scratch, as_string);
                 self.scratch = scratch;
             }
             FieldRef::Error(e) => {
                 let mut scratch = std::mem::take(&mut self.scratch);
                 scratch.clear();
                 let _ = write!(scratch, "{e}");
-                self.masked_text(&scratch);
+                self.masked_text(key, &scratch);
                 self.scratch = scratch;
                 self.end_value();
                 let sources: Vec<String> = std::iter::successors(e.source(), |s| s.source())
@@ -428,36 +501,37 @@ impl<'a, 'k> Line<'a, 'k> {
 
     fn owned(&mut self, key: &str, value: &Value, as_string: bool) {
         match value {
-            Value::Str(s) => self.text_value(s, as_string),
-            Value::I64(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
-            Value::U64(v) => self.scalar(itoa::Buffer::new().format(*v), as_string),
-            Value::F64(v) => self.float(*v, as_string),
-            Value::Bool(v) => self.scalar(if *v { "true" } else { "false" }, as_string),
+            Value::Str(s) => self.text_value(key, s, as_string),
+            Value::I64(v) => self.scalar(key, Tapped::I64(*v), as_string),
+            Value::U64(v) => self.scalar(key, Tapped::U64(*v), as_string),
+            Value::F64(v) => self.scalar(key, Tapped::F64(*v), as_string),
+            Value::Bool(v) => self.scalar(key, Tapped::Bool(*v), as_string),
             Value::Json(v) => {
                 let mut v = v.clone();
                 self.redactor.redact_json(&mut v);
-                self.json(&v, as_string);
+                self.json(key, &v, as_string);
             }
             Value::Error { message, sources } => {
-                self.masked_text(message);
+                self.masked_text(key, message);
                 self.end_value();
                 if !sources.is_empty() {
                     self.sources(key, sources);
                 }
                 return;
             }
-            Value::Redacted => self.text(REDACTED),
+            Value::Redacted => self.redacted(key),
         }
         self.end_value();
     }
 
     /// A redacted JSON value: nested, or its text as one string when `as_string`.
-    fn json(&mut self, v: &serde_json::Value, as_string: bool) {
+    fn json(&mut self, key: &str, v: &serde_json::Value, as_string: bool) {
         match v {
             serde_json::Value::String(s) if as_string => self.text(s),
             _ if as_string => self.text(&v.to_string()),
             _ => self.out.push_str(&v.to_string()),
         }
+        self.tap.field(key, Tapped::Json(v));
     }
 
     fn sources(&mut self, key: &str, sources: &[String]) {
@@ -482,11 +556,12 @@ impl<'a, 'k> Line<'a, 'k> {
             self.out.push(']');
         }
         self.end_value();
+        self.tap.field(&name, Tapped::List(&sources));
     }
 
     fn float(&mut self, v: f64, quoted: bool) {
         if v.is_finite() && self.format != Format::Pretty {
-            self.scalar(ryu::Buffer::new().format_finite(v), quoted);
+            self.repr(ryu::Buffer::new().format_finite(v), quoted);
         } else if self.format == Format::Pretty {
             let _ = write!(self.out, "{v}");
         } else {
@@ -497,15 +572,15 @@ impl<'a, 'k> Line<'a, 'k> {
     /// A text value: JSON text (an object or array, leading blanks allowed) is written
     /// as nested JSON, redacted inside (or as its redacted text when `as_string`); other
     /// text is masked.
-    fn text_value(&mut self, s: &str, as_string: bool) {
+    fn text_value(&mut self, key: &str, s: &str, as_string: bool) {
         let trimmed = s.trim_ascii_start();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
             if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(trimmed) {
                 self.redactor.redact_json(&mut v);
-                return self.json(&v, as_string);
+                return self.json(key, &v, as_string);
             }
         }
-        self.masked_text(s);
+        self.masked_text(key, s);
     }
 
     /// Static fields and the closing of the line.
@@ -599,6 +674,7 @@ fn level_colour(level: tracing::Level) -> &'static str {
 }
 
 /// Appends `s` as a quoted JSON string.
+#[inline]
 pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
     let _ = JsonEscape(out).write_str(s);

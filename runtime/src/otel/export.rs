@@ -7,7 +7,7 @@
 //! at shutdown, while memotrace promises a readable count (`LogGuard::dropped_spans`) and
 //! a warning in the application's log within one interval of the first drop.
 
-use opentelemetry::Context;
+use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use std::fmt;
@@ -164,7 +164,8 @@ impl<E: SpanExporter> Worker<E> {
         let mut deadline = Instant::now() + SCHEDULED_DELAY;
         loop {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(Message::Span(span)) => {
+                Ok(Message::Span(mut span)) => {
+                    last_values_win(&mut span.attributes);
                     self.batch.push(*span);
                     if self.batch.len() >= self.max_batch {
                         // A failure is counted in the stats and reported by the timer.
@@ -230,5 +231,48 @@ impl<E: SpanExporter> Worker<E> {
             self.reported = dropped;
             self.last_warning = Some(Instant::now());
         }
+    }
+}
+
+/// Keeps one attribute per key, the last one set. tracing-opentelemetry and the SDK
+/// append every recorded value, while OpenTelemetry defines setting an attribute again
+/// as replacing it: a tiered lookup records its L1 miss, then its L2 answer.
+fn last_values_win(attributes: &mut Vec<KeyValue>) {
+    let mut i = 0;
+    while i < attributes.len() {
+        if attributes[i + 1..]
+            .iter()
+            .any(|later| later.key == attributes[i].key)
+        {
+            attributes.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_values_win;
+    use opentelemetry::KeyValue;
+
+    #[test]
+    fn the_last_value_of_a_key_wins_and_the_order_is_kept() {
+        let mut attributes = vec![
+            KeyValue::new("cache.hit", false),
+            KeyValue::new("success", true),
+            KeyValue::new("cache.name", "a"),
+            KeyValue::new("cache.hit", true),
+            KeyValue::new("cache.name", "a"),
+        ];
+        last_values_win(&mut attributes);
+        assert_eq!(
+            attributes,
+            [
+                KeyValue::new("success", true),
+                KeyValue::new("cache.hit", true),
+                KeyValue::new("cache.name", "a"),
+            ]
+        );
     }
 }

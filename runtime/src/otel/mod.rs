@@ -1,5 +1,6 @@
 //! OpenTelemetry export (feature `otel`): spans through tracing-opentelemetry and a
-//! bounded batch processor, log records from the rendered (redacted) lines, and the cache
+//! bounded batch processor, log records filled by the line renderer (the fields and
+//! redacted values of each line), and the cache
 //! and operation metrics read at collection time, all sent over OTLP (HTTP/protobuf, or
 //! gRPC with feature `otel-grpc`) to a collector. Turned on by
 //! [`Builder::otlp`](crate::log::Builder::otlp) or `OTEL_EXPORTER_OTLP_ENDPOINT`.
@@ -14,6 +15,7 @@ use export::{BoundedSpanProcessor, ExportStats};
 use opentelemetry::logs::LoggerProvider as _;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::KeyValue;
 use opentelemetry_sdk::logs::{
     BatchConfigBuilder, BatchLogProcessor, SdkLogger, SdkLoggerProvider,
 };
@@ -76,6 +78,15 @@ impl Default for OtlpConfig {
     }
 }
 
+/// What every line says about the service, exported once per request as resource
+/// attributes (`service.name`, `service.version`, `deployment.environment.name`)
+/// rather than on every log record.
+pub(crate) struct ServiceFields<'a> {
+    pub name: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub environment: &'static str,
+}
+
 /// The running export pipelines.
 pub(crate) struct Otel {
     tracer_provider: SdkTracerProvider,
@@ -98,12 +109,20 @@ impl Otel {
     /// Builds the exporters and starts their threads. Nothing is sent until spans end,
     /// records are emitted, or the metrics interval (`OTEL_METRIC_EXPORT_INTERVAL`,
     /// default 60 s) passes.
-    pub(crate) fn start(config: &OtlpConfig, service: Option<&str>) -> Result<Self, String> {
+    pub(crate) fn start(config: &OtlpConfig, service: &ServiceFields<'_>) -> Result<Self, String> {
         let transport = Transport::new(config)?;
         let mut resource = Resource::builder();
-        if let Some(service) = service {
-            resource = resource.with_service_name(service.to_owned());
+        if let Some(name) = service.name {
+            resource = resource.with_service_name(name.to_owned());
         }
+        if let Some(version) = service.version {
+            resource =
+                resource.with_attribute(KeyValue::new("service.version", version.to_owned()));
+        }
+        resource = resource.with_attribute(KeyValue::new(
+            "deployment.environment.name",
+            service.environment,
+        ));
         let resource = resource.build();
 
         let mut spans = transport.spans()?;

@@ -7,6 +7,7 @@ use super::site::PerfSite;
 use crate::cache::CacheConfig;
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tracing::field::Value;
 use tracing::span::EnteredSpan;
 use tracing::Span;
 
@@ -111,9 +112,13 @@ impl Drop for PerfSpan {
 
 /// Records how the call ended on its span: `duration_ms`, `success`, `error_type`, and
 /// `otel.status_code = "ERROR"` on `Err` or panic (`cache.hit` is recorded by the
-/// lookup). Nothing without a span (the call was not timed) or when it is disabled.
+/// lookup), all in one record, so each layer visits the outcome once. Nothing without a
+/// span (the call was not timed) or when it is disabled.
 pub(crate) fn perf_span_end(span: Option<&Span>, report: PerfReport<'_>) {
-    let Some(span) = span.filter(|s| !s.is_disabled()) else {
+    let Some((span, meta)) = span
+        .filter(|s| !s.is_disabled())
+        .and_then(|s| Some((s, s.metadata()?)))
+    else {
         return;
     };
     let (duration_ms, success, error_type) = match report {
@@ -126,12 +131,21 @@ pub(crate) fn perf_span_end(span: Option<&Span>, report: PerfReport<'_>) {
         PerfReport::Panicked { duration_ms, .. } => (duration_ms, false, Some("panic")),
         PerfReport::Cancelled { duration_ms } => (duration_ms, false, None),
     };
-    if let Some(ms) = duration_ms {
-        span.record("duration_ms", ms);
-    }
-    span.record("success", success);
-    if let Some(error_type) = error_type {
-        span.record("error_type", error_type);
-        span.record("otel.status_code", "ERROR");
-    }
+    let fields = meta.fields();
+    let field = |name| fields.field(name);
+    let (Some(duration), Some(ok), Some(error), Some(status)) = (
+        field("duration_ms"),
+        field("success"),
+        field("error_type"),
+        field("otel.status_code"),
+    ) else {
+        return;
+    };
+    let status_code = error_type.map(|_| "ERROR");
+    span.record_all(&fields.value_set(&[
+        (&duration, duration_ms.as_ref().map(|ms| ms as &dyn Value)),
+        (&ok, Some(&success as &dyn Value)),
+        (&error, error_type.as_ref().map(|e| e as &dyn Value)),
+        (&status, status_code.as_ref().map(|s| s as &dyn Value)),
+    ]));
 }

@@ -16,6 +16,7 @@ use crate::cache::single_flight::{FlightGuard, Flights, Joined};
 use crate::cache::soft_timeout;
 use crate::cache::stats::{CacheStats, Counters};
 use crate::cache::CacheStatus;
+use crate::perf::span::record_lookup;
 use redis::Script;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -327,6 +328,8 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
     /// caller's load): while Redis is failing it sends Redis nothing and loads without
     /// the lock, so it does not wait for Redis a second time.
     /// Values come with their expiry (Unix ms), so that the tiered L1 keeps them no longer.
+    /// The answer is recorded on the current span (`cache.hit`, `cache.name`) when spans
+    /// are on, as a memory lookup's is.
     pub(crate) async fn lookup_after(
         &'static self,
         key: &str,
@@ -335,6 +338,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         let full = self.keys().entry(key);
         if waited && self.backend().known_down() {
             self.counters.misses.incr();
+            record_lookup(&self.config, false);
             let generation = self.generation_of(&full);
             return self.claim(full, None, true, generation).await;
         }
@@ -343,6 +347,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
         let found = match found {
             Some((stamp, value)) if stamp.is_fresh(now) => {
                 self.counters.hits.incr();
+                record_lookup(&self.config, true);
                 if stamp.refresh <= now && !self.refreshed_elsewhere(&full, now) {
                     if let Joined::Leader(guard) = self.refreshing.join(full.as_str()) {
                         let generation = self.generation_of(&full);
@@ -360,6 +365,7 @@ impl<V: RedisValue, C: Codec> RedisCache<V, C> {
             other => other,
         };
         self.counters.misses.incr();
+        record_lookup(&self.config, false);
         let previous = found.filter(|(s, _)| now < s.stale_until);
         // Read before any loader runs: a write that completes later stops its store.
         let generation = self.generation_of(&full);
