@@ -69,8 +69,6 @@ struct Expansion<'a> {
     names: Vec<Ident>,
     /// Companions with `unreachable!()` bodies, for [`fallback`].
     stub: bool,
-    /// The body answers `(value, CacheStatus)`, for `{fn}_with_status`.
-    status: bool,
 }
 
 impl<'a> Expansion<'a> {
@@ -91,7 +89,6 @@ impl<'a> Expansion<'a> {
             rt: runtime_path(args.krate.get().cloned()),
             names,
             stub,
-            status: false,
         }
     }
 
@@ -295,27 +292,34 @@ impl<'a> Expansion<'a> {
         )
     }
 
-    fn call_uncached(&self) -> TokenStream {
+    /// A call of the companion `{fn}_{suffix}` with the wrapper's arguments, not awaited.
+    fn call_companion(&self, suffix: &str) -> TokenStream {
         let prefix = self.prefix();
-        let uncached = self.ident("uncached");
+        let ident = self.ident(suffix);
         let names = &self.names;
         let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
-        let awaiting = self.model.is_async().then(|| quote!(.await));
-        quote!(#prefix #uncached(#receiver #(#names),*) #awaiting)
+        quote!(#prefix #ident(#receiver #(#names),*))
     }
 
-    fn refresh_arm(&self) -> TokenStream {
-        let rt = &self.rt;
-        let kind = self.kind();
-        let ret = self.model.return_type();
-        let mark = self.mark_hit();
-        let wrap = self.answer(
-            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)),
-            "Hit",
-        );
+    /// `.await` after calls of the fn's companions and of the runtime when the fn is async.
+    fn fn_await(&self) -> Option<TokenStream> {
+        self.model.is_async().then(|| quote!(.await))
+    }
+
+    fn call_uncached(&self) -> TokenStream {
+        let call = self.call_companion("uncached");
+        let awaiting = self.fn_await();
+        quote!(#call #awaiting)
+    }
+
+    /// What a hit does with the background refresh it claimed: `drop` it, unless the fn
+    /// refreshes entries (`refresh_ahead`, `stale_while_revalidate`), in which case a
+    /// closure runs the body on copies of the arguments in the background.
+    fn refresh(&self) -> TokenStream {
         if self.args.refresh_ahead.get().is_none() && !self.args.expiry.revalidates() {
-            return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
+            return quote!(::core::mem::drop);
         }
+        let rt = &self.rt;
         let (owned, call) = self.owned_call();
         let (refresh, job) = if self.model.is_async() {
             (quote!(refresh_async), quote!(async move { #call.await }))
@@ -324,17 +328,28 @@ impl<'a> Expansion<'a> {
         };
         let tags = self.tags();
         let unless = self.unless();
-        let load_kind = self.load_kind();
         quote! {
-            #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
+            |__memotrace_refresh| {
                 #(#owned)*
                 #rt::__private::CacheStore::#refresh(
-                    __memotrace_cache, __memotrace_refresh, #load_kind, #job, #unless, #tags,
+                    __memotrace_cache, __memotrace_refresh, __memotrace_kind, #job, #unless, #tags,
                 );
-                #mark
-                #wrap
             }
         }
+    }
+
+    /// The loader handed to the runtime after a miss: it renders the entry's tags, then
+    /// calls the body (an async fn's future; under a soft `timeout`, a future on copies of
+    /// the arguments, so that it can go on in the background once the call has answered
+    /// the stale value).
+    fn loader(&self) -> TokenStream {
+        let tags = self.tags();
+        if self.args.timeouts.soft.get().is_some() {
+            let (owned, call) = self.owned_call();
+            return quote!(move || { #(#owned)* (#tags, async move { #call.await }) });
+        }
+        let call = self.call_companion("uncached");
+        quote!(move || (#tags, #call))
     }
 
     /// A call of the body that owns its arguments (and a clone of `self`), to run in the
@@ -380,139 +395,54 @@ impl<'a> Expansion<'a> {
         (owned, quote!(#prefix #uncached(#receiver #(#passed),*)))
     }
 
-    /// With a soft `timeout`: the load on owned arguments, so that it can go on in the
-    /// background once the call has answered the stale value.
-    fn load_or_stale(&self) -> TokenStream {
-        let (owned, call) = self.owned_call();
-        let load_kind = self.load_kind();
-        let unless = self.unless();
-        let answer = (!self.status).then(|| quote!(.0));
-        let rt = &self.rt;
-        quote! {
-            #(#owned)*
-            #rt::__private::CacheStore::load_or_stale(
-                __memotrace_cache, __memotrace_load, #load_kind, async move { #call.await }, #unless, __memotrace_tags,
-            ).await #answer
-        }
-    }
-
+    /// `{fn}_with_status`'s body: with `when`, the bypass; then the lookup, and the
+    /// runtime answers the fresh value or loads (`cache::call`).
     fn body(&self) -> TokenStream {
         let rt = &self.rt;
         let prefix = self.prefix();
         let cache_fn = self.ident("cache");
-        let kind = self.kind();
-        let ret = self.model.return_type();
         let (bind_key, key_ref) = self.key_binding();
-        let call = self.call_uncached();
+        let awaiting = self.fn_await();
         // Through the runtime's store contract: async fns await the store, sync fns
         // block on it (memory: while another thread loads; shared: the round trip).
-        let (lookup, complete, awaiting) = if self.model.is_async() {
-            (
-                quote!(lookup_async),
-                quote!(complete_async),
-                Some(quote!(.await)),
-            )
+        let (lookup, load) = if !self.model.is_async() {
+            (quote!(lookup), quote!(load))
+        } else if self.args.timeouts.soft.get().is_some() {
+            (quote!(lookup_async), quote!(load_or_stale))
         } else {
-            (quote!(lookup), quote!(complete), None)
+            (quote!(lookup_async), quote!(load_async))
         };
-        let lookup =
-            quote!(#rt::__private::CacheLookup::#lookup(__memotrace_cache, #key_ref) #awaiting);
-        let bypass = self.answer(call.clone(), "Bypassed");
         let when = self.args.when.get().map(|when| {
+            let call = self.call_uncached();
             quote! {
                 if !(#when) {
                     #rt::__private::CacheStore::record_bypass(__memotrace_cache);
-                    return #bypass;
+                    return (#call, #rt::cache::CacheStatus::Bypassed);
                 }
             }
         });
-        let tags = self.tags();
-        let unless = self.unless();
-        let refresh_arm = self.refresh_arm();
-        let spelled_out = (!self.status).then(|| self.spelled_out_check());
-        let mark = self.mark_hit();
         let load_kind = self.load_kind();
-        let hit = self.answer(
-            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)),
-            "Hit",
-        );
-        let complete = quote! {
-            #rt::__private::CacheStore::#complete(
-                __memotrace_cache, __memotrace_load, #load_kind, __memotrace_loaded, #unless, __memotrace_tags,
-            ) #awaiting
-        };
-        let load = if self.args.timeouts.soft.get().is_some() {
-            self.load_or_stale()
-        } else if self.status {
-            let load = self.load_with_status(&complete);
-            quote!(let __memotrace_loaded = #call; #load)
-        } else {
-            quote!(let __memotrace_loaded = #call; #complete)
-        };
+        let refresh = self.refresh();
+        let loader = self.loader();
+        let unless = self.unless();
         quote! {
-            #spelled_out
             let __memotrace_cache = #prefix #cache_fn();
             #when
             #bind_key
-            let __memotrace_lookup = #lookup;
-            match __memotrace_lookup {
-                #rt::__private::Lookup::Hit(__memotrace_value) => {
-                    #mark
-                    #hit
-                }
-                #refresh_arm
-                #rt::__private::Lookup::Load(__memotrace_load) => {
-                    let __memotrace_tags = #tags;
-                    #load
-                }
-            }
-        }
-    }
-
-    /// Under an outer `#[log_performance]`: tells it the call was a hit.
-    fn mark_hit(&self) -> Option<TokenStream> {
-        let flag = cache_hit_flag();
-        (self.args.report_hit && !self.status).then(|| quote!(#flag.mark();))
-    }
-
-    /// `value`, or `(value, CacheStatus::{status})` in `{fn}_with_status`.
-    fn answer(&self, value: TokenStream, status: &str) -> TokenStream {
-        if !self.status {
-            return value;
-        }
-        let rt = &self.rt;
-        let status = Ident::new(status, Span::call_site());
-        quote!((#value, #rt::cache::CacheStatus::#status))
-    }
-
-    /// `complete` with its status: `Stale` when the fn failed and the call was answered
-    /// with an expired value anyway, else `Miss`.
-    fn load_with_status(&self, complete: &TokenStream) -> TokenStream {
-        let rt = &self.rt;
-        if !matches!(self.model.output, Output::Result) {
-            return quote!((#complete, #rt::cache::CacheStatus::Miss));
-        }
-        quote! {
-            let __memotrace_failed = ::core::result::Result::is_err(&__memotrace_loaded);
-            let __memotrace_answer = #complete;
-            let __memotrace_status = if __memotrace_failed && ::core::result::Result::is_ok(&__memotrace_answer) {
-                #rt::cache::CacheStatus::Stale
-            } else {
-                #rt::cache::CacheStatus::Miss
-            };
-            (__memotrace_answer, __memotrace_status)
+            let __memotrace_kind = #load_kind;
+            let __memotrace_fresh = #rt::__private::fresh(
+                __memotrace_cache,
+                #rt::__private::CacheLookup::#lookup(__memotrace_cache, #key_ref) #awaiting,
+                __memotrace_kind,
+                #refresh,
+            );
+            #rt::__private::#load(__memotrace_cache, __memotrace_fresh, __memotrace_kind, #loader, #unless) #awaiting
         }
     }
 
     /// `{fn}_with_status(args..)`: the call, with how it was answered.
     fn status_fn(&self) -> TokenStream {
         let rt = &self.rt;
-        let status = Expansion {
-            status: true,
-            names: self.names.clone(),
-            rt: self.rt.clone(),
-            ..*self
-        };
         let mut sig = self.model.sig.clone();
         sig.ident = self.ident("with_status");
         sig.inputs = self.plain_inputs().into_iter().collect();
@@ -521,7 +451,7 @@ impl<'a> Expansion<'a> {
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
-            status.body()
+            self.body()
         };
         let shared = split_attrs(&self.model.attrs).shared;
         let vis = &self.model.vis;
@@ -597,7 +527,24 @@ impl<'a> Expansion<'a> {
         let vis = &self.model.vis;
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
-        let body = timeouts::bound(&self.args.timeouts, &self.rt, self.body());
+        let call = self.call_companion("with_status");
+        let awaiting = self.fn_await();
+        let spelled_out = self.spelled_out_check();
+        let answer = if self.args.report_hit {
+            // Under an outer `#[log_performance]`: tells it the call was a hit.
+            let rt = &self.rt;
+            let flag = cache_hit_flag();
+            quote! {
+                let (__memotrace_value, __memotrace_status) = #call #awaiting;
+                if __memotrace_status == #rt::cache::CacheStatus::Hit {
+                    #flag.mark();
+                }
+                __memotrace_value
+            }
+        } else {
+            quote!(#call #awaiting .0)
+        };
+        let body = timeouts::bound(&self.args.timeouts, &self.rt, quote!(#spelled_out #answer));
         let outer = &self.args.outer;
         quote! {
             #(#outer)*
