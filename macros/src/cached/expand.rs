@@ -278,7 +278,7 @@ impl<'a> Expansion<'a> {
         match self.args.tags.get() {
             Some(tags) if !tags.is_empty() => {
                 let renders = tags.iter().map(|t| t.render(rt));
-                quote!(::std::vec![#(#renders),*])
+                quote!(::std::vec::Vec::from([#(#renders),*]))
             }
             _ => quote!(#rt::__private::no_tags()),
         }
@@ -338,18 +338,35 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// The loader handed to the runtime after a miss: it renders the entry's tags, then
-    /// calls the body (an async fn's future; under a soft `timeout`, a future on copies of
-    /// the arguments, so that it can go on in the background once the call has answered
-    /// the stale value).
-    fn loader(&self) -> TokenStream {
+    /// After a miss: the fn's call, completed by the runtime with the entry's tags
+    /// (rendered before the call, which may move the arguments). Under a soft `timeout`
+    /// the call runs on copies of the arguments, so that it can go on in the background
+    /// once the call has answered the stale value.
+    fn miss(&self) -> TokenStream {
+        let rt = &self.rt;
         let tags = self.tags();
+        let unless = self.unless();
         if self.args.timeouts.soft.get().is_some() {
             let (owned, call) = self.owned_call();
-            return quote!(move || { #(#owned)* (#tags, async move { #call.await }) });
+            return quote! {{
+                #(#owned)*
+                #rt::__private::CacheStore::load_or_stale(
+                    __memotrace_cache, __memotrace_load, __memotrace_kind, async move { #call.await }, #unless, #tags,
+                ).await
+            }};
         }
-        let call = self.call_companion("uncached");
-        quote!(move || (#tags, #call))
+        let finish = if self.model.is_async() {
+            quote!(finish_async)
+        } else {
+            quote!(finish)
+        };
+        let call = self.call_uncached();
+        let awaiting = self.fn_await();
+        quote! {
+            #rt::__private::#finish(
+                __memotrace_cache, __memotrace_load, __memotrace_kind, #tags, #call, #unless,
+            ) #awaiting
+        }
     }
 
     /// A call of the body that owns its arguments (and a clone of `self`), to run in the
@@ -395,8 +412,8 @@ impl<'a> Expansion<'a> {
         (owned, quote!(#prefix #uncached(#receiver #(#passed),*)))
     }
 
-    /// `{fn}_with_status`'s body: with `when`, the bypass; then the lookup, and the
-    /// runtime answers the fresh value or loads (`cache::call`).
+    /// `{fn}_with_status`'s body: with `when`, the bypass; then the lookup, answered by
+    /// the runtime as a hit or the right to load (`cache::call`).
     fn body(&self) -> TokenStream {
         let rt = &self.rt;
         let prefix = self.prefix();
@@ -405,12 +422,10 @@ impl<'a> Expansion<'a> {
         let awaiting = self.fn_await();
         // Through the runtime's store contract: async fns await the store, sync fns
         // block on it (memory: while another thread loads; shared: the round trip).
-        let (lookup, load) = if !self.model.is_async() {
-            (quote!(lookup), quote!(load))
-        } else if self.args.timeouts.soft.get().is_some() {
-            (quote!(lookup_async), quote!(load_or_stale))
+        let lookup = if self.model.is_async() {
+            quote!(lookup_async)
         } else {
-            (quote!(lookup_async), quote!(load_async))
+            quote!(lookup)
         };
         let when = self.args.when.get().map(|when| {
             let call = self.call_uncached();
@@ -423,8 +438,7 @@ impl<'a> Expansion<'a> {
         });
         let load_kind = self.load_kind();
         let refresh = self.refresh();
-        let loader = self.loader();
-        let unless = self.unless();
+        let miss = self.miss();
         quote! {
             let __memotrace_cache = #prefix #cache_fn();
             #when
@@ -436,7 +450,10 @@ impl<'a> Expansion<'a> {
                 __memotrace_kind,
                 #refresh,
             );
-            #rt::__private::#load(__memotrace_cache, __memotrace_fresh, __memotrace_kind, #loader, #unless) #awaiting
+            match __memotrace_fresh {
+                ::core::result::Result::Ok(__memotrace_hit) => __memotrace_hit,
+                ::core::result::Result::Err(__memotrace_load) => #miss,
+            }
         }
     }
 
@@ -693,6 +710,7 @@ impl<'a> Expansion<'a> {
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
+            #[inline]
             #(#shared)*
             #vis #asyncness fn #ident #generics(#receiver #(#inputs,)* #extra) #ret {
                 #body
