@@ -652,13 +652,21 @@ impl<'a> Expansion<'a> {
             "The cache of `{}`: its statistics, and `clear()`.",
             self.model.name()
         );
-        let build = self.weighed_build().map_or_else(
-            || quote!(<#ty>::new(#config)),
-            |engine| quote!(<#ty>::with_store(#config, #engine)),
-        );
+        let weighed = self.weighed_build();
         let body = if self.stub {
             quote!(::core::unreachable!())
+        } else if weighed.is_none() && on_evict.is_none() && lock_timeout.is_none() {
+            // The config is a constant: the cache is built by the runtime's generic code.
+            quote! {
+                static __MEMOTRACE_CACHE: #rt::__private::CacheCell<#ty> =
+                    #rt::__private::CacheCell::new(#config);
+                __MEMOTRACE_CACHE.get()
+            }
         } else {
+            let build = weighed.map_or_else(
+                || quote!(<#ty>::new(#config)),
+                |engine| quote!(<#ty>::with_store(#config, #engine)),
+            );
             quote! {
                 static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =
                     #rt::__private::LazyLock::new(|| #build #on_evict #lock_timeout .register());
