@@ -312,14 +312,18 @@ impl<'a> Expansion<'a> {
         quote!(#call #awaiting)
     }
 
-    /// What a hit does with the background refresh it claimed: `drop` it, unless the fn
-    /// refreshes entries (`refresh_ahead`, `stale_while_revalidate`), in which case a
-    /// closure runs the body on copies of the arguments in the background.
-    fn refresh(&self) -> TokenStream {
-        if self.args.refresh_ahead.get().is_none() && !self.args.expiry.revalidates() {
-            return quote!(::core::mem::drop);
-        }
+    /// The arms of the lookup's match answering a fresh value. A hit that claimed a
+    /// background refresh drops it, unless the fn refreshes entries (`refresh_ahead`,
+    /// `stale_while_revalidate`): then the body runs on copies of the arguments in the
+    /// background.
+    fn fresh_arms(&self, hit: &TokenStream) -> TokenStream {
         let rt = &self.rt;
+        if self.args.refresh_ahead.get().is_none() && !self.args.expiry.revalidates() {
+            return quote! {
+                #rt::__private::Lookup::Hit(__memotrace_value)
+                | #rt::__private::Lookup::Refresh(__memotrace_value, _) => #hit,
+            };
+        }
         let (owned, call) = self.owned_call();
         let (refresh, job) = if self.model.is_async() {
             (quote!(refresh_async), quote!(async move { #call.await }))
@@ -329,11 +333,13 @@ impl<'a> Expansion<'a> {
         let tags = self.tags();
         let unless = self.unless();
         quote! {
-            |__memotrace_refresh| {
+            #rt::__private::Lookup::Hit(__memotrace_value) => #hit,
+            #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
                 #(#owned)*
                 #rt::__private::CacheStore::#refresh(
                     __memotrace_cache, __memotrace_refresh, __memotrace_kind, #job, #unless, #tags,
                 );
+                #hit
             }
         }
     }
@@ -412,9 +418,11 @@ impl<'a> Expansion<'a> {
         (owned, quote!(#prefix #uncached(#receiver #(#passed),*)))
     }
 
-    /// `{fn}_with_status`'s body: with `when`, the bypass; then the lookup, answered by
-    /// the runtime as a hit or the right to load (`cache::call`).
-    fn body(&self) -> TokenStream {
+    /// The cached call: with `when`, the bypass; then the lookup, and a fresh value
+    /// answered, or the fn called and its value handed to the runtime (`cache::call`). With `status`, the body of
+    /// `{fn}_with_status`, answering `(value, CacheStatus)`; else the fn's, answering the
+    /// value (the fn does not call `{fn}_with_status`: a hit moves the value once).
+    fn body(&self, status: bool) -> TokenStream {
         let rt = &self.rt;
         let prefix = self.prefix();
         let cache_fn = self.ident("cache");
@@ -427,32 +435,38 @@ impl<'a> Expansion<'a> {
         } else {
             quote!(lookup)
         };
+        let wrap = quote!(#rt::__private::ReturnKind::wrap(__memotrace_kind, __memotrace_value));
+        let (hit, value) = if status {
+            (quote!((#wrap, #rt::cache::CacheStatus::Hit)), None)
+        } else {
+            (wrap, Some(quote!(.0)))
+        };
         let when = self.args.when.get().map(|when| {
             let call = self.call_uncached();
+            let call = if status {
+                quote!((#call, #rt::cache::CacheStatus::Bypassed))
+            } else {
+                call
+            };
             quote! {
                 if !(#when) {
                     #rt::__private::CacheStore::record_bypass(__memotrace_cache);
-                    return (#call, #rt::cache::CacheStatus::Bypassed);
+                    return #call;
                 }
             }
         });
         let load_kind = self.load_kind();
-        let refresh = self.refresh();
+        let fresh = self.fresh_arms(&hit);
         let miss = self.miss();
         quote! {
             let __memotrace_cache = #prefix #cache_fn();
             #when
             #bind_key
             let __memotrace_kind = #load_kind;
-            let __memotrace_fresh = #rt::__private::fresh(
-                __memotrace_cache,
-                #rt::__private::CacheLookup::#lookup(__memotrace_cache, #key_ref) #awaiting,
-                __memotrace_kind,
-                #refresh,
-            );
-            match __memotrace_fresh {
-                ::core::result::Result::Ok(__memotrace_hit) => __memotrace_hit,
-                ::core::result::Result::Err(__memotrace_load) => #miss,
+            let __memotrace_lookup = #rt::__private::CacheLookup::#lookup(__memotrace_cache, #key_ref) #awaiting;
+            match __memotrace_lookup {
+                #fresh
+                #rt::__private::Lookup::Load(__memotrace_load) => #miss #value,
             }
         }
     }
@@ -468,7 +482,7 @@ impl<'a> Expansion<'a> {
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
-            self.body()
+            self.body(true)
         };
         let shared = split_attrs(&self.model.attrs).shared;
         let vis = &self.model.vis;
@@ -479,6 +493,8 @@ impl<'a> Expansion<'a> {
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value)]
+            // Like `_put` and `_invalidate`: compiled only where it is called.
+            #[inline]
             #(#shared)*
             #vis #sig {
                 #body
@@ -544,10 +560,10 @@ impl<'a> Expansion<'a> {
         let vis = &self.model.vis;
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
-        let call = self.call_companion("with_status");
-        let awaiting = self.fn_await();
         let spelled_out = self.spelled_out_check();
         let answer = if self.args.report_hit {
+            let call = self.call_companion("with_status");
+            let awaiting = self.fn_await();
             // Under an outer `#[log_performance]`: tells it the call was a hit.
             let rt = &self.rt;
             let flag = cache_hit_flag();
@@ -559,7 +575,7 @@ impl<'a> Expansion<'a> {
                 __memotrace_value
             }
         } else {
-            quote!(#call #awaiting .0)
+            self.body(false)
         };
         let body = timeouts::bound(&self.args.timeouts, &self.rt, quote!(#spelled_out #answer));
         let outer = &self.args.outer;
@@ -718,6 +734,7 @@ impl<'a> Expansion<'a> {
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
+            // Not compiled (to machine code) unless a crate calls it.
             #[inline]
             #(#shared)*
             #vis #asyncness fn #ident #generics(#receiver #(#inputs,)* #extra) #ret {

@@ -1,6 +1,6 @@
 //! Items the `#[cached]` expansions reach for.
 
-pub use crate::cache::call::{finish, finish_async, fresh};
+pub use crate::cache::call::{finish, finish_async};
 pub use crate::cache::cell::CacheCell;
 pub use crate::cache::contract::{CacheLookup, CacheStore};
 pub use crate::cache::eviction::Evictions;

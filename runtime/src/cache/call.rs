@@ -1,37 +1,11 @@
-//! A cached call from its lookup to its answer, generic over the store: the steps every
-//! `#[cached]` expansion takes, written once here so that an expansion is a lookup,
-//! [`fresh`], and on a miss the fn's call handed to [`finish`] (sync) or
-//! [`finish_async`]. None of them takes a closure of the expansion's own unless the fn
-//! has one (`unless`, a refresh), so one instance serves every fn of the same types.
+//! A cached call after a miss, generic over the store: the fn's value handed to
+//! [`finish`] (sync) or [`finish_async`] is stored and answered with its status. Neither
+//! takes a closure of the expansion's own unless the fn has one (`unless`), so one
+//! instance serves every fn of the same types.
 
 use super::contract::CacheStore;
-use super::memory::Lookup;
 use super::outcome::ReturnKind;
 use super::status::CacheStatus;
-
-/// Answers a fresh value as a hit (after handing a claimed refresh to `refresh`), or
-/// hands back the right to load. `refresh` is `drop` when the fn does not refresh
-/// entries in the background; `_cache` names the store the lookup came from.
-#[inline]
-pub fn fresh<C, A, R>(
-    _cache: &'static C,
-    lookup: Lookup<C::Value, C::Refresh, C::Load>,
-    kind: A,
-    refresh: impl FnOnce(C::Refresh),
-) -> Result<(R, CacheStatus), C::Load>
-where
-    C: CacheStore,
-    A: ReturnKind<R, Value = C::Value>,
-{
-    match lookup {
-        Lookup::Hit(value) => Ok((kind.wrap(value), CacheStatus::Hit)),
-        Lookup::Refresh(value, claimed) => {
-            refresh(claimed);
-            Ok((kind.wrap(value), CacheStatus::Hit))
-        }
-        Lookup::Load(load) => Err(load),
-    }
-}
 
 /// Completes a sync call's load with what the fn returned (`tags` rendered before the
 /// call): stores it unless `skip_if` says not to, and answers it with its status.
