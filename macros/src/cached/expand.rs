@@ -99,8 +99,9 @@ impl<'a> Expansion<'a> {
         let invalidate = self.invalidate_fn();
         let put = self.put_fn();
         let status = self.status_fn();
+        let call_fn = self.call_fn();
         let kind_fn = self.kind_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #kind_fn }
+        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #call_fn #kind_fn }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -292,24 +293,18 @@ impl<'a> Expansion<'a> {
         )
     }
 
-    /// A call of the companion `{fn}_{suffix}` with the wrapper's arguments, not awaited.
-    fn call_companion(&self, suffix: &str) -> TokenStream {
-        let prefix = self.prefix();
-        let ident = self.ident(suffix);
-        let names = &self.names;
-        let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
-        quote!(#prefix #ident(#receiver #(#names),*))
-    }
-
     /// `.await` after calls of the fn's companions and of the runtime when the fn is async.
     fn fn_await(&self) -> Option<TokenStream> {
         self.model.is_async().then(|| quote!(.await))
     }
 
     fn call_uncached(&self) -> TokenStream {
-        let call = self.call_companion("uncached");
+        let prefix = self.prefix();
+        let uncached = self.ident("uncached");
+        let names = &self.names;
+        let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
         let awaiting = self.fn_await();
-        quote!(#call #awaiting)
+        quote!(#prefix #uncached(#receiver #(#names),*) #awaiting)
     }
 
     /// The arms of the lookup's match answering a fresh value. A hit that claimed a
@@ -356,9 +351,11 @@ impl<'a> Expansion<'a> {
             let (owned, call) = self.owned_call();
             return quote! {{
                 #(#owned)*
-                #rt::__private::CacheStore::load_or_stale(
+                let (__memotrace_answer, __memotrace_answered) = #rt::__private::CacheStore::load_or_stale(
                     __memotrace_cache, __memotrace_load, __memotrace_kind, async move { #call.await }, #unless, #tags,
-                ).await
+                ).await;
+                *__memotrace_status = __memotrace_answered;
+                __memotrace_answer
             }};
         }
         let finish = if self.model.is_async() {
@@ -370,7 +367,7 @@ impl<'a> Expansion<'a> {
         let awaiting = self.fn_await();
         quote! {
             #rt::__private::#finish(
-                __memotrace_cache, __memotrace_load, __memotrace_kind, #tags, #call, #unless,
+                __memotrace_cache, __memotrace_load, __memotrace_kind, #tags, #call, #unless, __memotrace_status,
             ) #awaiting
         }
     }
@@ -418,11 +415,11 @@ impl<'a> Expansion<'a> {
         (owned, quote!(#prefix #uncached(#receiver #(#passed),*)))
     }
 
-    /// The cached call: with `when`, the bypass; then the lookup, and a fresh value
-    /// answered, or the fn called and its value handed to the runtime (`cache::call`). With `status`, the body of
-    /// `{fn}_with_status`, answering `(value, CacheStatus)`; else the fn's, answering the
-    /// value (the fn does not call `{fn}_with_status`: a hit moves the value once).
-    fn body(&self, status: bool) -> TokenStream {
+    /// The cached call, in the hidden fn behind the fn and `{fn}_with_status`: with
+    /// `when`, the bypass; then the lookup, and a fresh value answered, or the fn called
+    /// and its value handed to the runtime (`cache::call`). How the call was answered is
+    /// written to `__memotrace_status`, which the callers set to `Hit`.
+    fn body(&self) -> TokenStream {
         let rt = &self.rt;
         let prefix = self.prefix();
         let cache_fn = self.ident("cache");
@@ -435,27 +432,18 @@ impl<'a> Expansion<'a> {
         } else {
             quote!(lookup)
         };
-        let wrap = quote!(#rt::__private::ReturnKind::wrap(__memotrace_kind, __memotrace_value));
-        let (hit, value) = if status {
-            (quote!((#wrap, #rt::cache::CacheStatus::Hit)), None)
-        } else {
-            (wrap, Some(quote!(.0)))
-        };
         let when = self.args.when.get().map(|when| {
             let call = self.call_uncached();
-            let call = if status {
-                quote!((#call, #rt::cache::CacheStatus::Bypassed))
-            } else {
-                call
-            };
             quote! {
                 if !(#when) {
                     #rt::__private::CacheStore::record_bypass(__memotrace_cache);
+                    *__memotrace_status = #rt::cache::CacheStatus::Bypassed;
                     return #call;
                 }
             }
         });
         let load_kind = self.load_kind();
+        let hit = quote!(#rt::__private::ReturnKind::wrap(__memotrace_kind, __memotrace_value));
         let fresh = self.fresh_arms(&hit);
         let miss = self.miss();
         quote! {
@@ -466,7 +454,45 @@ impl<'a> Expansion<'a> {
             let __memotrace_lookup = #rt::__private::CacheLookup::#lookup(__memotrace_cache, #key_ref) #awaiting;
             match __memotrace_lookup {
                 #fresh
-                #rt::__private::Lookup::Load(__memotrace_load) => #miss #value,
+                #rt::__private::Lookup::Load(__memotrace_load) => #miss,
+            }
+        }
+    }
+
+    fn call_fn_ident(&self) -> Ident {
+        let name = self.model.name();
+        Ident::new(&format!("__memotrace_call_{}", name.unraw()), name.span())
+    }
+
+    /// A call of the hidden fn with the wrapper's arguments and `status`, awaited.
+    fn call_body(&self, status: &TokenStream) -> TokenStream {
+        let prefix = self.prefix();
+        let ident = self.call_fn_ident();
+        let names = &self.names;
+        let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
+        let awaiting = self.fn_await();
+        quote!(#prefix #ident(#receiver #(#names,)* #status) #awaiting)
+    }
+
+    /// The hidden fn holding the cached call ([`Self::body`]) for the fn and
+    /// `{fn}_with_status`: written and type-checked once, and a hit on the fn moves its
+    /// value as a direct match would (the status it is not asked for is a dead store).
+    fn call_fn(&self) -> TokenStream {
+        let rt = &self.rt;
+        let mut sig = self.model.sig.clone();
+        sig.ident = self.call_fn_ident();
+        sig.inputs = self.plain_inputs().into_iter().collect();
+        sig.inputs
+            .push(syn::parse_quote!(__memotrace_status: &mut #rt::cache::CacheStatus));
+        let body = self.body();
+        let shared = split_attrs(&self.model.attrs).shared;
+        quote! {
+            #[doc(hidden)]
+            #[allow(unused_variables, clippy::needless_pass_by_value, clippy::too_many_arguments)]
+            #[inline]
+            #(#shared)*
+            #sig {
+                #body
             }
         }
     }
@@ -482,7 +508,12 @@ impl<'a> Expansion<'a> {
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
-            self.body(true)
+            let call = self.call_body(&quote!(&mut __memotrace_status));
+            quote! {
+                let mut __memotrace_status = #rt::cache::CacheStatus::Hit;
+                let __memotrace_value = #call;
+                (__memotrace_value, __memotrace_status)
+            }
         };
         let shared = split_attrs(&self.model.attrs).shared;
         let vis = &self.model.vis;
@@ -561,21 +592,21 @@ impl<'a> Expansion<'a> {
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
         let spelled_out = self.spelled_out_check();
+        let rt = &self.rt;
         let answer = if self.args.report_hit {
-            let call = self.call_companion("with_status");
-            let awaiting = self.fn_await();
             // Under an outer `#[log_performance]`: tells it the call was a hit.
-            let rt = &self.rt;
             let flag = cache_hit_flag();
+            let call = self.call_body(&quote!(&mut __memotrace_status));
             quote! {
-                let (__memotrace_value, __memotrace_status) = #call #awaiting;
+                let mut __memotrace_status = #rt::cache::CacheStatus::Hit;
+                let __memotrace_value = #call;
                 if __memotrace_status == #rt::cache::CacheStatus::Hit {
                     #flag.mark();
                 }
                 __memotrace_value
             }
         } else {
-            self.body(false)
+            self.call_body(&quote!(&mut #rt::cache::CacheStatus::Hit))
         };
         let body = timeouts::bound(&self.args.timeouts, &self.rt, quote!(#spelled_out #answer));
         let outer = &self.args.outer;

@@ -8,7 +8,7 @@ use super::outcome::ReturnKind;
 use super::status::CacheStatus;
 
 /// Completes a sync call's load with what the fn returned (`tags` rendered before the
-/// call): stores it unless `skip_if` says not to, and answers it with its status.
+/// call): stores it unless `skip_if` says not to, answers it, and sets `status`.
 #[inline]
 pub fn finish<C, A, R>(
     cache: &'static C,
@@ -17,14 +17,16 @@ pub fn finish<C, A, R>(
     tags: Vec<String>,
     returned: R,
     skip_if: impl FnOnce(&C::Value) -> bool,
-) -> (R, CacheStatus)
+    status: &mut CacheStatus,
+) -> R
 where
     C: CacheStore,
     A: ReturnKind<R, Value = C::Value>,
 {
     let failed = kind.failed(&returned);
     let answer = cache.complete(load, kind, returned, skip_if, tags);
-    loaded(kind, failed, answer)
+    *status = loaded(kind, failed, &answer);
+    answer
 }
 
 /// [`finish`] for async fns.
@@ -35,7 +37,8 @@ pub async fn finish_async<C, A, R>(
     tags: Vec<String>,
     returned: R,
     skip_if: impl FnOnce(&C::Value) -> bool,
-) -> (R, CacheStatus)
+    status: &mut CacheStatus,
+) -> R
 where
     C: CacheStore,
     A: ReturnKind<R, Value = C::Value>,
@@ -44,17 +47,17 @@ where
     let answer = cache
         .complete_async(load, kind, returned, skip_if, tags)
         .await;
-    loaded(kind, failed, answer)
+    *status = loaded(kind, failed, &answer);
+    answer
 }
 
 /// A load's status: `Stale` when the fn failed and the call was answered with an
 /// expired value anyway, else `Miss`.
 #[inline]
-fn loaded<A: ReturnKind<R>, R>(kind: A, failed: bool, answer: R) -> (R, CacheStatus) {
-    let status = if failed && !kind.failed(&answer) {
+fn loaded<A: ReturnKind<R>, R>(kind: A, failed: bool, answer: &R) -> CacheStatus {
+    if failed && !kind.failed(answer) {
         CacheStatus::Stale
     } else {
         CacheStatus::Miss
-    };
-    (answer, status)
+    }
 }
