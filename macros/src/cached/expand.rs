@@ -489,7 +489,6 @@ impl<'a> Expansion<'a> {
         quote! {
             #[doc(hidden)]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::too_many_arguments)]
-            #[inline]
             #(#shared)*
             #sig {
                 #body
