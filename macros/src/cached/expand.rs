@@ -1,6 +1,11 @@
-//! Tokens out: the cached wrapper, `{fn}_uncached` (the original body), `{fn}_cache()`
-//! and `{fn}_invalidate(..)`. The logic lives in the runtime; the expansion only binds
-//! the key, matches on the lookup and calls the body.
+//! Tokens out: the cached wrapper, `{fn}_uncached` (the original body), `{fn}_cache()`,
+//! `{fn}_invalidate(..)`, `{fn}_put(..)`, `{fn}_with_status(..)`, and the hidden fn
+//! holding the cached call that the wrapper and `{fn}_with_status` both call. The logic
+//! lives in the runtime; the expansion only binds the key, matches on the lookup and
+//! calls the body. What is written per fn is kept small, since every fn pays for it at
+//! compile time: the cache's config is a constant, a miss is completed by generic
+//! runtime code that takes no closure of the fn's, and the companions a crate does not
+//! call are `#[inline]` (not compiled to machine code).
 
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use super::expiry;
