@@ -1,6 +1,11 @@
-//! Tokens out: the cached wrapper, `{fn}_uncached` (the original body), `{fn}_cache()`
-//! and `{fn}_invalidate(..)`. The logic lives in the runtime; the expansion only binds
-//! the key, matches on the lookup and calls the body.
+//! Tokens out: the cached wrapper, `{fn}_uncached` (the original body), `{fn}_cache()`,
+//! `{fn}_invalidate(..)`, `{fn}_put(..)`, `{fn}_with_status(..)`, and the hidden fn
+//! holding the cached call that the wrapper and `{fn}_with_status` both call. The logic
+//! lives in the runtime; the expansion only binds the key, matches on the lookup and
+//! calls the body. What is written per fn is kept small, since every fn pays for it at
+//! compile time: the cache's config is a constant, a miss is completed by generic
+//! runtime code that takes no closure of the fn's, and the companions a crate does not
+//! call are `#[inline]` (not compiled to machine code).
 
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use super::expiry;
@@ -69,8 +74,6 @@ struct Expansion<'a> {
     names: Vec<Ident>,
     /// Companions with `unreachable!()` bodies, for [`fallback`].
     stub: bool,
-    /// The body answers `(value, CacheStatus)`, for `{fn}_with_status`.
-    status: bool,
 }
 
 impl<'a> Expansion<'a> {
@@ -91,7 +94,6 @@ impl<'a> Expansion<'a> {
             rt: runtime_path(args.krate.get().cloned()),
             names,
             stub,
-            status: false,
         }
     }
 
@@ -102,8 +104,9 @@ impl<'a> Expansion<'a> {
         let invalidate = self.invalidate_fn();
         let put = self.put_fn();
         let status = self.status_fn();
+        let call_fn = self.call_fn();
         let kind_fn = self.kind_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #kind_fn }
+        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #call_fn #kind_fn }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -281,7 +284,7 @@ impl<'a> Expansion<'a> {
         match self.args.tags.get() {
             Some(tags) if !tags.is_empty() => {
                 let renders = tags.iter().map(|t| t.render(rt));
-                quote!(::std::vec![#(#renders),*])
+                quote!(::std::vec::Vec::from([#(#renders),*]))
             }
             _ => quote!(#rt::__private::no_tags()),
         }
@@ -295,26 +298,31 @@ impl<'a> Expansion<'a> {
         )
     }
 
+    /// `.await` after calls of the fn's companions and of the runtime when the fn is async.
+    fn fn_await(&self) -> Option<TokenStream> {
+        self.model.is_async().then(|| quote!(.await))
+    }
+
     fn call_uncached(&self) -> TokenStream {
         let prefix = self.prefix();
         let uncached = self.ident("uncached");
         let names = &self.names;
         let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
-        let awaiting = self.model.is_async().then(|| quote!(.await));
+        let awaiting = self.fn_await();
         quote!(#prefix #uncached(#receiver #(#names),*) #awaiting)
     }
 
-    fn refresh_arm(&self) -> TokenStream {
+    /// The arms of the lookup's match answering a fresh value. A hit that claimed a
+    /// background refresh drops it, unless the fn refreshes entries (`refresh_ahead`,
+    /// `stale_while_revalidate`): then the body runs on copies of the arguments in the
+    /// background.
+    fn fresh_arms(&self, hit: &TokenStream) -> TokenStream {
         let rt = &self.rt;
-        let kind = self.kind();
-        let ret = self.model.return_type();
-        let mark = self.mark_hit();
-        let wrap = self.answer(
-            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)),
-            "Hit",
-        );
         if self.args.refresh_ahead.get().is_none() && !self.args.expiry.revalidates() {
-            return quote!(#rt::__private::Lookup::Refresh(__memotrace_value, _) => { #mark #wrap });
+            return quote! {
+                #rt::__private::Lookup::Hit(__memotrace_value)
+                | #rt::__private::Lookup::Refresh(__memotrace_value, _) => #hit,
+            };
         }
         let (owned, call) = self.owned_call();
         let (refresh, job) = if self.model.is_async() {
@@ -324,16 +332,48 @@ impl<'a> Expansion<'a> {
         };
         let tags = self.tags();
         let unless = self.unless();
-        let load_kind = self.load_kind();
         quote! {
+            #rt::__private::Lookup::Hit(__memotrace_value) => #hit,
             #rt::__private::Lookup::Refresh(__memotrace_value, __memotrace_refresh) => {
                 #(#owned)*
                 #rt::__private::CacheStore::#refresh(
-                    __memotrace_cache, __memotrace_refresh, #load_kind, #job, #unless, #tags,
+                    __memotrace_cache, __memotrace_refresh, __memotrace_kind, #job, #unless, #tags,
                 );
-                #mark
-                #wrap
+                #hit
             }
+        }
+    }
+
+    /// After a miss: the fn's call, completed by the runtime with the entry's tags
+    /// (rendered before the call, which may move the arguments). Under a soft `timeout`
+    /// the call runs on copies of the arguments, so that it can go on in the background
+    /// once the call has answered the stale value.
+    fn miss(&self) -> TokenStream {
+        let rt = &self.rt;
+        let tags = self.tags();
+        let unless = self.unless();
+        if self.args.timeouts.soft.get().is_some() {
+            let (owned, call) = self.owned_call();
+            return quote! {{
+                #(#owned)*
+                let (__memotrace_answer, __memotrace_answered) = #rt::__private::CacheStore::load_or_stale(
+                    __memotrace_cache, __memotrace_load, __memotrace_kind, async move { #call.await }, #unless, #tags,
+                ).await;
+                *__memotrace_status = __memotrace_answered;
+                __memotrace_answer
+            }};
+        }
+        let finish = if self.model.is_async() {
+            quote!(finish_async)
+        } else {
+            quote!(finish)
+        };
+        let call = self.call_uncached();
+        let awaiting = self.fn_await();
+        quote! {
+            #rt::__private::#finish(
+                __memotrace_cache, __memotrace_load, __memotrace_kind, #tags, #call, #unless, __memotrace_status,
+            ) #awaiting
         }
     }
 
@@ -380,139 +420,90 @@ impl<'a> Expansion<'a> {
         (owned, quote!(#prefix #uncached(#receiver #(#passed),*)))
     }
 
-    /// With a soft `timeout`: the load on owned arguments, so that it can go on in the
-    /// background once the call has answered the stale value.
-    fn load_or_stale(&self) -> TokenStream {
-        let (owned, call) = self.owned_call();
-        let load_kind = self.load_kind();
-        let unless = self.unless();
-        let answer = (!self.status).then(|| quote!(.0));
-        let rt = &self.rt;
-        quote! {
-            #(#owned)*
-            #rt::__private::CacheStore::load_or_stale(
-                __memotrace_cache, __memotrace_load, #load_kind, async move { #call.await }, #unless, __memotrace_tags,
-            ).await #answer
-        }
-    }
-
+    /// The cached call, in the hidden fn behind the fn and `{fn}_with_status`: with
+    /// `when`, the bypass; then the lookup, and a fresh value answered, or the fn called
+    /// and its value handed to the runtime (`cache::call`). How the call was answered is
+    /// written to `__memotrace_status`, which the callers set to `Hit`.
     fn body(&self) -> TokenStream {
         let rt = &self.rt;
         let prefix = self.prefix();
         let cache_fn = self.ident("cache");
-        let kind = self.kind();
-        let ret = self.model.return_type();
         let (bind_key, key_ref) = self.key_binding();
-        let call = self.call_uncached();
+        let awaiting = self.fn_await();
         // Through the runtime's store contract: async fns await the store, sync fns
         // block on it (memory: while another thread loads; shared: the round trip).
-        let (lookup, complete, awaiting) = if self.model.is_async() {
-            (
-                quote!(lookup_async),
-                quote!(complete_async),
-                Some(quote!(.await)),
-            )
+        let lookup = if self.model.is_async() {
+            quote!(lookup_async)
         } else {
-            (quote!(lookup), quote!(complete), None)
+            quote!(lookup)
         };
-        let lookup =
-            quote!(#rt::__private::CacheLookup::#lookup(__memotrace_cache, #key_ref) #awaiting);
-        let bypass = self.answer(call.clone(), "Bypassed");
         let when = self.args.when.get().map(|when| {
+            let call = self.call_uncached();
             quote! {
                 if !(#when) {
                     #rt::__private::CacheStore::record_bypass(__memotrace_cache);
-                    return #bypass;
+                    *__memotrace_status = #rt::cache::CacheStatus::Bypassed;
+                    return #call;
                 }
             }
         });
-        let tags = self.tags();
-        let unless = self.unless();
-        let refresh_arm = self.refresh_arm();
-        let spelled_out = (!self.status).then(|| self.spelled_out_check());
-        let mark = self.mark_hit();
         let load_kind = self.load_kind();
-        let hit = self.answer(
-            quote!(<#kind as #rt::__private::ReturnKind<#ret>>::wrap(#kind, __memotrace_value)),
-            "Hit",
-        );
-        let complete = quote! {
-            #rt::__private::CacheStore::#complete(
-                __memotrace_cache, __memotrace_load, #load_kind, __memotrace_loaded, #unless, __memotrace_tags,
-            ) #awaiting
-        };
-        let load = if self.args.timeouts.soft.get().is_some() {
-            self.load_or_stale()
-        } else if self.status {
-            let load = self.load_with_status(&complete);
-            quote!(let __memotrace_loaded = #call; #load)
-        } else {
-            quote!(let __memotrace_loaded = #call; #complete)
-        };
+        let hit = quote!(#rt::__private::ReturnKind::wrap(__memotrace_kind, __memotrace_value));
+        let fresh = self.fresh_arms(&hit);
+        let miss = self.miss();
         quote! {
-            #spelled_out
             let __memotrace_cache = #prefix #cache_fn();
             #when
             #bind_key
-            let __memotrace_lookup = #lookup;
+            let __memotrace_kind = #load_kind;
+            let __memotrace_lookup = #rt::__private::CacheLookup::#lookup(__memotrace_cache, #key_ref) #awaiting;
             match __memotrace_lookup {
-                #rt::__private::Lookup::Hit(__memotrace_value) => {
-                    #mark
-                    #hit
-                }
-                #refresh_arm
-                #rt::__private::Lookup::Load(__memotrace_load) => {
-                    let __memotrace_tags = #tags;
-                    #load
-                }
+                #fresh
+                #rt::__private::Lookup::Load(__memotrace_load) => #miss,
             }
         }
     }
 
-    /// Under an outer `#[log_performance]`: tells it the call was a hit.
-    fn mark_hit(&self) -> Option<TokenStream> {
-        let flag = cache_hit_flag();
-        (self.args.report_hit && !self.status).then(|| quote!(#flag.mark();))
+    fn call_fn_ident(&self) -> Ident {
+        let name = self.model.name();
+        Ident::new(&format!("__memotrace_call_{}", name.unraw()), name.span())
     }
 
-    /// `value`, or `(value, CacheStatus::{status})` in `{fn}_with_status`.
-    fn answer(&self, value: TokenStream, status: &str) -> TokenStream {
-        if !self.status {
-            return value;
-        }
-        let rt = &self.rt;
-        let status = Ident::new(status, Span::call_site());
-        quote!((#value, #rt::cache::CacheStatus::#status))
+    /// A call of the hidden fn with the wrapper's arguments and `status`, awaited.
+    fn call_body(&self, status: &TokenStream) -> TokenStream {
+        let prefix = self.prefix();
+        let ident = self.call_fn_ident();
+        let names = &self.names;
+        let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
+        let awaiting = self.fn_await();
+        quote!(#prefix #ident(#receiver #(#names,)* #status) #awaiting)
     }
 
-    /// `complete` with its status: `Stale` when the fn failed and the call was answered
-    /// with an expired value anyway, else `Miss`.
-    fn load_with_status(&self, complete: &TokenStream) -> TokenStream {
+    /// The hidden fn holding the cached call ([`Self::body`]) for the fn and
+    /// `{fn}_with_status`: written and type-checked once, and a hit on the fn moves its
+    /// value as a direct match would (the status it is not asked for is a dead store).
+    fn call_fn(&self) -> TokenStream {
         let rt = &self.rt;
-        if !matches!(self.model.output, Output::Result) {
-            return quote!((#complete, #rt::cache::CacheStatus::Miss));
-        }
+        let mut sig = self.model.sig.clone();
+        sig.ident = self.call_fn_ident();
+        sig.inputs = self.plain_inputs().into_iter().collect();
+        sig.inputs
+            .push(syn::parse_quote!(__memotrace_status: &mut #rt::cache::CacheStatus));
+        let body = self.body();
+        let shared = split_attrs(&self.model.attrs).shared;
         quote! {
-            let __memotrace_failed = ::core::result::Result::is_err(&__memotrace_loaded);
-            let __memotrace_answer = #complete;
-            let __memotrace_status = if __memotrace_failed && ::core::result::Result::is_ok(&__memotrace_answer) {
-                #rt::cache::CacheStatus::Stale
-            } else {
-                #rt::cache::CacheStatus::Miss
-            };
-            (__memotrace_answer, __memotrace_status)
+            #[doc(hidden)]
+            #[allow(unused_variables, clippy::needless_pass_by_value, clippy::too_many_arguments)]
+            #(#shared)*
+            #sig {
+                #body
+            }
         }
     }
 
     /// `{fn}_with_status(args..)`: the call, with how it was answered.
     fn status_fn(&self) -> TokenStream {
         let rt = &self.rt;
-        let status = Expansion {
-            status: true,
-            names: self.names.clone(),
-            rt: self.rt.clone(),
-            ..*self
-        };
         let mut sig = self.model.sig.clone();
         sig.ident = self.ident("with_status");
         sig.inputs = self.plain_inputs().into_iter().collect();
@@ -521,7 +512,12 @@ impl<'a> Expansion<'a> {
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
-            status.body()
+            let call = self.call_body(&quote!(&mut __memotrace_status));
+            quote! {
+                let mut __memotrace_status = #rt::cache::CacheStatus::Hit;
+                let __memotrace_value = #call;
+                (__memotrace_value, __memotrace_status)
+            }
         };
         let shared = split_attrs(&self.model.attrs).shared;
         let vis = &self.model.vis;
@@ -532,6 +528,8 @@ impl<'a> Expansion<'a> {
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value)]
+            // Like `_put` and `_invalidate`: compiled only where it is called.
+            #[inline]
             #(#shared)*
             #vis #sig {
                 #body
@@ -597,7 +595,24 @@ impl<'a> Expansion<'a> {
         let vis = &self.model.vis;
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
-        let body = timeouts::bound(&self.args.timeouts, &self.rt, self.body());
+        let spelled_out = self.spelled_out_check();
+        let rt = &self.rt;
+        let answer = if self.args.report_hit {
+            // Under an outer `#[log_performance]`: tells it the call was a hit.
+            let flag = cache_hit_flag();
+            let call = self.call_body(&quote!(&mut __memotrace_status));
+            quote! {
+                let mut __memotrace_status = #rt::cache::CacheStatus::Hit;
+                let __memotrace_value = #call;
+                if __memotrace_status == #rt::cache::CacheStatus::Hit {
+                    #flag.mark();
+                }
+                __memotrace_value
+            }
+        } else {
+            self.call_body(&quote!(&mut #rt::cache::CacheStatus::Hit))
+        };
+        let body = timeouts::bound(&self.args.timeouts, &self.rt, quote!(#spelled_out #answer));
         let outer = &self.args.outer;
         quote! {
             #(#outer)*
@@ -688,13 +703,21 @@ impl<'a> Expansion<'a> {
             "The cache of `{}`: its statistics, and `clear()`.",
             self.model.name()
         );
-        let build = self.weighed_build().map_or_else(
-            || quote!(<#ty>::new(#config)),
-            |engine| quote!(<#ty>::with_store(#config, #engine)),
-        );
+        let weighed = self.weighed_build();
         let body = if self.stub {
             quote!(::core::unreachable!())
+        } else if weighed.is_none() && on_evict.is_none() && lock_timeout.is_none() {
+            // The config is a constant: the cache is built by the runtime's generic code.
+            quote! {
+                static __MEMOTRACE_CACHE: #rt::__private::CacheCell<#ty> =
+                    #rt::__private::CacheCell::new(#config);
+                __MEMOTRACE_CACHE.get()
+            }
         } else {
+            let build = weighed.map_or_else(
+                || quote!(<#ty>::new(#config)),
+                |engine| quote!(<#ty>::with_store(#config, #engine)),
+            );
             quote! {
                 static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =
                     #rt::__private::LazyLock::new(|| #build #on_evict #lock_timeout .register());
@@ -746,6 +769,8 @@ impl<'a> Expansion<'a> {
         quote! {
             #[doc = #doc]
             #[allow(unused_variables, clippy::needless_pass_by_value, clippy::must_use_candidate)]
+            // Not compiled (to machine code) unless a crate calls it.
+            #[inline]
             #(#shared)*
             #vis #asyncness fn #ident #generics(#receiver #(#inputs,)* #extra) #ret {
                 #body

@@ -123,8 +123,8 @@ impl Template {
         })
     }
 
-    /// `::std::format!("user:{}", KeyPart(&id))` rendering the template, every value
-    /// escaped by `{rt}::__private::KeyPart`.
+    /// `::std::fmt::format(::std::format_args!("user:{}", KeyPart(&id)))` rendering the
+    /// template, every value escaped by `{rt}::__private::KeyPart`.
     pub(crate) fn render(&self, rt: &syn::Path) -> TokenStream {
         let span = self.lit.span();
         let mut fmt = String::new();
@@ -149,6 +149,6 @@ impl Template {
         if values.is_empty() {
             return quote::quote_spanned!(span=> ::std::string::String::from(#fmt));
         }
-        quote::quote_spanned!(span=> ::std::format!(#fmt, #(#values),*))
+        quote::quote_spanned!(span=> ::std::fmt::format(::std::format_args!(#fmt, #(#values),*)))
     }
 }

@@ -1,5 +1,7 @@
 //! Items the `#[cached]` expansions reach for.
 
+pub use crate::cache::call::{finish, finish_async};
+pub use crate::cache::cell::CacheCell;
 pub use crate::cache::contract::{CacheLookup, CacheStore};
 pub use crate::cache::eviction::Evictions;
 pub use crate::cache::expiry::{

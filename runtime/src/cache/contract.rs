@@ -15,7 +15,7 @@ use super::memory::{Load, Lookup, Refresh};
 use super::outcome::ReturnKind;
 use super::status::CacheStatus;
 use super::store::LocalStore;
-use super::MemoryCache;
+use super::{CacheConfig, MemoryCache};
 use std::borrow::Borrow;
 use std::future::{ready, Future};
 use std::hash::Hash;
@@ -34,6 +34,11 @@ pub trait CacheStore: sealed::Sealed + Sync + 'static {
     type Load;
     /// A claimed background refresh of one due entry.
     type Refresh;
+
+    /// Builds the cache from its config and registers it (see `cell::CacheCell`).
+    fn build(config: CacheConfig) -> &'static Self
+    where
+        Self: Sized;
 
     /// Counts a call that skipped the cache (`when` was false).
     fn record_bypass(&self);
@@ -146,6 +151,10 @@ where
     type Value = V;
     type Load = Load<K, V, S>;
     type Refresh = Refresh<K, V, S>;
+
+    fn build(config: CacheConfig) -> &'static Self {
+        MemoryCache::new(config).register()
+    }
 
     #[inline]
     fn record_bypass(&self) {
@@ -271,7 +280,7 @@ where
 /// The shared stores: Redis, and Redis behind an in-process L1.
 #[cfg(feature = "redis")]
 mod shared {
-    use super::{sealed, CacheLookup, CacheStatus, CacheStore, Lookup, ReturnKind};
+    use super::{sealed, CacheConfig, CacheLookup, CacheStatus, CacheStore, Lookup, ReturnKind};
     use crate::cache::blocking::wait;
     use crate::cache::redis::cache::{RedisLoad, RedisRefresh};
     use crate::cache::redis::tiered::{TieredLoad, TieredRefresh};
@@ -289,6 +298,10 @@ mod shared {
                 type Value = V;
                 type Load = $load<V, C>;
                 type Refresh = $refresh<V, C>;
+
+                fn build(config: CacheConfig) -> &'static Self {
+                    $cache::new(config).register()
+                }
 
                 #[inline]
                 fn record_bypass(&self) {

@@ -7,6 +7,8 @@
 
 pub(crate) mod background;
 pub(crate) mod blocking;
+pub(crate) mod call;
+pub(crate) mod cell;
 pub(crate) mod clock;
 pub(crate) mod config;
 pub(crate) mod contract;

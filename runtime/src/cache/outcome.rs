@@ -72,6 +72,11 @@ impl<T: Clone + Send + Sync + 'static> ReturnKind<T> for Plain {
     fn wrap(self, value: T) -> T {
         value
     }
+
+    #[inline]
+    fn failed(self, _returned: &T) -> bool {
+        false
+    }
 }
 
 impl<T: Clone + Send + Sync + 'static, E> ReturnKind<Result<T, E>> for OkOnly {
@@ -108,6 +113,11 @@ where
     fn wrap(self, value: Result<T, E>) -> Result<T, E> {
         value
     }
+
+    #[inline]
+    fn failed(self, _returned: &Result<T, E>) -> bool {
+        false
+    }
 }
 
 impl<T: Clone + Send + Sync + 'static> ReturnKind<Option<T>> for SomeOnly {
@@ -122,6 +132,11 @@ impl<T: Clone + Send + Sync + 'static> ReturnKind<Option<T>> for SomeOnly {
     fn wrap(self, value: T) -> Option<T> {
         Some(value)
     }
+
+    #[inline]
+    fn failed(self, _returned: &Option<T>) -> bool {
+        false
+    }
 }
 
 impl<T: Clone + Send + Sync + 'static> ReturnKind<Option<T>> for OptionAll {
@@ -133,6 +148,11 @@ impl<T: Clone + Send + Sync + 'static> ReturnKind<Option<T>> for OptionAll {
 
     fn wrap(self, value: Option<T>) -> Option<T> {
         value
+    }
+
+    #[inline]
+    fn failed(self, _returned: &Option<T>) -> bool {
+        false
     }
 }
 
