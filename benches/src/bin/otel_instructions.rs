@@ -63,13 +63,7 @@ fn main() {
     let (_receiver, endpoint) = start_receiver();
     let flush: Box<dyn Fn()> = match which.as_str() {
         "memotrace" => {
-            let (subscriber, guard) = memotrace::log::Builder::new()
-                .ignore_env()
-                .service("bench")
-                .format(memotrace::log::Format::Json)
-                .filter("info")
-                .writer(std::io::sink)
-                .blocking()
+            let (subscriber, guard) = json_lines()
                 .otlp(endpoint)
                 .otlp_limits(QUEUE, Duration::from_secs(10))
                 .build();
@@ -132,6 +126,17 @@ impl Drop for Receiver {
 }
 
 /// Installs `otel` over an INFO filter, with the JSON layer of the case, if any.
+/// memotrace's JSON lines at `info`, written synchronously to `io::sink`.
+fn json_lines() -> memotrace::log::Builder {
+    memotrace::log::Builder::new()
+        .ignore_env()
+        .service("bench")
+        .format(memotrace::log::Format::Json)
+        .filter("info")
+        .writer(std::io::sink)
+        .blocking()
+}
+
 fn install<L>(otel: L, which: &str)
 where
     L: tracing_subscriber::Layer<Filtered> + Send + Sync + 'static,
@@ -140,14 +145,7 @@ where
         .with(tracing_subscriber::filter::LevelFilter::INFO)
         .with(otel);
     if which == "mt_span_json" {
-        let (layer, guard) = memotrace::log::Builder::new()
-            .ignore_env()
-            .service("bench")
-            .format(memotrace::log::Format::Json)
-            .filter("info")
-            .writer(std::io::sink)
-            .blocking()
-            .layer();
+        let (layer, guard) = json_lines().layer();
         std::mem::forget(guard);
         tracing::subscriber::set_global_default(registry.with(layer)).unwrap();
     } else if which.starts_with("ts_otel_json") {
