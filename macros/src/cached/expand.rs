@@ -140,15 +140,18 @@ impl<'a> Expansion<'a> {
     /// `OkOnly` / `ResultAll` / `SomeOnly` / `OptionAll` / `Plain`.
     fn kind(&self) -> TokenStream {
         let rt = &self.rt;
-        let kind = match &self.model.output {
+        let kind = Ident::new(self.kind_name(), Span::call_site());
+        quote!(#rt::__private::#kind)
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match &self.model.output {
             Output::Result if self.args.expiry.caches_err() => "ResultAll",
             Output::Result => "OkOnly",
             Output::Option if self.args.cache_none.get() == Some(&true) => "OptionAll",
             Output::Option => "SomeOnly",
             Output::Plain | Output::Unit => "Plain",
-        };
-        let kind = Ident::new(kind, Span::call_site());
-        quote!(#rt::__private::#kind)
+        }
     }
 
     /// The return kind handed to the store with a value to store: [`Self::kind`], or,
@@ -212,11 +215,23 @@ impl<'a> Expansion<'a> {
         }
     }
 
+    /// The value the cache holds (`ValueOf<kind, R>`), written out: the return type, or
+    /// for `Ok` / `Some` values only its first type argument. A projection would be
+    /// normalized by the type checker at every use.
+    fn value_type(&self) -> TokenStream {
+        let ret = self.model.return_type();
+        if !matches!(self.kind_name(), "OkOnly" | "SomeOnly") {
+            return ret.to_token_stream();
+        }
+        first_type_arg(&ret).unwrap_or_else(|| {
+            let (rt, kind) = (&self.rt, self.kind());
+            quote!(#rt::__private::ValueOf<#kind, #ret>)
+        })
+    }
+
     fn cache_type(&self) -> TokenStream {
         let rt = &self.rt;
-        let kind = self.kind();
-        let ret = self.model.return_type();
-        let value = quote!(#rt::__private::ValueOf<#kind, #ret>);
+        let value = self.value_type();
         match self.store() {
             StoreKind::Memory => {
                 let key = self.key_type();
@@ -802,7 +817,6 @@ impl<'a> Expansion<'a> {
     fn put_fn(&self) -> TokenStream {
         let rt = &self.rt;
         let (_, key_ref) = self.key_binding();
-        let kind = self.kind();
         let load_kind = self.load_kind();
         let ret = self.model.return_type();
         let value = if self.model.arg("value").is_some() {
@@ -815,7 +829,8 @@ impl<'a> Expansion<'a> {
             "Stores `{value}` as the cached result of `{}` for these arguments (write-through).",
             self.model.name()
         );
-        let extra = quote!(#value: #rt::__private::ValueOf<#kind, #ret>);
+        let value_type = self.value_type();
+        let extra = quote!(#value: #value_type);
         if self.shared() {
             // True when the shared store took the value (a failure is counted, not raised).
             let body = quote! {
@@ -840,11 +855,8 @@ impl<'a> Expansion<'a> {
             StoreKind::Tiered => quote!(::std::string::String),
             StoreKind::Redis => return None,
         };
-        let rt = &self.rt;
-        let kind = self.kind();
-        let ret = self.model.return_type();
-        let value = quote!(#rt::__private::ValueOf<#kind, #ret>);
-        super::weight::build(self.args, rt, &key, &value)
+        let value = self.value_type();
+        super::weight::build(self.args, &self.rt, &key, &value)
     }
 
     fn key_reads_self(&self) -> bool {
@@ -854,6 +866,21 @@ impl<'a> Expansion<'a> {
             None => false,
         }
     }
+}
+
+/// The first type argument of the type's last path segment: `T` in `Result<T, E>`,
+/// `io::Result<T>` and `Option<T>`.
+fn first_type_arg(ty: &syn::Type) -> Option<TokenStream> {
+    let syn::Type::Path(tp) = ty else {
+        return None;
+    };
+    let syn::PathArguments::AngleBracketed(ab) = &tp.path.segments.last()?.arguments else {
+        return None;
+    };
+    ab.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t.to_token_stream()),
+        _ => None,
+    })
 }
 
 fn mentions_self(tokens: TokenStream) -> bool {
