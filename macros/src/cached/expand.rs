@@ -106,7 +106,8 @@ impl<'a> Expansion<'a> {
         let status = self.status_fn();
         let call_fn = self.call_fn();
         let kind_fn = self.kind_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #call_fn #kind_fn }
+        let key_fn = self.key_fn();
+        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #call_fn #kind_fn #key_fn }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -253,7 +254,15 @@ impl<'a> Expansion<'a> {
     fn key_binding(&self) -> (TokenStream, TokenStream) {
         match self.args.key.get() {
             Some(KeySpec::Template(t)) => {
-                let render = t.render(&self.rt);
+                let render = if self.renders_key_once() {
+                    let prefix = self.prefix();
+                    let ident = self.key_fn_ident();
+                    let receiver = self.key_reads_self().then(|| quote!(&self,));
+                    let names = &self.names;
+                    quote!(#prefix #ident(#receiver #(&#names,)*))
+                } else {
+                    t.render(&self.rt)
+                };
                 (
                     quote!(let __memotrace_key: ::std::string::String = #render;),
                     quote!(::std::string::String::as_str(&__memotrace_key)),
@@ -292,6 +301,46 @@ impl<'a> Expansion<'a> {
                 }
             },
         }
+    }
+
+    /// Whether the key template is rendered by [`Self::key_fn`]: when there is one and
+    /// the fn has no generic parameters (which the hidden fn's call could not infer).
+    fn renders_key_once(&self) -> bool {
+        matches!(self.args.key.get(), Some(KeySpec::Template(_)))
+            && self.model.sig.generics.params.is_empty()
+            && self.model.sig.generics.where_clause.is_none()
+    }
+
+    fn key_fn_ident(&self) -> Ident {
+        let name = self.model.name();
+        Ident::new(&format!("__memotrace_key_{}", name.unraw()), name.span())
+    }
+
+    /// The key template rendered in one hidden fn from references to the arguments, which
+    /// the call, `{fn}_invalidate` and `{fn}_put` call: type-checked once, not three times.
+    fn key_fn(&self) -> Option<TokenStream> {
+        let Some(KeySpec::Template(t)) = self.args.key.get() else {
+            return None;
+        };
+        if !self.renders_key_once() {
+            return None;
+        }
+        let render = t.render(&self.rt);
+        let ident = self.key_fn_ident();
+        let receiver = self.key_reads_self().then(|| quote!(&self,));
+        let inputs = self.model.args.iter().zip(&self.names).map(|(arg, name)| {
+            let ty = &arg.ty;
+            quote!(#name: &#ty)
+        });
+        let shared = split_attrs(&self.model.attrs).shared;
+        Some(quote! {
+            #[doc(hidden)]
+            #[allow(unused_variables, clippy::trivially_copy_pass_by_ref, clippy::ref_option_ref)]
+            #(#shared)*
+            fn #ident(#receiver #(#inputs,)*) -> ::std::string::String {
+                #render
+            }
+        })
     }
 
     fn tags(&self) -> TokenStream {
