@@ -48,6 +48,14 @@ pub mod log_cases {
         black_box(x)
     }
 
+    /// The same with an event at return (`ret`): the line a log layer writes and a log
+    /// bridge exports.
+    #[tracing::instrument(level = "info", ret)]
+    #[inline(never)]
+    pub fn instrumented_ret(x: u64) -> u64 {
+        black_box(x)
+    }
+
     /// A configuration struct as services log it with `?config`.
     #[derive(Debug)]
     #[allow(dead_code)] // read through `Debug` only

@@ -7,7 +7,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
@@ -58,6 +58,8 @@ struct Received {
     spans: Mutex<Vec<Span>>,
     logs: Mutex<Vec<LogRecord>>,
     metrics: Mutex<Vec<Metric>>,
+    /// The headers of every OTLP/HTTP request, as received.
+    headers: Mutex<Vec<HeaderMap>>,
 }
 
 impl Collector {
@@ -181,6 +183,11 @@ impl OtlpReceiver {
         self.received.metrics.lock().unwrap().clone()
     }
 
+    /// The headers of every OTLP/HTTP request received so far.
+    pub fn request_headers(&self) -> Vec<HeaderMap> {
+        self.received.headers.lock().unwrap().clone()
+    }
+
     /// While on, requests are held unanswered (the exporter's timeout ends them).
     pub fn stall(&self, on: bool) {
         self.stall.send_replace(on);
@@ -238,10 +245,12 @@ async fn serve(wire: Wire, listener: tokio::net::TcpListener, collector: Collect
 /// Decodes an OTLP/HTTP body into `T` and hands it to `keep`.
 async fn http_export<T: Message + Default>(
     collector: &Collector,
+    headers: HeaderMap,
     body: Bytes,
     keep: fn(&Collector, T),
 ) -> StatusCode {
     collector.unstalled().await;
+    collector.received.headers.lock().unwrap().push(headers);
     match T::decode(body) {
         Ok(request) => {
             keep(collector, request);
@@ -251,16 +260,16 @@ async fn http_export<T: Message + Default>(
     }
 }
 
-async fn http_traces(State(c): State<Collector>, body: Bytes) -> StatusCode {
-    http_export(&c, body, Collector::traces).await
+async fn http_traces(State(c): State<Collector>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    http_export(&c, headers, body, Collector::traces).await
 }
 
-async fn http_logs(State(c): State<Collector>, body: Bytes) -> StatusCode {
-    http_export(&c, body, Collector::logs).await
+async fn http_logs(State(c): State<Collector>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    http_export(&c, headers, body, Collector::logs).await
 }
 
-async fn http_metrics(State(c): State<Collector>, body: Bytes) -> StatusCode {
-    http_export(&c, body, Collector::metrics).await
+async fn http_metrics(State(c): State<Collector>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    http_export(&c, headers, body, Collector::metrics).await
 }
 
 type GrpcResult<T> = Result<tonic::Response<T>, tonic::Status>;

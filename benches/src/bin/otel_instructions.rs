@@ -1,6 +1,6 @@
 //! Cost per traced call with OTLP export on: `#[log_performance]` under memotrace's
 //! own export against `#[tracing::instrument]` + tracing-opentelemetry (the SDK's batch
-//! span processor and OTLP/HTTP exporter) on the same fn. Every span is encoded and sent
+//! span processor and `opentelemetry-otlp`'s OTLP/HTTP exporter) on the same fn. Every span is encoded and sent
 //! (queues large enough that none is dropped, a flush at the end) to a receiver in a child
 //! process that answers 200 without decoding, so only the traced process is measured.
 //!
@@ -10,8 +10,8 @@
 //!
 //! ```text
 //! cargo build --release -p memotrace-benches --bin otel_instructions
-//! for c in memotrace mt_span mt_span_json ts_otel ts_otel_json ts_otel_lean \
-//!     ts_otel_json_lean; do for n in 1000 11000; do
+//! for c in memotrace ts_full mt_export_json mt_span mt_span_json ts_otel ts_otel_json \
+//!     ts_otel_lean ts_otel_json_lean; do for n in 1000 11000; do
 //!     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!         target/release/otel_instructions $c $n; done; done   # (b - a) / 10000
 //! ```
@@ -23,6 +23,13 @@
 //! - `memotrace`: `#[log_performance(level = "info")]` with `Builder::otlp`: a span, the
 //!   completion line (JSON, to `io::sink`), the same event as an OTLP log record, and the
 //!   operation's metrics.
+//! - `ts_full`: its peer: `#[tracing::instrument(level = "info", ret)]` with
+//!   tracing-opentelemetry (its defaults), tracing-subscriber's JSON line for the return
+//!   event, and the same event as an OTLP log record (`opentelemetry-appender-tracing`,
+//!   the SDK's batch log processor and `opentelemetry-otlp`'s exporter); no metrics.
+//! - `mt_export_json`: `Builder::otlp` with `OTEL_LOGS_EXPORTER=none` and
+//!   `OTEL_METRICS_EXPORTER=none`: the span and the JSON line, through memotrace's
+//!   exporter (compare with `ts_otel_json`).
 //! - `mt_span`: the same fn's span alone (`perf::set_spans(true)`, no line, no record, no
 //!   metrics) through the peers' pipeline below, with the tracing-opentelemetry options
 //!   `Builder::otlp` sets (no code location, thread or busy/idle attributes; events not
@@ -35,12 +42,15 @@
 //!   close (the timing line `#[log_performance]` writes).
 //! - `ts_otel_lean`, `ts_otel_json_lean`: the same two with the options of `mt_span`.
 //!
-//! The `mt_*` and `ts_*` cases share one pipeline: the SDK's batch span processor and
-//! OTLP/HTTP exporter.
+//! `mt_span`, `mt_span_json` and the `ts_*` cases share one pipeline: the SDK's batch
+//! span processor and `opentelemetry-otlp`'s OTLP/HTTP exporter; `memotrace` and
+//! `mt_export_json` use memotrace's (its own span processor and protobuf encoder).
 
-use memotrace_benches::log_cases::{instrumented, timed_info};
+use memotrace_benches::log_cases::{instrumented, instrumented_ret, timed_info};
 use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
 use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
 use std::hint::black_box;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -62,8 +72,17 @@ fn main() {
     let n: u64 = std::env::args().nth(2).unwrap().parse().unwrap();
     let (_receiver, endpoint) = start_receiver();
     let flush: Box<dyn Fn()> = match which.as_str() {
-        "memotrace" => {
-            let (subscriber, guard) = json_lines()
+        "memotrace" | "mt_export_json" => {
+            let builder = if which == "mt_export_json" {
+                // Set before any other thread runs; read by `build` below, which reads
+                // the environment (no `ignore_env`).
+                std::env::set_var("OTEL_LOGS_EXPORTER", "none");
+                std::env::set_var("OTEL_METRICS_EXPORTER", "none");
+                json_lines(memotrace::log::Builder::new())
+            } else {
+                json_lines(memotrace::log::Builder::new().ignore_env())
+            };
+            let (subscriber, guard) = builder
                 .otlp(endpoint)
                 .otlp_limits(QUEUE, Duration::from_secs(10))
                 .build();
@@ -95,12 +114,32 @@ fn main() {
             }
             Box::new(move || provider.force_flush().unwrap())
         }
+        "ts_full" => {
+            let tracer_provider = sdk_provider(&endpoint);
+            let logger_provider = sdk_logger_provider(&endpoint);
+            let subscriber = tracing_subscriber::registry()
+                .with(tracing_subscriber::filter::LevelFilter::INFO)
+                .with(tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("bench")))
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .json()
+                        .with_writer(std::io::sink),
+                )
+                .with(OpenTelemetryTracingBridge::new(&logger_provider));
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            Box::new(move || {
+                tracer_provider.force_flush().unwrap();
+                logger_provider.force_flush().unwrap();
+            })
+        }
         _ => unreachable!("cases: see the module's documentation"),
     };
     let started = Instant::now();
     for i in 0..n {
         if which == "memotrace" || which.starts_with("mt_") {
             black_box(timed_info(black_box(i)));
+        } else if which == "ts_full" {
+            black_box(instrumented_ret(black_box(i)));
         } else {
             black_box(instrumented(black_box(i)));
         }
@@ -126,10 +165,9 @@ impl Drop for Receiver {
 }
 
 /// Installs `otel` over an INFO filter, with the JSON layer of the case, if any.
-/// memotrace's JSON lines at `info`, written synchronously to `io::sink`.
-fn json_lines() -> memotrace::log::Builder {
-    memotrace::log::Builder::new()
-        .ignore_env()
+/// `builder` writing memotrace's JSON lines at `info`, synchronously to `io::sink`.
+fn json_lines(builder: memotrace::log::Builder) -> memotrace::log::Builder {
+    builder
         .service("bench")
         .format(memotrace::log::Format::Json)
         .filter("info")
@@ -145,7 +183,7 @@ where
         .with(tracing_subscriber::filter::LevelFilter::INFO)
         .with(otel);
     if which == "mt_span_json" {
-        let (layer, guard) = json_lines().layer();
+        let (layer, guard) = json_lines(memotrace::log::Builder::new().ignore_env()).layer();
         std::mem::forget(guard);
         tracing::subscriber::set_global_default(registry.with(layer)).unwrap();
     } else if which.starts_with("ts_otel_json") {
@@ -182,6 +220,26 @@ fn sdk_provider(endpoint: &str) -> SdkTracerProvider {
         .build();
     SdkTracerProvider::builder()
         .with_span_processor(processor)
+        .build()
+}
+
+/// The SDK's log pipeline: batch log processor, OTLP/HTTP protobuf exporter.
+fn sdk_logger_provider(endpoint: &str) -> SdkLoggerProvider {
+    let exporter = opentelemetry_otlp::LogExporter::builder()
+        .with_http()
+        .with_endpoint(format!("{endpoint}/v1/logs"))
+        .with_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let processor = BatchLogProcessor::builder(exporter)
+        .with_batch_config(
+            opentelemetry_sdk::logs::BatchConfigBuilder::default()
+                .with_max_queue_size(QUEUE)
+                .build(),
+        )
+        .build();
+    SdkLoggerProvider::builder()
+        .with_log_processor(processor)
         .build()
 }
 

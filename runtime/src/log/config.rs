@@ -413,7 +413,10 @@ impl Builder {
     /// ([`otlp_protocol`](Builder::otlp_protocol)). Without it, `OTEL_EXPORTER_OTLP_ENDPOINT` does the same unless
     /// [`ignore_env`](Builder::ignore_env) is called. Export runs on background threads:
     /// a slow or absent collector never blocks a call; what does not fit the queue is
-    /// dropped and counted ([`LogGuard::dropped_spans`]).
+    /// dropped and counted ([`LogGuard::dropped_spans`]). Headers a collector needs
+    /// (an API key) are read from `OTEL_EXPORTER_OTLP_HEADERS` (`name=value,…`, values
+    /// percent-encoded), also unless `ignore_env` is called; `OTEL_TRACES_EXPORTER`,
+    /// `OTEL_LOGS_EXPORTER` or `OTEL_METRICS_EXPORTER` set to `none` leaves that signal out.
     #[cfg(feature = "otel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
     #[must_use]
@@ -559,7 +562,11 @@ impl Builder {
         );
         // OTLP metrics carry the operations' numbers: record them unless told not to.
         #[cfg(feature = "otel")]
-        if otel.is_some() && metrics.is_none() {
+        if otel
+            .as_ref()
+            .is_some_and(crate::otel::Otel::exports_metrics)
+            && metrics.is_none()
+        {
             crate::perf::set_enabled(true);
         }
         let layer = MemotraceLayer::new(Inner {
@@ -575,7 +582,7 @@ impl Builder {
             },
             sink,
             #[cfg(feature = "otel")]
-            otel_logger: otel.as_ref().map(crate::otel::Otel::logger),
+            otel_logger: otel.as_ref().and_then(crate::otel::Otel::logger),
             #[cfg(feature = "otel")]
             dispatch: std::sync::OnceLock::new(),
         });
@@ -583,7 +590,7 @@ impl Builder {
             layer,
             filter,
             #[cfg(feature = "otel")]
-            tracer: otel.as_ref().map(crate::otel::Otel::tracer),
+            tracer: otel.as_ref().and_then(crate::otel::Otel::tracer),
             guard: LogGuard {
                 writer,
                 warnings,
@@ -618,6 +625,25 @@ impl Builder {
         }
         if config.endpoint.is_empty() {
             return None;
+        }
+        if self.use_env {
+            if let Ok(v) = std::env::var("OTEL_EXPORTER_OTLP_HEADERS") {
+                config.headers = crate::otel::Headers(crate::otel::parse_headers(&v));
+            }
+            let signals = &mut config.signals;
+            for (var, on) in [
+                ("OTEL_TRACES_EXPORTER", &mut signals.traces),
+                ("OTEL_LOGS_EXPORTER", &mut signals.logs),
+                ("OTEL_METRICS_EXPORTER", &mut signals.metrics),
+            ] {
+                match std::env::var(var).as_deref().map(str::trim) {
+                    Ok(v) if v.eq_ignore_ascii_case("none") => *on = false,
+                    Ok("" | "otlp") | Err(_) => {}
+                    Ok(v) => warnings.push(format!(
+                        "{var}={v:?} is not one of otlp, none; exporting over OTLP"
+                    )),
+                }
+            }
         }
         match crate::otel::Otel::start(&config, service) {
             Ok(otel) => Some(otel),

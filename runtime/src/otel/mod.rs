@@ -6,26 +6,29 @@
 //! [`Builder::otlp`](crate::log::Builder::otlp) or `OTEL_EXPORTER_OTLP_ENDPOINT`.
 
 mod export;
+mod http;
 pub(crate) mod ids;
 pub(crate) mod logs;
 mod metrics;
 mod transport;
+mod wire;
 
 use export::{BoundedSpanProcessor, ExportStats};
+pub(crate) use http::parse_headers;
 use opentelemetry::logs::LoggerProvider as _;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::logs::{
-    BatchConfigBuilder, BatchLogProcessor, SdkLogger, SdkLoggerProvider,
+    BatchConfigBuilder, BatchLogProcessor, LogExporter, SdkLogger, SdkLoggerProvider,
 };
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
-use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider, SpanExporter as _};
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider, SpanExporter};
 use opentelemetry_sdk::Resource;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-use transport::Transport;
+use transport::{Exporters, Transport};
 
 /// How spans, log records and metrics travel to the collector
 /// ([`Builder::otlp_protocol`](crate::log::Builder::otlp_protocol), or
@@ -64,6 +67,41 @@ pub(crate) struct OtlpConfig {
     pub queue: usize,
     /// How long one export request may take.
     pub timeout: Duration,
+    /// Headers sent with every export request (`OTEL_EXPORTER_OTLP_HEADERS`).
+    pub headers: Headers,
+    /// The signals exported (each one can be turned off in the environment).
+    pub signals: Signals,
+}
+
+/// Which signals are exported: `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER` and
+/// `OTEL_METRICS_EXPORTER` set to `none` turn one off, as in every OpenTelemetry SDK.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Signals {
+    pub traces: bool,
+    pub logs: bool,
+    pub metrics: bool,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Self {
+            traces: true,
+            logs: true,
+            metrics: true,
+        }
+    }
+}
+
+/// Export request headers; their values (often credentials) are not shown by `Debug`.
+#[derive(Clone, Default)]
+pub(crate) struct Headers(pub Vec<(String, String)>);
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(name, _)| name))
+            .finish()
+    }
 }
 
 impl Default for OtlpConfig {
@@ -74,6 +112,8 @@ impl Default for OtlpConfig {
             protocol: None,
             queue: 2048,
             timeout: Duration::from_secs(5),
+            headers: Headers::default(),
+            signals: Signals::default(),
         }
     }
 }
@@ -91,7 +131,8 @@ pub(crate) struct ServiceFields<'a> {
 pub(crate) struct Otel {
     tracer_provider: SdkTracerProvider,
     logger_provider: SdkLoggerProvider,
-    meter_provider: SdkMeterProvider,
+    meter_provider: Option<SdkMeterProvider>,
+    signals: Signals,
     stats: Arc<ExportStats>,
     /// Dropped after the providers have shut down (field order).
     _transport: Transport,
@@ -125,54 +166,56 @@ impl Otel {
         ));
         let resource = resource.build();
 
-        let mut spans = transport.spans()?;
-        spans.set_resource(&resource);
-        let stats = Arc::new(ExportStats::default());
-        let processor = BoundedSpanProcessor::start(spans, config.queue, Arc::clone(&stats))
-            .map_err(|e| format!("OTLP span export thread: {e}"))?;
-        let tracer_provider = SdkTracerProvider::builder()
-            .with_span_processor(processor)
-            .with_resource(resource.clone())
-            .build();
+        let (tracer_provider, logger_provider, stats) = match transport.exporters()? {
+            Exporters::Http { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
+            #[cfg(feature = "otel-grpc")]
+            Exporters::Grpc { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
+        };
 
-        let log_processor = BatchLogProcessor::builder(transport.logs()?)
-            .with_batch_config(
-                BatchConfigBuilder::default()
-                    .with_max_queue_size(config.queue)
-                    .with_scheduled_delay(Duration::from_secs(1))
-                    .build(),
-            )
-            .build();
-        let logger_provider = SdkLoggerProvider::builder()
-            .with_log_processor(log_processor)
-            .with_resource(resource.clone())
-            .build();
+        let signals = config.signals;
+        let meter_provider = if signals.metrics {
+            let provider = SdkMeterProvider::builder()
+                .with_reader(PeriodicReader::builder(transport.metrics()?).build())
+                .with_resource(resource)
+                .build();
+            metrics::register(&provider.meter("memotrace"));
+            Some(provider)
+        } else {
+            None
+        };
 
-        let meter_provider = SdkMeterProvider::builder()
-            .with_reader(PeriodicReader::builder(transport.metrics()?).build())
-            .with_resource(resource)
-            .build();
-        metrics::register(&meter_provider.meter("memotrace"));
-
-        // Exported spans are wanted now: `#[log_performance]` opens one per timed call.
-        crate::perf::set_spans(true);
+        if signals.traces {
+            // Exported spans are wanted now: `#[log_performance]` opens one per timed call.
+            crate::perf::set_spans(true);
+        }
         Ok(Self {
             tracer_provider,
             logger_provider,
             meter_provider,
+            signals,
             stats,
             _transport: transport,
         })
     }
 
-    /// The tracer the tracing-opentelemetry layer creates spans with.
-    pub(crate) fn tracer(&self) -> SdkTracer {
-        self.tracer_provider.tracer("memotrace")
+    /// The tracer the tracing-opentelemetry layer creates spans with, when spans are
+    /// exported.
+    pub(crate) fn tracer(&self) -> Option<SdkTracer> {
+        self.signals
+            .traces
+            .then(|| self.tracer_provider.tracer("memotrace"))
     }
 
-    /// The logger OTLP log records are emitted with.
-    pub(crate) fn logger(&self) -> SdkLogger {
-        self.logger_provider.logger("memotrace")
+    /// The logger OTLP log records are emitted with, when they are exported.
+    pub(crate) fn logger(&self) -> Option<SdkLogger> {
+        self.signals
+            .logs
+            .then(|| self.logger_provider.logger("memotrace"))
+    }
+
+    /// Whether the operations' and caches' metrics are exported.
+    pub(crate) fn exports_metrics(&self) -> bool {
+        self.signals.metrics
     }
 
     /// Sends every ended span, emitted record and the current metrics now; waits for the
@@ -180,7 +223,9 @@ impl Otel {
     pub(crate) fn force_flush(&self) {
         let _ = self.tracer_provider.force_flush();
         let _ = self.logger_provider.force_flush();
-        let _ = self.meter_provider.force_flush();
+        if let Some(meter_provider) = &self.meter_provider {
+            let _ = meter_provider.force_flush();
+        }
     }
 
     /// Spans lost because the queue was full or their export failed.
@@ -194,10 +239,47 @@ impl Otel {
     }
 }
 
+/// The span pipeline (memotrace's bounded processor) and the log record pipeline (the
+/// SDK's batch processor) over one wire's exporters.
+fn traces_and_logs<S, L>(
+    mut spans: S,
+    logs: L,
+    config: &OtlpConfig,
+    resource: &Resource,
+) -> Result<(SdkTracerProvider, SdkLoggerProvider, Arc<ExportStats>), String>
+where
+    S: SpanExporter + 'static,
+    L: LogExporter + 'static,
+{
+    spans.set_resource(resource);
+    let stats = Arc::new(ExportStats::default());
+    let processor = BoundedSpanProcessor::start(spans, config.queue, Arc::clone(&stats))
+        .map_err(|e| format!("OTLP span export thread: {e}"))?;
+    let tracer_provider = SdkTracerProvider::builder()
+        .with_span_processor(processor)
+        .with_resource(resource.clone())
+        .build();
+    let log_processor = BatchLogProcessor::builder(logs)
+        .with_batch_config(
+            BatchConfigBuilder::default()
+                .with_max_queue_size(config.queue)
+                .with_scheduled_delay(Duration::from_secs(1))
+                .build(),
+        )
+        .build();
+    let logger_provider = SdkLoggerProvider::builder()
+        .with_log_processor(log_processor)
+        .with_resource(resource.clone())
+        .build();
+    Ok((tracer_provider, logger_provider, stats))
+}
+
 impl Drop for Otel {
     fn drop(&mut self) {
         let _ = self.tracer_provider.shutdown();
         let _ = self.logger_provider.shutdown();
-        let _ = self.meter_provider.shutdown();
+        if let Some(meter_provider) = &self.meter_provider {
+            let _ = meter_provider.shutdown();
+        }
     }
 }

@@ -1,13 +1,15 @@
 //! How the exporters reach the collector: protobuf over HTTP (`/v1/traces`, `/v1/logs`,
-//! `/v1/metrics` under the endpoint), or gRPC (feature `otel-grpc`). The gRPC client
-//! (tonic) needs a tokio runtime for its connection: it gets one of its own, one worker
-//! thread, so export works whether or not the application runs tokio, and the export
-//! threads only wait on its answers.
+//! `/v1/metrics` under the endpoint; spans and log records by memotrace's own encoder,
+//! metrics by `opentelemetry-otlp`), or gRPC (feature `otel-grpc`, `opentelemetry-otlp`'s
+//! exporters). The gRPC client (tonic) needs a tokio runtime for its connection: it gets
+//! one of its own, one worker thread, so export works whether or not the application
+//! runs tokio, and the export threads only wait on its answers.
 
+use super::http::HttpExporter;
 use super::{OtlpConfig, OtlpProtocol};
-use opentelemetry_otlp::{
-    LogExporter, MetricExporter, Protocol, SpanExporter, WithExportConfig as _,
-};
+#[cfg(feature = "otel-grpc")]
+use opentelemetry_otlp::{LogExporter, SpanExporter};
+use opentelemetry_otlp::{MetricExporter, Protocol, WithExportConfig as _};
 use std::time::Duration;
 
 /// The wire the exporters are built for.
@@ -21,7 +23,24 @@ enum Wire {
 pub(crate) struct Transport {
     base: String,
     timeout: Duration,
+    headers: Vec<(String, String)>,
     wire: Wire,
+}
+
+/// The span and log record exporters of a wire: memotrace's own over HTTP, the
+/// `opentelemetry-otlp` ones over gRPC.
+// Built once per configuration and taken apart at once: the size is of no consequence.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Exporters {
+    Http {
+        spans: HttpExporter,
+        logs: HttpExporter,
+    },
+    #[cfg(feature = "otel-grpc")]
+    Grpc {
+        spans: SpanExporter,
+        logs: LogExporter,
+    },
 }
 
 /// One signal's exporter over the transport's wire, with its endpoint and timeout; the
@@ -74,18 +93,28 @@ impl Transport {
         Ok(Self {
             base: config.endpoint.trim_end_matches('/').to_owned(),
             timeout: config.timeout,
+            headers: config.headers.0.clone(),
             wire,
         })
     }
 
-    /// The span exporter.
-    pub(crate) fn spans(&self) -> Result<SpanExporter, String> {
-        build_exporter!(self, SpanExporter, "v1/traces")
+    /// The span and log record exporters.
+    pub(crate) fn exporters(&self) -> Result<Exporters, String> {
+        match &self.wire {
+            Wire::Http => Ok(Exporters::Http {
+                spans: self.http("v1/traces")?,
+                logs: self.http("v1/logs")?,
+            }),
+            #[cfg(feature = "otel-grpc")]
+            Wire::Grpc(_) => Ok(Exporters::Grpc {
+                spans: build_exporter!(self, SpanExporter, "v1/traces")?,
+                logs: build_exporter!(self, LogExporter, "v1/logs")?,
+            }),
+        }
     }
 
-    /// The log record exporter.
-    pub(crate) fn logs(&self) -> Result<LogExporter, String> {
-        build_exporter!(self, LogExporter, "v1/logs")
+    fn http(&self, path: &str) -> Result<HttpExporter, String> {
+        HttpExporter::new(format!("{}/{path}", self.base), &self.headers, self.timeout)
     }
 
     /// The metric exporter.

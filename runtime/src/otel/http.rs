@@ -1,0 +1,167 @@
+//! The OTLP/HTTP exporter of spans and log records: each batch is encoded straight to
+//! protobuf ([`wire`](super::wire)) and posted as `application/x-protobuf` by a blocking
+//! client on the export thread, within the configured timeout.
+
+use super::wire::{records, spans, EncodedResource};
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::logs::{LogBatch, LogExporter};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
+use reqwest::blocking::Client;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use std::fmt;
+use std::io::Read as _;
+use std::time::Duration;
+
+/// At most this much of a response body is read (and discarded), so that the connection
+/// can be reused without trusting the receiver's length.
+const MAX_RESPONSE: u64 = 64 * 1024;
+
+/// Posts one signal's batches to its URL (`…/v1/traces` or `…/v1/logs`).
+pub(crate) struct HttpExporter {
+    client: Client,
+    url: String,
+    headers: HeaderMap,
+    resource: EncodedResource,
+}
+
+impl fmt::Debug for HttpExporter {
+    /// The URL only: headers often carry credentials.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpExporter")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpExporter {
+    /// An exporter posting to `url` with `headers`, each request bounded by `timeout`.
+    pub(crate) fn new(
+        url: String,
+        headers: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Self, String> {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|e| format!("OTLP header name {name:?}: {e}"))?;
+            // The value is not repeated in the error: it may be a credential.
+            let value = HeaderValue::try_from(value.as_str())
+                .map_err(|e| format!("OTLP header {name}: {e}"))?;
+            map.insert(name, value);
+        }
+        // The blocking client owns a runtime, which cannot be built (or dropped) inside
+        // another one: it is built on a thread of its own, as the application may be
+        // starting export from within `#[tokio::main]`.
+        let client = std::thread::Builder::new()
+            .name("memotrace-otlp-client".into())
+            .spawn(move || Client::builder().timeout(timeout).build())
+            .map_err(|e| format!("OTLP HTTP client thread: {e}"))?
+            .join()
+            .map_err(|_| "OTLP HTTP client thread panicked".to_owned())?
+            .map_err(|e| format!("OTLP HTTP client: {e}"))?;
+        Ok(Self {
+            client,
+            url,
+            headers: map,
+            resource: EncodedResource::default(),
+        })
+    }
+
+    /// Posts one encoded request; anything but a 2xx answer is an error.
+    fn post(&self, body: Vec<u8>) -> OTelSdkResult {
+        let response = self
+            .client
+            .post(&self.url)
+            .headers(self.headers.clone())
+            .header(CONTENT_TYPE, "application/x-protobuf")
+            .body(body)
+            .send()
+            .map_err(|e| {
+                OTelSdkError::InternalFailure(format!("OTLP export to {}: {e}", self.url))
+            })?;
+        let status = response.status();
+        let _ = std::io::copy(&mut response.take(MAX_RESPONSE), &mut std::io::sink());
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(OTelSdkError::InternalFailure(format!(
+                "OTLP export to {}: HTTP status {status}",
+                self.url
+            )))
+        }
+    }
+}
+
+impl SpanExporter for HttpExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.post(spans::request(&self.resource, &batch))
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = EncodedResource::new(resource);
+    }
+}
+
+impl LogExporter for HttpExporter {
+    async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        self.post(records::request(&self.resource, &batch))
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = EncodedResource::new(resource);
+    }
+}
+
+/// The headers of an `OTEL_EXPORTER_OTLP_HEADERS` value: `name=value` pairs separated
+/// by commas, values percent-decoded; malformed pairs are skipped.
+pub(crate) fn parse_headers(value: &str) -> Vec<(String, String)> {
+    value
+        .split(',')
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            let (name, value) = (name.trim(), percent_decode(value.trim()));
+            (!name.is_empty() && !value.is_empty()).then(|| (name.to_owned(), value))
+        })
+        .collect()
+}
+
+/// `%XX` escapes decoded; an invalid escape or non-UTF-8 result keeps the text as given.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(byte) = escaped {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_headers;
+
+    #[test]
+    fn headers_are_pairs_with_percent_decoded_values() {
+        assert_eq!(
+            parse_headers(" api-key = a%20b%3Dc ,x-tenant=t1,broken, =v,empty=,bad=%zz%4,sign=%+1"),
+            [
+                ("api-key".to_owned(), "a b=c".to_owned()),
+                ("x-tenant".to_owned(), "t1".to_owned()),
+                ("bad".to_owned(), "%zz%4".to_owned()),
+                ("sign".to_owned(), "%+1".to_owned()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! The standard OpenTelemetry environment variables memotrace's exporter reads:
+//! `OTEL_EXPORTER_OTLP_HEADERS` is sent with every export request, percent-decoded, and
+//! `OTEL_{LOGS,METRICS}_EXPORTER=none` leave those signals out. One test in its own
+//! binary: it sets the process's environment, which no other test may read meanwhile.
+
+use memotrace::log_performance;
+use memotrace_tests::otlp_receiver::OtlpReceiver;
+
+#[log_performance(level = "info")]
+fn traced(n: u64) -> u64 {
+    n + 1
+}
+
+/// One traced call under a subscriber exporting to `receiver`, flushed.
+fn traced_call_exported_to(receiver: &OtlpReceiver) {
+    let (subscriber, guard) = memotrace::log::Builder::new()
+        .format(memotrace::log::Format::Json)
+        .writer(std::io::sink)
+        .blocking()
+        .otlp(receiver.endpoint())
+        .build();
+    tracing::subscriber::with_default(subscriber, || traced(1));
+    guard.flush();
+}
+
+#[test]
+fn the_environment_s_headers_and_signal_choices_are_followed() {
+    std::env::set_var(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "x-api-key=s3cr%3Dt,x-tenant=blue",
+    );
+    let receiver = OtlpReceiver::start();
+    traced_call_exported_to(&receiver);
+    let seen = (
+        receiver.spans().len(),
+        receiver.logs().len(),
+        receiver.metrics().len(),
+    );
+    assert!(seen.0 > 0 && seen.1 > 0 && seen.2 > 0, "{seen:?}");
+    let requests = receiver.request_headers();
+    assert!(requests.len() >= 3, "{} requests", requests.len());
+    for headers in &requests {
+        assert_eq!(headers["x-api-key"], "s3cr=t");
+        assert_eq!(headers["x-tenant"], "blue");
+        assert_eq!(headers["content-type"], "application/x-protobuf");
+    }
+
+    std::env::set_var("OTEL_LOGS_EXPORTER", "none");
+    std::env::set_var("OTEL_METRICS_EXPORTER", " NONE ");
+    let receiver = OtlpReceiver::start();
+    traced_call_exported_to(&receiver);
+    assert_eq!(receiver.spans().len(), 1);
+    assert!(receiver.logs().is_empty(), "{:?}", receiver.logs());
+    assert!(receiver.metrics().is_empty(), "{:?}", receiver.metrics());
+}
