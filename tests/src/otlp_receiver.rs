@@ -60,6 +60,8 @@ struct Received {
     metrics: Mutex<Vec<Metric>>,
     /// The headers of every OTLP/HTTP request, as received.
     headers: Mutex<Vec<HeaderMap>>,
+    /// While set, OTLP/HTTP requests are answered with this status and not kept.
+    failing: Mutex<Option<StatusCode>>,
 }
 
 impl Collector {
@@ -188,6 +190,13 @@ impl OtlpReceiver {
         self.received.headers.lock().unwrap().clone()
     }
 
+    /// While set, OTLP/HTTP requests are answered with this error status (a collector
+    /// refusing or overloaded) and what they carry is not kept.
+    pub fn fail_with(&self, status: Option<u16>) {
+        *self.received.failing.lock().unwrap() =
+            status.map(|s| StatusCode::from_u16(s).expect("an HTTP status"));
+    }
+
     /// While on, requests are held unanswered (the exporter's timeout ends them).
     pub fn stall(&self, on: bool) {
         self.stall.send_replace(on);
@@ -251,6 +260,9 @@ async fn http_export<T: Message + Default>(
 ) -> StatusCode {
     collector.unstalled().await;
     collector.received.headers.lock().unwrap().push(headers);
+    if let Some(status) = *collector.received.failing.lock().unwrap() {
+        return status;
+    }
     match T::decode(body) {
         Ok(request) => {
             keep(collector, request);

@@ -1,5 +1,5 @@
-//! OTLP export when the collector misbehaves: stalled (answers nothing), killed, then
-//! back on the same port. Calls never wait for export, the queue bounds what is kept,
+//! OTLP export when the collector misbehaves: stalled (answers nothing), killed, back on
+//! the same port, then answering with an error status. Calls never wait for export, the queue bounds what is kept,
 //! every span is either exported or counted as dropped, drops are warned once per
 //! interval, and export resumes when the receiver returns.
 
@@ -80,6 +80,24 @@ fn a_stalled_or_dead_collector_never_blocks_calls_drops_are_counted_and_export_r
     guard.flush();
     assert_eq!(receiver.spans().len(), 3, "export resumed");
     assert_eq!(guard.exported_spans(), exported + 3);
+
+    // Answering 503 (or any status but 2xx): the spans are counted as dropped, and export
+    // resumes with the next good answer.
+    let dropped = guard.dropped_spans();
+    receiver.fail_with(Some(503));
+    calls(4);
+    guard.flush();
+    assert_eq!(
+        guard.dropped_spans(),
+        dropped + 4,
+        "refused spans are counted"
+    );
+    assert_eq!(guard.exported_spans(), exported + 3);
+    receiver.fail_with(None);
+    calls(2);
+    guard.flush();
+    assert_eq!(receiver.spans().len(), 5);
+    assert_eq!(guard.exported_spans(), exported + 5);
 
     // Drops are reported by a warning, at most one per 10 s interval.
     wait_until(
