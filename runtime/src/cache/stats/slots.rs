@@ -127,12 +127,16 @@ mod tests {
     use std::sync::Barrier;
     use std::thread;
 
+    /// The tests that lease slots for many threads run one at a time.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
     /// More threads than leases, all counting at once, then again after they exit (the
     /// leases reused): every increment is in the total.
     #[test]
     fn concurrent_increments_are_all_counted() {
         const THREADS: usize = 3 * OWNED;
         const EACH: u64 = 200_000;
+        let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
         let counter = SlotCounter::default();
         for _ in 0..2 {
             let start = Barrier::new(THREADS);
@@ -146,6 +150,26 @@ mod tests {
             });
         }
         assert_eq!(counter.get(), 2 * THREADS as u64 * EACH);
+    }
+
+    /// Threads one after another, more of them than there are leases: each finds a lease
+    /// free, the one its predecessor handed back when it exited.
+    #[test]
+    fn an_exiting_thread_hands_its_lease_back() {
+        let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+        let counter = SlotCounter::default();
+        for _ in 0..3 * OWNED {
+            let leased = thread::scope(|s| {
+                s.spawn(|| {
+                    counter.incr();
+                    slot() < OWNED
+                })
+                .join()
+                .expect("the counting thread does not panic")
+            });
+            assert!(leased, "a thread found every lease taken");
+        }
+        assert_eq!(counter.get(), 3 * OWNED as u64);
     }
 
     #[test]
