@@ -31,6 +31,7 @@ thread_local! {
 
 /// Which slot numbers are leased: bit `i` for slot `i`.
 static LEASED: Mutex<u8> = Mutex::new(0);
+const _: () = assert!(OWNED <= u8::BITS as usize);
 
 /// The thread-local whose destructor returns the thread's lease.
 struct Lease;
