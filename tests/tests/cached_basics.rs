@@ -26,6 +26,37 @@ fn repeated_calls_hit_and_count() {
     assert_eq!(stats.capacity, memotrace::cache::DEFAULT_MAX_CAPACITY);
 }
 
+#[memotrace::cached]
+fn halve(x: u64) -> u64 {
+    x / 2
+}
+
+/// Hits and misses are counted per thread; with more threads than the counters keep
+/// per-thread slots for, two waves of threads (the second reusing the first's slots),
+/// every call is counted exactly once.
+#[test]
+fn concurrent_calls_are_each_counted_once() {
+    const THREADS: u64 = 24;
+    const CALLS: u64 = 100_000;
+    for _ in 0..2 {
+        let start = std::sync::Barrier::new(THREADS as usize);
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let start = &start;
+                s.spawn(move || {
+                    start.wait();
+                    for i in 0..CALLS {
+                        assert_eq!(halve((t + i) % 64), (t + i) % 64 / 2);
+                    }
+                });
+            }
+        });
+    }
+    let stats = halve_cache().stats();
+    assert_eq!(stats.hits + stats.misses, 2 * THREADS * CALLS);
+    assert_eq!(stats.loads, 64);
+}
+
 static GREET_CALLS: AtomicUsize = AtomicUsize::new(0);
 
 #[memotrace::cached]

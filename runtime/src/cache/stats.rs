@@ -1,56 +1,15 @@
-//! Cache statistics: striped counters on the hot path, a plain snapshot for users.
+//! Cache statistics: per-thread counters on the hot path, a plain snapshot for users.
 
-use crossbeam_utils::CachePadded;
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+mod slots;
 
-const STRIPES: usize = 8;
-
-/// A counter split over cache lines so concurrent hits on different threads do not
-/// contend on one atomic.
-#[derive(Default)]
-pub(crate) struct StripedCounter {
-    stripes: [CachePadded<AtomicU64>; STRIPES],
-}
-
-thread_local! {
-    static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-fn stripe() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    STRIPE.with(|s| {
-        let mut i = s.get();
-        if i == usize::MAX {
-            i = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
-            s.set(i);
-        }
-        i
-    })
-}
-
-impl StripedCounter {
-    #[inline]
-    pub(super) fn incr(&self) {
-        self.stripes[stripe()].fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(super) fn get(&self) -> u64 {
-        self.stripes.iter().map(|s| s.load(Ordering::Relaxed)).sum()
-    }
-
-    fn reset(&self) {
-        for stripe in &self.stripes {
-            stripe.store(0, Ordering::Relaxed);
-        }
-    }
-}
+use slots::SlotCounter;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The counters of one cache.
 #[derive(Default)]
 pub(crate) struct Counters {
-    pub hits: StripedCounter,
-    pub misses: StripedCounter,
+    pub hits: SlotCounter,
+    pub misses: SlotCounter,
     pub loads: AtomicU64,
     pub load_errors: AtomicU64,
     pub evictions: std::sync::Arc<AtomicU64>,
