@@ -7,20 +7,21 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::logs::{LogBatch, LogExporter};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
-use reqwest::blocking::Client;
+use reqwest::blocking::{Client, Response};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::redirect::Policy;
 use std::fmt;
 use std::io::Read as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// At most this much of a response body is read (and discarded), so that the connection
 /// can be reused without trusting the receiver's length.
-const MAX_RESPONSE: u64 = 64 * 1024;
+const MAX_RESPONSE: usize = 64 * 1024;
 
 /// Posts one signal's batches to its URL (`…/v1/traces` or `…/v1/logs`).
 pub(crate) struct HttpExporter {
     client: Client,
+    timeout: Duration,
     url: String,
     headers: HeaderMap,
     resource: EncodedResource,
@@ -69,6 +70,7 @@ impl HttpExporter {
             .map_err(|e| format!("OTLP HTTP client: {e}"))?;
         Ok(Self {
             client,
+            timeout,
             url,
             headers: map,
             resource: EncodedResource::default(),
@@ -78,6 +80,7 @@ impl HttpExporter {
     /// Posts one encoded request; anything but a 2xx answer is an error (a redirect
     /// too).
     fn post(&self, body: Vec<u8>) -> OTelSdkResult {
+        let started = Instant::now();
         let response = self
             .client
             .post(&self.url)
@@ -89,7 +92,7 @@ impl HttpExporter {
                 OTelSdkError::InternalFailure(format!("OTLP export to {}: {e}", self.url))
             })?;
         let status = response.status();
-        let _ = std::io::copy(&mut response.take(MAX_RESPONSE), &mut std::io::sink());
+        discard_body(response, started + self.timeout);
         if status.is_success() {
             Ok(())
         } else {
@@ -97,6 +100,23 @@ impl HttpExporter {
                 "OTLP export to {}: HTTP status {status}",
                 self.url
             )))
+        }
+    }
+}
+
+/// Reads and discards the body, so that the connection can be reused: at most
+/// [`MAX_RESPONSE`] bytes, until `deadline`. The client's timeout bounds each read, not
+/// the body, so a receiver dribbling bytes would otherwise hold the export thread for as
+/// many timeouts as it sends pieces; the read under way at the deadline is the last, and
+/// a body cut short closes its connection.
+fn discard_body(mut response: Response, deadline: Instant) {
+    const CHUNK: usize = 8 * 1024;
+    let mut buf = [0; CHUNK];
+    let mut left = MAX_RESPONSE;
+    while left > 0 && Instant::now() < deadline {
+        match response.read(&mut buf[..left.min(CHUNK)]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => left -= n,
         }
     }
 }

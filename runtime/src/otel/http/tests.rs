@@ -131,6 +131,17 @@ fn endless_body(stream: &mut TcpStream, chunk: &[u8], pause: Duration, limit: us
 }
 
 #[test]
+fn a_body_dribbled_slowly_ends_the_export_within_twice_the_timeout() {
+    // A byte every 50 ms: no single read waits as long as the timeout.
+    let receiver = Scripted::start(1, |stream| {
+        endless_body(stream, b"x", Duration::from_millis(50), 200);
+    });
+    let (result, took) = post(&exporter(receiver.url()));
+    assert_eq!(result, Ok(()), "a 200 answer is a success");
+    assert!(took < 2 * TIMEOUT + TIMEOUT / 2, "the export took {took:?}");
+}
+
+#[test]
 fn a_never_ending_body_is_read_no_further_than_the_bound() {
     let (written_tx, written) = mpsc::channel();
     // 16 KiB chunks, up to 256 MiB: far beyond the 64 KiB read and the socket buffers.
