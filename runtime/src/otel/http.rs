@@ -23,15 +23,17 @@ pub(crate) struct HttpExporter {
     client: Client,
     timeout: Duration,
     url: String,
+    /// The URL in messages: [`shown`].
+    shown_url: String,
     headers: HeaderMap,
     resource: EncodedResource,
 }
 
 impl fmt::Debug for HttpExporter {
-    /// The URL only: headers often carry credentials.
+    /// The URL only, without credentials: headers often carry them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpExporter")
-            .field("url", &self.url)
+            .field("url", &self.shown_url)
             .finish_non_exhaustive()
     }
 }
@@ -71,6 +73,7 @@ impl HttpExporter {
         Ok(Self {
             client,
             timeout,
+            shown_url: shown(&url),
             url,
             headers: map,
             resource: EncodedResource::default(),
@@ -89,7 +92,11 @@ impl HttpExporter {
             .body(body)
             .send()
             .map_err(|e| {
-                OTelSdkError::InternalFailure(format!("OTLP export to {}: {e}", self.url))
+                OTelSdkError::InternalFailure(format!(
+                    "OTLP export to {}: {}",
+                    self.shown_url,
+                    e.without_url()
+                ))
             })?;
         let status = response.status();
         discard_body(response, started + self.timeout);
@@ -98,7 +105,7 @@ impl HttpExporter {
         } else {
             Err(OTelSdkError::InternalFailure(format!(
                 "OTLP export to {}: HTTP status {status}",
-                self.url
+                self.shown_url
             )))
         }
     }
@@ -138,6 +145,23 @@ impl LogExporter for HttpExporter {
 
     fn set_resource(&mut self, resource: &Resource) {
         self.resource = EncodedResource::new(resource);
+    }
+}
+
+/// `url` as messages show it: without the user name and password it may carry (the
+/// client sends them as basic authentication).
+pub(crate) fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            // Both fail only for URLs that cannot carry credentials.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.into()
+        }
+        Err(_) => url
+            .rsplit_once('@')
+            .map_or(url, |(_, rest)| rest)
+            .to_owned(),
     }
 }
 

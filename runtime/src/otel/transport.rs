@@ -5,7 +5,7 @@
 //! one of its own, one worker thread, so export works whether or not the application
 //! runs tokio, and the export threads only wait on its answers.
 
-use super::http::HttpExporter;
+use super::http::{shown, HttpExporter};
 use super::{OtlpConfig, OtlpProtocol};
 #[cfg(feature = "otel-grpc")]
 use opentelemetry_otlp::{LogExporter, SpanExporter};
@@ -67,7 +67,7 @@ macro_rules! build_exporter {
                     .build()
             }
         };
-        built.map_err(|e| format!("OTLP {} exporter for {:?}: {e}", $path, t.base))
+        built.map_err(|e| format!("OTLP {} exporter for {:?}: {e}", $path, shown(&t.base)))
     }};
 }
 

@@ -171,3 +171,39 @@ fn a_connection_closed_mid_answer_leaves_the_exporter_working() {
     );
     receiver.join();
 }
+
+#[test]
+fn credentials_never_appear_in_an_error() {
+    // A port nothing listens on: connecting fails.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://user:{SECRET}@{closed}/v1/traces");
+    let (result, _) = post(&exporter(url));
+    let error = result.unwrap_err();
+    assert!(!error.contains(SECRET), "{error}");
+    assert!(error.contains(&closed.to_string()), "{error}");
+
+    // A stalled receiver: the timeout's error.
+    let (release, released) = mpsc::channel::<()>();
+    let receiver = Scripted::start(1, move |_| {
+        let _ = released.recv();
+    });
+    let url = format!("http://user:{SECRET}@{}/v1/traces", receiver.addr);
+    let exporter = exporter(url);
+    let error = post(&exporter).0.unwrap_err();
+    assert!(!error.contains(SECRET), "{error}");
+    assert!(!format!("{exporter:?}").contains(SECRET));
+    drop(release);
+    receiver.join();
+
+    // A header value the protocol cannot carry.
+    let error = HttpExporter::new(
+        "http://127.0.0.1:1/v1/traces".into(),
+        &[("x-api-key".into(), format!("{SECRET}\n"))],
+        TIMEOUT,
+    )
+    .unwrap_err();
+    assert!(!error.contains(SECRET), "{error}");
+}
