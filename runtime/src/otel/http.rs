@@ -95,7 +95,7 @@ impl HttpExporter {
                 OTelSdkError::InternalFailure(format!(
                     "OTLP export to {}: {}",
                     self.shown_url,
-                    e.without_url()
+                    with_causes(&e.without_url())
                 ))
             })?;
         let status = response.status();
@@ -109,6 +109,18 @@ impl HttpExporter {
             )))
         }
     }
+}
+
+/// `error` and its causes, `: `-separated (the client's own message alone is only
+/// "error sending request").
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text = format!("{text}: {e}");
+        cause = e.source();
+    }
+    text
 }
 
 /// Reads and discards the body, so that the connection can be reused: at most

@@ -207,3 +207,24 @@ fn credentials_never_appear_in_an_error() {
     .unwrap_err();
     assert!(!error.contains(SECRET), "{error}");
 }
+
+#[test]
+fn an_export_error_says_why_it_failed() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let error = post(&exporter(format!("http://{closed}/v1/traces")))
+        .0
+        .unwrap_err();
+    assert!(error.contains("refused"), "{error}");
+
+    let (release, released) = mpsc::channel::<()>();
+    let receiver = Scripted::start(1, move |_| {
+        let _ = released.recv();
+    });
+    let error = post(&exporter(receiver.url())).0.unwrap_err();
+    assert!(error.contains("timed out"), "{error}");
+    drop(release);
+    receiver.join();
+}
