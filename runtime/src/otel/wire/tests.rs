@@ -375,6 +375,39 @@ fn edge_values_in_spans_decode_as_the_protocol_s_own_conversion() {
     ]);
 }
 
+/// A scope whose two attributes are given in `order`.
+fn two_attribute_scope(name: &'static str, order: [usize; 2]) -> InstrumentationScope {
+    let attributes = [KeyValue::new("a", 1), KeyValue::new("b", 2)];
+    InstrumentationScope::builder(name)
+        .with_version("1")
+        .with_attributes(order.map(|i| attributes[i].clone()))
+        .build()
+}
+
+#[test]
+fn records_of_scopes_that_differ_only_in_attribute_order_share_one_scope() {
+    check_records(|records| {
+        let mut first = record();
+        first.set_target("app");
+        records.push((first, two_attribute_scope("memotrace", [0, 1])));
+        let mut second = record();
+        second.set_target("app");
+        records.push((second, two_attribute_scope("other", [1, 0])));
+    });
+}
+
+#[test]
+fn records_of_scopes_with_no_version_or_an_empty_one_share_one_scope() {
+    check_records(|records| {
+        records.push((record(), InstrumentationScope::builder("memotrace").build()));
+        let empty = InstrumentationScope::builder("memotrace")
+            .with_version("")
+            .with_schema_url("")
+            .build();
+        records.push((record(), empty));
+    });
+}
+
 #[test]
 fn edge_values_in_records_decode_as_the_protocol_s_own_conversion() {
     check_records(|records| {
