@@ -1,5 +1,6 @@
 //! The standard OpenTelemetry environment variables memotrace's exporter reads:
-//! `OTEL_EXPORTER_OTLP_HEADERS` is sent with every export request, percent-decoded, and
+//! `OTEL_EXPORTER_OTLP_HEADERS` is sent with every export request, percent-decoded
+//! (`OTEL_EXPORTER_OTLP_{TRACES,LOGS}_HEADERS` in its place for one signal), and
 //! `OTEL_{LOGS,METRICS}_EXPORTER=none` leave those signals out. One test in its own
 //! binary: it sets the process's environment, which no other test may read meanwhile.
 
@@ -44,6 +45,25 @@ fn the_environment_s_headers_and_signal_choices_are_followed() {
         assert_eq!(headers["x-tenant"], "blue");
         assert_eq!(headers["content-type"], "application/x-protobuf");
     }
+
+    // One signal's own headers take the place of the common ones for that signal.
+    std::env::set_var(
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        "x-api-key=for%20traces",
+    );
+    std::env::set_var("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "x-api-key=for-logs");
+    let receiver = OtlpReceiver::start();
+    traced_call_exported_to(&receiver);
+    for (path, key) in [("/v1/traces", "for traces"), ("/v1/logs", "for-logs")] {
+        let requests = receiver.request_headers_to(path);
+        assert!(!requests.is_empty(), "no request to {path}");
+        for headers in &requests {
+            assert_eq!(headers["x-api-key"], key, "{path}");
+            assert!(headers.get("x-tenant").is_none(), "{path}");
+        }
+    }
+    std::env::remove_var("OTEL_EXPORTER_OTLP_TRACES_HEADERS");
+    std::env::remove_var("OTEL_EXPORTER_OTLP_LOGS_HEADERS");
 
     std::env::set_var("OTEL_LOGS_EXPORTER", "none");
     std::env::set_var("OTEL_METRICS_EXPORTER", " NONE ");

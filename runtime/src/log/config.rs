@@ -415,7 +415,8 @@ impl Builder {
     /// a slow or absent collector never blocks a call; what does not fit the queue is
     /// dropped and counted ([`LogGuard::dropped_spans`]). Headers a collector needs
     /// (an API key) are read from `OTEL_EXPORTER_OTLP_HEADERS` (`name=value,…`, values
-    /// percent-encoded), also unless `ignore_env` is called; `OTEL_TRACES_EXPORTER`,
+    /// percent-encoded; `OTEL_EXPORTER_OTLP_{TRACES,LOGS,METRICS}_HEADERS` in its place
+    /// for one signal), also unless `ignore_env` is called; `OTEL_TRACES_EXPORTER`,
     /// `OTEL_LOGS_EXPORTER` or `OTEL_METRICS_EXPORTER` set to `none` leaves that signal out.
     #[cfg(feature = "otel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
@@ -627,9 +628,16 @@ impl Builder {
             return None;
         }
         if self.use_env {
-            if let Ok(v) = std::env::var("OTEL_EXPORTER_OTLP_HEADERS") {
-                config.headers = crate::otel::Headers(crate::otel::parse_headers(&v));
-            }
+            let headers = |var| {
+                std::env::var(var)
+                    .ok()
+                    .map(|v| crate::otel::parse_headers(&v))
+            };
+            config.headers = crate::otel::Headers {
+                general: headers("OTEL_EXPORTER_OTLP_HEADERS").unwrap_or_default(),
+                traces: headers("OTEL_EXPORTER_OTLP_TRACES_HEADERS"),
+                logs: headers("OTEL_EXPORTER_OTLP_LOGS_HEADERS"),
+            };
             let signals = &mut config.signals;
             for (var, on) in [
                 ("OTEL_TRACES_EXPORTER", &mut signals.traces),
