@@ -138,7 +138,8 @@ impl LogGuard {
 
     /// Spans not exported: the export queue was full, or the collector failed or could
     /// not be reached. Each interval with new drops also logs one `otel_spans_dropped`
-    /// warning.
+    /// warning, whose `error` field is the last export failure's (the collector's HTTP
+    /// status, a refused connection, a timeout).
     #[cfg(feature = "otel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
     pub fn dropped_spans(&self) -> u64 {
