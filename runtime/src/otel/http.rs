@@ -45,6 +45,15 @@ impl HttpExporter {
         headers: &[(String, String)],
         timeout: Duration,
     ) -> Result<Self, String> {
+        // Refused here rather than failing every export: an endpoint without its scheme
+        // (`collector:4318`) is a URL whose scheme is `collector`.
+        let http = reqwest::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !http {
+            return Err(format!(
+                "OTLP endpoint {:?} is not an http:// or https:// URL",
+                shown(&url)
+            ));
+        }
         let mut map = HeaderMap::new();
         for (name, value) in headers {
             let name = HeaderName::try_from(name.as_str())

@@ -228,3 +228,25 @@ fn an_export_error_says_why_it_failed() {
     drop(release);
     receiver.join();
 }
+
+#[test]
+fn an_endpoint_that_is_not_an_http_url_is_refused_at_start() {
+    for url in [
+        // No scheme: `collector` would be read as one.
+        "collector:4318/v1/traces".to_owned(),
+        "not a url".to_owned(),
+        format!("ftp://user:{SECRET}@collector/v1/traces"),
+    ] {
+        let error = HttpExporter::new(url.clone(), &[], TIMEOUT)
+            .map(drop)
+            .unwrap_err();
+        assert!(error.contains("http://"), "{url}: {error}");
+        assert!(!error.contains(SECRET), "{error}");
+    }
+    for url in [
+        "http://[::1]:4318/v1/traces",
+        "https://collector.example/v1/traces",
+    ] {
+        assert!(HttpExporter::new(url.into(), &[], TIMEOUT).is_ok(), "{url}");
+    }
+}
