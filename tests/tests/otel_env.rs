@@ -1,8 +1,9 @@
 //! The standard OpenTelemetry environment variables memotrace's exporter reads:
 //! `OTEL_EXPORTER_OTLP_HEADERS` is sent with every export request, percent-decoded
 //! (`OTEL_EXPORTER_OTLP_{TRACES,LOGS}_HEADERS` in its place for one signal), and
-//! `OTEL_{LOGS,METRICS}_EXPORTER=none` leave those signals out. One test in its own
-//! binary: it sets the process's environment, which no other test may read meanwhile.
+//! `OTEL_{LOGS,METRICS}_EXPORTER=none` leave those signals out (`OTLP` or a list with
+//! `otlp` keeps one). One test in its own binary: it sets the process's environment,
+//! which no other test may read meanwhile.
 
 use memotrace::log_performance;
 use memotrace_tests::otlp_receiver::OtlpReceiver;
@@ -12,8 +13,9 @@ fn traced(n: u64) -> u64 {
     n + 1
 }
 
-/// One traced call under a subscriber exporting to `receiver`, flushed.
-fn traced_call_exported_to(receiver: &OtlpReceiver) {
+/// One traced call under a subscriber exporting to `receiver`, flushed; the
+/// configuration's warnings.
+fn traced_call_exported_to(receiver: &OtlpReceiver) -> Vec<String> {
     let (subscriber, guard) = memotrace::log::Builder::new()
         .format(memotrace::log::Format::Json)
         .writer(std::io::sink)
@@ -22,6 +24,7 @@ fn traced_call_exported_to(receiver: &OtlpReceiver) {
         .build();
     tracing::subscriber::with_default(subscriber, || traced(1));
     guard.flush();
+    guard.warnings().to_vec()
 }
 
 #[test]
@@ -64,6 +67,22 @@ fn the_environment_s_headers_and_signal_choices_are_followed() {
     }
     std::env::remove_var("OTEL_EXPORTER_OTLP_TRACES_HEADERS");
     std::env::remove_var("OTEL_EXPORTER_OTLP_LOGS_HEADERS");
+
+    // Exporter names are case-insensitive and may be a list: OTLP is kept, what memotrace
+    // does not export to is named in a warning.
+    std::env::set_var("OTEL_TRACES_EXPORTER", "OTLP");
+    std::env::set_var("OTEL_LOGS_EXPORTER", "otlp, console");
+    let receiver = OtlpReceiver::start();
+    let warnings = traced_call_exported_to(&receiver);
+    assert_eq!(receiver.spans().len(), 1);
+    assert!(!receiver.logs().is_empty());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("OTEL_LOGS_EXPORTER"),
+        "{warnings:?}"
+    );
+    assert!(warnings[0].contains("\"console\""), "{warnings:?}");
+    std::env::remove_var("OTEL_TRACES_EXPORTER");
 
     std::env::set_var("OTEL_LOGS_EXPORTER", "none");
     std::env::set_var("OTEL_METRICS_EXPORTER", " NONE ");

@@ -645,12 +645,14 @@ impl Builder {
                 ("OTEL_LOGS_EXPORTER", &mut signals.logs),
                 ("OTEL_METRICS_EXPORTER", &mut signals.metrics),
             ] {
-                match std::env::var(var).as_deref().map(str::trim) {
-                    Ok(v) if v.eq_ignore_ascii_case("none") => *on = false,
-                    Ok("" | "otlp") | Err(_) => {}
-                    Ok(v) => warnings.push(format!(
-                        "{var}={v:?} is not one of otlp, none; exporting over OTLP"
-                    )),
+                if let Ok(v) = std::env::var(var) {
+                    let (otlp, others) = crate::otel::otlp_chosen(&v);
+                    *on = otlp;
+                    if otlp && !others.is_empty() {
+                        warnings.push(format!(
+                            "{var}={v:?}: memotrace exports over OTLP only, not to {others:?}"
+                        ));
+                    }
                 }
             }
         }

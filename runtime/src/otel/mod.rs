@@ -92,6 +92,24 @@ impl Default for Signals {
     }
 }
 
+/// Whether an `OTEL_{TRACES,LOGS,METRICS}_EXPORTER` value keeps its signal's OTLP export,
+/// and the other exporters it names. The value is a comma-separated list of names, in
+/// any case: `none` turns the signal off; names other than `otlp` (`console`, `zipkin`)
+/// are returned, for a warning.
+pub(crate) fn otlp_chosen(value: &str) -> (bool, Vec<&str>) {
+    let names = value.split(',').map(str::trim).filter(|n| !n.is_empty());
+    let mut on = true;
+    let mut others = Vec::new();
+    for name in names {
+        if name.eq_ignore_ascii_case("none") {
+            on = false;
+        } else if !name.eq_ignore_ascii_case("otlp") {
+            others.push(name);
+        }
+    }
+    (on, others)
+}
+
 /// Export request headers: `OTEL_EXPORTER_OTLP_HEADERS`, and in their place for spans or
 /// log records `OTEL_EXPORTER_OTLP_TRACES_HEADERS` or `…_LOGS_HEADERS` when set (as the
 /// metric exporter reads `…_METRICS_HEADERS`). Their values (often credentials) are not
