@@ -31,10 +31,19 @@ fn traced_call_exported_to(receiver: &OtlpReceiver) -> Vec<String> {
 fn the_environment_s_headers_and_signal_choices_are_followed() {
     std::env::set_var(
         "OTEL_EXPORTER_OTLP_HEADERS",
-        "x-api-key=s3cr%3Dt,x-tenant=blue",
+        "x-api-key=s3cr%3Dt,x-tenant=blue,authorization: Bearer tok3n",
     );
     let receiver = OtlpReceiver::start();
-    traced_call_exported_to(&receiver);
+    let warnings = traced_call_exported_to(&receiver);
+    // The entry that is not `name=value` is named by its place, not by its text (it may
+    // hold a credential).
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("OTEL_EXPORTER_OTLP_HEADERS"),
+        "{warnings:?}"
+    );
+    assert!(warnings[0].contains("entry 3"), "{warnings:?}");
+    assert!(!warnings[0].contains("tok3n"), "{warnings:?}");
     let seen = (
         receiver.spans().len(),
         receiver.logs().len(),
@@ -48,6 +57,11 @@ fn the_environment_s_headers_and_signal_choices_are_followed() {
         assert_eq!(headers["x-tenant"], "blue");
         assert_eq!(headers["content-type"], "application/x-protobuf");
     }
+
+    std::env::set_var(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "x-api-key=s3cr%3Dt,x-tenant=blue",
+    );
 
     // One signal's own headers take the place of the common ones for that signal.
     std::env::set_var(

@@ -629,10 +629,17 @@ impl Builder {
             return None;
         }
         if self.use_env {
-            let headers = |var| {
-                std::env::var(var)
-                    .ok()
-                    .map(|v| crate::otel::parse_headers(&v))
+            let mut headers = |var: &str| {
+                let (headers, malformed) = crate::otel::parse_headers(&std::env::var(var).ok()?);
+                if !malformed.is_empty() {
+                    // Named by place: the text may hold a credential.
+                    let places: Vec<String> = malformed.iter().map(usize::to_string).collect();
+                    warnings.push(format!(
+                        "{var}: entry {} left out, not name=value",
+                        places.join(", ")
+                    ));
+                }
+                Some(headers)
             };
             config.headers = crate::otel::Headers {
                 general: headers("OTEL_EXPORTER_OTLP_HEADERS").unwrap_or_default(),

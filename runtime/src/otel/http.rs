@@ -186,17 +186,24 @@ pub(crate) fn shown(url: &str) -> String {
     }
 }
 
-/// The headers of an `OTEL_EXPORTER_OTLP_HEADERS` value: `name=value` pairs separated
-/// by commas, values percent-decoded; malformed pairs are skipped.
-pub(crate) fn parse_headers(value: &str) -> Vec<(String, String)> {
-    value
-        .split(',')
-        .filter_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
-            let (name, value) = (name.trim(), percent_decode(value.trim()));
-            (!name.is_empty() && !value.is_empty()).then(|| (name.to_owned(), value))
-        })
-        .collect()
+/// The headers of an `OTEL_EXPORTER_OTLP_HEADERS` value: `name=value` entries separated
+/// by commas, values percent-decoded; and the places (from 1) of the entries left out
+/// because they are not `name=value` with a name and a value.
+pub(crate) fn parse_headers(value: &str) -> (Vec<(String, String)>, Vec<usize>) {
+    let mut headers = Vec::new();
+    let mut malformed = Vec::new();
+    let entries = value.split(',').filter(|entry| !entry.trim().is_empty());
+    for (place, entry) in entries.enumerate() {
+        let pair = entry
+            .split_once('=')
+            .map(|(name, value)| (name.trim(), percent_decode(value.trim())))
+            .filter(|(name, value)| !name.is_empty() && !value.is_empty());
+        match pair {
+            Some((name, value)) => headers.push((name.to_owned(), value)),
+            None => malformed.push(place + 1),
+        }
+    }
+    (headers, malformed)
 }
 
 /// `%XX` escapes decoded; an invalid escape or non-UTF-8 result keeps the text as given.
