@@ -160,6 +160,21 @@ fn a_never_ending_body_is_read_no_further_than_the_bound() {
 }
 
 #[test]
+fn a_connection_whose_answer_was_read_is_reused() {
+    // One connection, two requests on it: a second connection would wait unanswered.
+    let receiver = Scripted::start(1, |stream| {
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+        stream.write_all(ok).unwrap();
+        read_request(stream);
+        stream.write_all(ok).unwrap();
+    });
+    let exporter = exporter(receiver.url());
+    assert_eq!(post(&exporter).0, Ok(()));
+    assert_eq!(post(&exporter).0, Ok(()));
+    receiver.join();
+}
+
+#[test]
 fn a_connection_closed_mid_answer_leaves_the_exporter_working() {
     let receiver = Scripted::start(2, |stream| {
         let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
