@@ -58,8 +58,8 @@ struct Received {
     spans: Mutex<Vec<Span>>,
     logs: Mutex<Vec<LogRecord>>,
     metrics: Mutex<Vec<Metric>>,
-    /// The headers of every OTLP/HTTP request, as received.
-    headers: Mutex<Vec<HeaderMap>>,
+    /// The path and headers of every OTLP/HTTP request, as received.
+    headers: Mutex<Vec<(&'static str, HeaderMap)>>,
     /// While set, OTLP/HTTP requests are answered with this status and not kept.
     failing: Mutex<Option<StatusCode>>,
 }
@@ -187,7 +187,15 @@ impl OtlpReceiver {
 
     /// The headers of every OTLP/HTTP request received so far.
     pub fn request_headers(&self) -> Vec<HeaderMap> {
-        self.received.headers.lock().unwrap().clone()
+        let received = self.received.headers.lock().unwrap();
+        received.iter().map(|(_, h)| h.clone()).collect()
+    }
+
+    /// The headers of every OTLP/HTTP request to `path` (`/v1/traces`, …) so far.
+    pub fn request_headers_to(&self, path: &str) -> Vec<HeaderMap> {
+        let received = self.received.headers.lock().unwrap();
+        let to_path = received.iter().filter(|(p, _)| *p == path);
+        to_path.map(|(_, h)| h.clone()).collect()
     }
 
     /// While set, OTLP/HTTP requests are answered with this error status (a collector
@@ -251,15 +259,21 @@ async fn serve(wire: Wire, listener: tokio::net::TcpListener, collector: Collect
     }
 }
 
-/// Decodes an OTLP/HTTP body into `T` and hands it to `keep`.
+/// Decodes an OTLP/HTTP body to `path` into `T` and hands it to `keep`.
 async fn http_export<T: Message + Default>(
     collector: &Collector,
+    path: &'static str,
     headers: HeaderMap,
     body: Bytes,
     keep: fn(&Collector, T),
 ) -> StatusCode {
     collector.unstalled().await;
-    collector.received.headers.lock().unwrap().push(headers);
+    collector
+        .received
+        .headers
+        .lock()
+        .unwrap()
+        .push((path, headers));
     if let Some(status) = *collector.received.failing.lock().unwrap() {
         return status;
     }
@@ -273,15 +287,15 @@ async fn http_export<T: Message + Default>(
 }
 
 async fn http_traces(State(c): State<Collector>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    http_export(&c, headers, body, Collector::traces).await
+    http_export(&c, "/v1/traces", headers, body, Collector::traces).await
 }
 
 async fn http_logs(State(c): State<Collector>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    http_export(&c, headers, body, Collector::logs).await
+    http_export(&c, "/v1/logs", headers, body, Collector::logs).await
 }
 
 async fn http_metrics(State(c): State<Collector>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    http_export(&c, headers, body, Collector::metrics).await
+    http_export(&c, "/v1/metrics", headers, body, Collector::metrics).await
 }
 
 type GrpcResult<T> = Result<tonic::Response<T>, tonic::Status>;

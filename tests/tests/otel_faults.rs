@@ -114,3 +114,34 @@ fn a_stalled_or_dead_collector_never_blocks_calls_drops_are_counted_and_export_r
     );
     assert!(warnings[0]["dropped_spans"].as_u64().unwrap() >= 200 - 2 * QUEUE as u64);
 }
+
+#[test]
+fn export_started_and_shut_down_inside_a_tokio_runtime_never_panics() {
+    let receiver = OtlpReceiver::start();
+    let runtimes = [
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+    ];
+    for rt in runtimes {
+        // As in `#[tokio::main]`: the guard is made and dropped by the async main.
+        rt.unwrap().block_on(async {
+            let (subscriber, guard) = memotrace::log::Builder::new()
+                .format(Format::Json)
+                .writer(std::io::sink)
+                .blocking()
+                .otlp(receiver.endpoint())
+                .build();
+            let _default = tracing::subscriber::set_default(subscriber);
+            calls(1);
+            guard.flush();
+            // Left for the shutdown to send.
+            calls(1);
+            drop(guard);
+        });
+    }
+    assert!(receiver.spans().len() >= 2, "{:?}", receiver.spans());
+}

@@ -138,7 +138,8 @@ impl LogGuard {
 
     /// Spans not exported: the export queue was full, or the collector failed or could
     /// not be reached. Each interval with new drops also logs one `otel_spans_dropped`
-    /// warning.
+    /// warning, whose `error` field is the last export failure's (the collector's HTTP
+    /// status, a refused connection, a timeout).
     #[cfg(feature = "otel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
     pub fn dropped_spans(&self) -> u64 {
@@ -415,7 +416,8 @@ impl Builder {
     /// a slow or absent collector never blocks a call; what does not fit the queue is
     /// dropped and counted ([`LogGuard::dropped_spans`]). Headers a collector needs
     /// (an API key) are read from `OTEL_EXPORTER_OTLP_HEADERS` (`name=value,…`, values
-    /// percent-encoded), also unless `ignore_env` is called; `OTEL_TRACES_EXPORTER`,
+    /// percent-encoded; `OTEL_EXPORTER_OTLP_{TRACES,LOGS,METRICS}_HEADERS` in its place
+    /// for one signal), also unless `ignore_env` is called; `OTEL_TRACES_EXPORTER`,
     /// `OTEL_LOGS_EXPORTER` or `OTEL_METRICS_EXPORTER` set to `none` leaves that signal out.
     #[cfg(feature = "otel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
@@ -627,21 +629,37 @@ impl Builder {
             return None;
         }
         if self.use_env {
-            if let Ok(v) = std::env::var("OTEL_EXPORTER_OTLP_HEADERS") {
-                config.headers = crate::otel::Headers(crate::otel::parse_headers(&v));
-            }
+            let mut headers = |var: &str| {
+                let (headers, malformed) = crate::otel::parse_headers(&std::env::var(var).ok()?);
+                if !malformed.is_empty() {
+                    // Named by place: the text may hold a credential.
+                    let places: Vec<String> = malformed.iter().map(usize::to_string).collect();
+                    warnings.push(format!(
+                        "{var}: entry {} left out, not name=value",
+                        places.join(", ")
+                    ));
+                }
+                Some(headers)
+            };
+            config.headers = crate::otel::Headers {
+                general: headers("OTEL_EXPORTER_OTLP_HEADERS").unwrap_or_default(),
+                traces: headers("OTEL_EXPORTER_OTLP_TRACES_HEADERS"),
+                logs: headers("OTEL_EXPORTER_OTLP_LOGS_HEADERS"),
+            };
             let signals = &mut config.signals;
             for (var, on) in [
                 ("OTEL_TRACES_EXPORTER", &mut signals.traces),
                 ("OTEL_LOGS_EXPORTER", &mut signals.logs),
                 ("OTEL_METRICS_EXPORTER", &mut signals.metrics),
             ] {
-                match std::env::var(var).as_deref().map(str::trim) {
-                    Ok(v) if v.eq_ignore_ascii_case("none") => *on = false,
-                    Ok("" | "otlp") | Err(_) => {}
-                    Ok(v) => warnings.push(format!(
-                        "{var}={v:?} is not one of otlp, none; exporting over OTLP"
-                    )),
+                if let Ok(v) = std::env::var(var) {
+                    let (otlp, others) = crate::otel::otlp_chosen(&v);
+                    *on = otlp;
+                    if otlp && !others.is_empty() {
+                        warnings.push(format!(
+                            "{var}={v:?}: memotrace exports over OTLP only, not to {others:?}"
+                        ));
+                    }
                 }
             }
         }

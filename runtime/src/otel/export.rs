@@ -1,6 +1,7 @@
 //! The span processor: a bounded queue in front of one export thread. Spans that find the
 //! queue full, and spans of a batch the exporter rejected, are dropped and counted; the
-//! count is reported as one warning per interval, and a request never waits for export.
+//! count is reported as one warning per interval (with the last export error), and a
+//! request never waits for export.
 //!
 //! Written here instead of using `opentelemetry_sdk`'s `BatchSpanProcessor`: that one
 //! keeps its drop count private and reports it only through the SDK's own internal log
@@ -145,6 +146,8 @@ struct Worker<E> {
     max_batch: usize,
     reported: u64,
     last_warning: Option<Instant>,
+    /// The last failed export's error since the last warning.
+    last_error: Option<String>,
 }
 
 impl<E: SpanExporter> Worker<E> {
@@ -156,6 +159,7 @@ impl<E: SpanExporter> Worker<E> {
             max_batch,
             reported: 0,
             last_warning: None,
+            last_error: None,
         }
     }
 
@@ -205,16 +209,19 @@ impl<E: SpanExporter> Worker<E> {
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.max_batch));
         let n = batch.len() as u64;
         let result = futures_executor::block_on(self.exporter.export(batch));
-        let counter = if result.is_ok() {
-            &self.stats.exported
-        } else {
-            &self.stats.dropped
+        let counter = match &result {
+            Ok(()) => &self.stats.exported,
+            Err(e) => {
+                self.last_error = Some(e.to_string());
+                &self.stats.dropped
+            }
         };
         counter.fetch_add(n, Ordering::Relaxed);
         result
     }
 
-    /// One warning per interval while spans are being dropped (and a last one at shutdown).
+    /// One warning per interval while spans are being dropped (and a last one at shutdown),
+    /// with the last export error since the previous warning, if any.
     fn report_drops(&mut self, last: bool) {
         let dropped = self.stats.dropped();
         let due = last
@@ -226,6 +233,7 @@ impl<E: SpanExporter> Worker<E> {
                 target: "memotrace::otel",
                 dropped_spans = dropped,
                 new = dropped - self.reported,
+                error = self.last_error.take(),
                 "otel_spans_dropped"
             );
             self.reported = dropped;

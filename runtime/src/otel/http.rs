@@ -7,29 +7,33 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::logs::{LogBatch, LogExporter};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
-use reqwest::blocking::Client;
+use reqwest::blocking::{Client, Response};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use reqwest::redirect::Policy;
 use std::fmt;
 use std::io::Read as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// At most this much of a response body is read (and discarded), so that the connection
 /// can be reused without trusting the receiver's length.
-const MAX_RESPONSE: u64 = 64 * 1024;
+const MAX_RESPONSE: usize = 64 * 1024;
 
 /// Posts one signal's batches to its URL (`…/v1/traces` or `…/v1/logs`).
 pub(crate) struct HttpExporter {
     client: Client,
+    timeout: Duration,
     url: String,
+    /// The URL in messages: [`shown`].
+    shown_url: String,
     headers: HeaderMap,
     resource: EncodedResource,
 }
 
 impl fmt::Debug for HttpExporter {
-    /// The URL only: headers often carry credentials.
+    /// The URL only, without credentials: headers often carry them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpExporter")
-            .field("url", &self.url)
+            .field("url", &self.shown_url)
             .finish_non_exhaustive()
     }
 }
@@ -41,6 +45,15 @@ impl HttpExporter {
         headers: &[(String, String)],
         timeout: Duration,
     ) -> Result<Self, String> {
+        // Refused here rather than failing every export: an endpoint without its scheme
+        // (`collector:4318`) is a URL whose scheme is `collector`.
+        let http = reqwest::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !http {
+            return Err(format!(
+                "OTLP endpoint {:?} is not an http:// or https:// URL",
+                shown(&url)
+            ));
+        }
         let mut map = HeaderMap::new();
         for (name, value) in headers {
             let name = HeaderName::try_from(name.as_str())
@@ -52,24 +65,34 @@ impl HttpExporter {
         }
         // The blocking client owns a runtime, which cannot be built (or dropped) inside
         // another one: it is built on a thread of its own, as the application may be
-        // starting export from within `#[tokio::main]`.
+        // starting export from within `#[tokio::main]`. Redirects are not followed: the
+        // headers (credentials) would go wherever the answer points.
         let client = std::thread::Builder::new()
             .name("memotrace-otlp-client".into())
-            .spawn(move || Client::builder().timeout(timeout).build())
+            .spawn(move || {
+                Client::builder()
+                    .timeout(timeout)
+                    .redirect(Policy::none())
+                    .build()
+            })
             .map_err(|e| format!("OTLP HTTP client thread: {e}"))?
             .join()
             .map_err(|_| "OTLP HTTP client thread panicked".to_owned())?
             .map_err(|e| format!("OTLP HTTP client: {e}"))?;
         Ok(Self {
             client,
+            timeout,
+            shown_url: shown(&url),
             url,
             headers: map,
             resource: EncodedResource::default(),
         })
     }
 
-    /// Posts one encoded request; anything but a 2xx answer is an error.
+    /// Posts one encoded request; anything but a 2xx answer is an error (a redirect
+    /// too).
     fn post(&self, body: Vec<u8>) -> OTelSdkResult {
+        let started = Instant::now();
         let response = self
             .client
             .post(&self.url)
@@ -78,17 +101,50 @@ impl HttpExporter {
             .body(body)
             .send()
             .map_err(|e| {
-                OTelSdkError::InternalFailure(format!("OTLP export to {}: {e}", self.url))
+                OTelSdkError::InternalFailure(format!(
+                    "OTLP export to {}: {}",
+                    self.shown_url,
+                    with_causes(&e.without_url())
+                ))
             })?;
         let status = response.status();
-        let _ = std::io::copy(&mut response.take(MAX_RESPONSE), &mut std::io::sink());
+        discard_body(response, started + self.timeout);
         if status.is_success() {
             Ok(())
         } else {
             Err(OTelSdkError::InternalFailure(format!(
                 "OTLP export to {}: HTTP status {status}",
-                self.url
+                self.shown_url
             )))
+        }
+    }
+}
+
+/// `error` and its causes, `: `-separated (the client's own message alone is only
+/// "error sending request").
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text = format!("{text}: {e}");
+        cause = e.source();
+    }
+    text
+}
+
+/// Reads and discards the body, so that the connection can be reused: at most
+/// [`MAX_RESPONSE`] bytes, until `deadline`. The client's timeout bounds each read, not
+/// the body, so a receiver dribbling bytes would otherwise hold the export thread for as
+/// many timeouts as it sends pieces; the read under way at the deadline is the last, and
+/// a body cut short closes its connection.
+fn discard_body(mut response: Response, deadline: Instant) {
+    const CHUNK: usize = 8 * 1024;
+    let mut buf = [0; CHUNK];
+    let mut left = MAX_RESPONSE;
+    while left > 0 && Instant::now() < deadline {
+        match response.read(&mut buf[..left.min(CHUNK)]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => left -= n,
         }
     }
 }
@@ -113,17 +169,41 @@ impl LogExporter for HttpExporter {
     }
 }
 
-/// The headers of an `OTEL_EXPORTER_OTLP_HEADERS` value: `name=value` pairs separated
-/// by commas, values percent-decoded; malformed pairs are skipped.
-pub(crate) fn parse_headers(value: &str) -> Vec<(String, String)> {
-    value
-        .split(',')
-        .filter_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
-            let (name, value) = (name.trim(), percent_decode(value.trim()));
-            (!name.is_empty() && !value.is_empty()).then(|| (name.to_owned(), value))
-        })
-        .collect()
+/// `url` as messages show it: without the user name and password it may carry (the
+/// client sends them as basic authentication).
+pub(crate) fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            // Both fail only for URLs that cannot carry credentials.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.into()
+        }
+        Err(_) => url
+            .rsplit_once('@')
+            .map_or(url, |(_, rest)| rest)
+            .to_owned(),
+    }
+}
+
+/// The headers of an `OTEL_EXPORTER_OTLP_HEADERS` value: `name=value` entries separated
+/// by commas, values percent-decoded; and the places (from 1) of the entries left out
+/// because they are not `name=value` with a name and a value.
+pub(crate) fn parse_headers(value: &str) -> (Vec<(String, String)>, Vec<usize>) {
+    let mut headers = Vec::new();
+    let mut malformed = Vec::new();
+    let entries = value.split(',').filter(|entry| !entry.trim().is_empty());
+    for (place, entry) in entries.enumerate() {
+        let pair = entry
+            .split_once('=')
+            .map(|(name, value)| (name.trim(), percent_decode(value.trim())))
+            .filter(|(name, value)| !name.is_empty() && !value.is_empty());
+        match pair {
+            Some((name, value)) => headers.push((name.to_owned(), value)),
+            None => malformed.push(place + 1),
+        }
+    }
+    (headers, malformed)
 }
 
 /// `%XX` escapes decoded; an invalid escape or non-UTF-8 result keeps the text as given.
@@ -149,19 +229,4 @@ fn percent_decode(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::parse_headers;
-
-    #[test]
-    fn headers_are_pairs_with_percent_decoded_values() {
-        assert_eq!(
-            parse_headers(" api-key = a%20b%3Dc ,x-tenant=t1,broken, =v,empty=,bad=%zz%4,sign=%+1"),
-            [
-                ("api-key".to_owned(), "a b=c".to_owned()),
-                ("x-tenant".to_owned(), "t1".to_owned()),
-                ("bad".to_owned(), "%zz%4".to_owned()),
-                ("sign".to_owned(), "%+1".to_owned()),
-            ]
-        );
-    }
-}
+mod tests;

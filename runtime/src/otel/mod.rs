@@ -67,7 +67,7 @@ pub(crate) struct OtlpConfig {
     pub queue: usize,
     /// How long one export request may take.
     pub timeout: Duration,
-    /// Headers sent with every export request (`OTEL_EXPORTER_OTLP_HEADERS`).
+    /// Headers sent with the span and log record export requests.
     pub headers: Headers,
     /// The signals exported (each one can be turned off in the environment).
     pub signals: Signals,
@@ -92,14 +92,55 @@ impl Default for Signals {
     }
 }
 
-/// Export request headers; their values (often credentials) are not shown by `Debug`.
+/// Whether an `OTEL_{TRACES,LOGS,METRICS}_EXPORTER` value keeps its signal's OTLP export,
+/// and the other exporters it names. The value is a comma-separated list of names, in
+/// any case: `none` turns the signal off; names other than `otlp` (`console`, `zipkin`)
+/// are returned, for a warning.
+pub(crate) fn otlp_chosen(value: &str) -> (bool, Vec<&str>) {
+    let names = value.split(',').map(str::trim).filter(|n| !n.is_empty());
+    let mut on = true;
+    let mut others = Vec::new();
+    for name in names {
+        if name.eq_ignore_ascii_case("none") {
+            on = false;
+        } else if !name.eq_ignore_ascii_case("otlp") {
+            others.push(name);
+        }
+    }
+    (on, others)
+}
+
+/// Export request headers: `OTEL_EXPORTER_OTLP_HEADERS`, and in their place for spans or
+/// log records `OTEL_EXPORTER_OTLP_TRACES_HEADERS` or `…_LOGS_HEADERS` when set (as the
+/// metric exporter reads `…_METRICS_HEADERS`). Their values (often credentials) are not
+/// shown by `Debug`.
 #[derive(Clone, Default)]
-pub(crate) struct Headers(pub Vec<(String, String)>);
+pub(crate) struct Headers {
+    pub general: Vec<(String, String)>,
+    pub traces: Option<Vec<(String, String)>>,
+    pub logs: Option<Vec<(String, String)>>,
+}
+
+impl Headers {
+    /// The headers of span export requests.
+    pub(crate) fn of_traces(&self) -> &[(String, String)] {
+        self.traces.as_deref().unwrap_or(&self.general)
+    }
+
+    /// The headers of log record export requests.
+    pub(crate) fn of_logs(&self) -> &[(String, String)] {
+        self.logs.as_deref().unwrap_or(&self.general)
+    }
+}
 
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(self.0.iter().map(|(name, _)| name))
+        let names = |headers: &[(String, String)]| -> Vec<String> {
+            headers.iter().map(|(name, _)| name.clone()).collect()
+        };
+        f.debug_struct("Headers")
+            .field("traces", &names(self.of_traces()))
+            .field("logs", &names(self.of_logs()))
             .finish()
     }
 }

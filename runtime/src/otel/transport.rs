@@ -5,8 +5,8 @@
 //! one of its own, one worker thread, so export works whether or not the application
 //! runs tokio, and the export threads only wait on its answers.
 
-use super::http::HttpExporter;
-use super::{OtlpConfig, OtlpProtocol};
+use super::http::{shown, HttpExporter};
+use super::{Headers, OtlpConfig, OtlpProtocol};
 #[cfg(feature = "otel-grpc")]
 use opentelemetry_otlp::{LogExporter, SpanExporter};
 use opentelemetry_otlp::{MetricExporter, Protocol, WithExportConfig as _};
@@ -23,7 +23,7 @@ enum Wire {
 pub(crate) struct Transport {
     base: String,
     timeout: Duration,
-    headers: Vec<(String, String)>,
+    headers: Headers,
     wire: Wire,
 }
 
@@ -67,7 +67,7 @@ macro_rules! build_exporter {
                     .build()
             }
         };
-        built.map_err(|e| format!("OTLP {} exporter for {:?}: {e}", $path, t.base))
+        built.map_err(|e| format!("OTLP {} exporter for {:?}: {e}", $path, shown(&t.base)))
     }};
 }
 
@@ -93,7 +93,7 @@ impl Transport {
         Ok(Self {
             base: config.endpoint.trim_end_matches('/').to_owned(),
             timeout: config.timeout,
-            headers: config.headers.0.clone(),
+            headers: config.headers.clone(),
             wire,
         })
     }
@@ -102,8 +102,8 @@ impl Transport {
     pub(crate) fn exporters(&self) -> Result<Exporters, String> {
         match &self.wire {
             Wire::Http => Ok(Exporters::Http {
-                spans: self.http("v1/traces")?,
-                logs: self.http("v1/logs")?,
+                spans: self.http("v1/traces", self.headers.of_traces())?,
+                logs: self.http("v1/logs", self.headers.of_logs())?,
             }),
             #[cfg(feature = "otel-grpc")]
             Wire::Grpc(_) => Ok(Exporters::Grpc {
@@ -113,8 +113,8 @@ impl Transport {
         }
     }
 
-    fn http(&self, path: &str) -> Result<HttpExporter, String> {
-        HttpExporter::new(format!("{}/{path}", self.base), &self.headers, self.timeout)
+    fn http(&self, path: &str, headers: &[(String, String)]) -> Result<HttpExporter, String> {
+        HttpExporter::new(format!("{}/{path}", self.base), headers, self.timeout)
     }
 
     /// The metric exporter.

@@ -3,7 +3,7 @@
 
 use super::{nanos, EncodedResource, Writer};
 use opentelemetry::logs::AnyValue;
-use opentelemetry::InstrumentationScope;
+use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::logs::{LogBatch, SdkLogRecord};
 
 /// The encoded request for `batch`.
@@ -38,12 +38,27 @@ fn scope_name<'a>(record: &'a SdkLogRecord, scope: &'a InstrumentationScope) -> 
 }
 
 /// Records of loggers that differ only in name share a scope when their targets are the
-/// same.
+/// same. Compared as the scope written: a missing version or schema URL is the same as an
+/// empty one, and attributes are a set (as `InstrumentationScope`'s own equality has it).
 fn same_scope(a: (&str, &InstrumentationScope), b: (&str, &InstrumentationScope)) -> bool {
     a.0 == b.0
-        && a.1.version() == b.1.version()
-        && a.1.schema_url() == b.1.schema_url()
-        && a.1.attributes().eq(b.1.attributes())
+        && a.1.version().unwrap_or_default() == b.1.version().unwrap_or_default()
+        && a.1.schema_url().unwrap_or_default() == b.1.schema_url().unwrap_or_default()
+        && same_attributes(a.1, b.1)
+}
+
+/// The same attributes, in any order; sorted only when the orders differ.
+fn same_attributes(a: &InstrumentationScope, b: &InstrumentationScope) -> bool {
+    if a.attributes().eq(b.attributes()) {
+        return true;
+    }
+    sorted_attributes(a) == sorted_attributes(b)
+}
+
+fn sorted_attributes(scope: &InstrumentationScope) -> Vec<&KeyValue> {
+    let mut attributes: Vec<&KeyValue> = scope.attributes().collect();
+    attributes.sort_unstable_by(|x, y| x.key.cmp(&y.key));
+    attributes
 }
 
 fn write_record(w: &mut Writer, record: &SdkLogRecord) {
