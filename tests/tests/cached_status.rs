@@ -117,7 +117,7 @@ fn base(x: u64) -> u64 {
 }
 
 /// The body makes cached calls, one of them through `{fn}_with_status`.
-#[memotrace::cached(when = x % 2 == 0)]
+#[memotrace::cached(when = x.is_multiple_of(2))]
 fn derived(x: u64) -> (u64, CacheStatus) {
     let (inner, status) = base_with_status(x + 100);
     (base(x) + inner, status)
@@ -154,7 +154,7 @@ async fn remote_base(x: u64) -> u64 {
     x + 1
 }
 
-#[memotrace::cached(when = x % 2 == 0)]
+#[memotrace::cached(when = x.is_multiple_of(2))]
 async fn remote_derived(x: u64) -> u64 {
     let first = remote_base(x).await;
     tokio::task::yield_now().await;
@@ -165,7 +165,7 @@ async fn remote_derived(x: u64) -> u64 {
 async fn an_async_status_holds_across_awaits_and_concurrent_calls() {
     let calls = (0..8u64).map(|x| tokio::spawn(remote_derived_with_status(x)));
     for (x, call) in (0..8u64).zip(calls) {
-        let expected = if x % 2 == 0 {
+        let expected = if x.is_multiple_of(2) {
             CacheStatus::Miss
         } else {
             CacheStatus::Bypassed
