@@ -7,7 +7,12 @@
 #
 #   scripts/compile_time.sh            # prints a Markdown table
 #   WORK=/tmp/ct KEEP=1 scripts/compile_time.sh
+#   FNS=20 INSTRUCTIONS=1 scripts/compile_time.sh
 #
+# INSTRUCTIONS=1 also counts the instructions rustc executes (callgrind, summed over its
+# threads) for a clean build of the unannotated crate and each `#[cached]` crate: a
+# figure that does not move with the machine's load as the timings do (slow: use a
+# small FNS).
 # Variants: plain (no attribute), memotrace `#[cached]`, the `cached` crate's `#[cached]`,
 # memotrace `#[log_performance]`, `#[tracing::instrument]`. The expansion is printed by
 # the same stable compiler with RUSTC_BOOTSTRAP=1 (so the timed builds' dependencies are
@@ -17,6 +22,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${WORK:-${TMPDIR:-/tmp}/memotrace-compile-time}"
 FNS="${FNS:-200}"
 EXPAND="${EXPAND:-1}"
+INSTRUCTIONS="${INSTRUCTIONS:-0}"
 VARIANTS="plain memotrace_cached cached_cached memotrace_log tracing_instrument"
 
 # attribute VARIANT I: the attribute line(s) for fn number I (even: sync, odd: async).
@@ -115,6 +121,24 @@ for v in $VARIANTS; do
         lines[$v]=$(( (total - plain_lines) / FNS ))
     fi
 done
+if [ "$INSTRUCTIONS" = 1 ]; then
+    # A rustc wrapper that runs the crate being measured under callgrind.
+    printf '%s\n' '#!/bin/sh' \
+        'case " $* " in *" --crate-name $CT_CRATE "*)' \
+        '    exec valgrind -q --tool=callgrind --callgrind-out-file="$CT_OUT" "$@" ;;' \
+        'esac' 'exec "$@"' > rustc-callgrind
+    chmod +x rustc-callgrind
+    echo
+    echo "| variant | rustc instructions, clean build |"
+    echo "|---|---|"
+    for v in plain memotrace_cached cached_cached; do
+        cargo clean -q -p "$v"
+        CT_CRATE=$v CT_OUT="$WORK/callgrind.$v" RUSTC_WRAPPER="$WORK/rustc-callgrind" \
+            cargo build -q -p "$v"
+        total=$(grep -E '^(summary|totals):' "$WORK/callgrind.$v" | head -1 | awk '{print $2}')
+        echo "| $v | $((total / 1000000)) M |"
+    done
+fi
 echo
 echo "| variant | clean build | rebuild after editing one fn | expanded lines per fn |"
 echo "|---|---|---|---|"

@@ -2,7 +2,7 @@
 //! answers `Err(Timeout.into())`; every waiter is released. Memory and a real Redis.
 
 use memotrace::cache::redis::{set_default_backend, RedisBackend, RedisConfig};
-use memotrace::cache::Timeout;
+use memotrace::cache::{CacheStatus, Timeout};
 use memotrace_tests::redis_harness::shared_server;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
@@ -79,6 +79,32 @@ async fn a_thousand_waiters_on_a_hung_load_are_all_released_with_the_timeout() {
     assert_eq!(bounded(7).await, Ok(14));
     assert_eq!(bounded(7).await, Ok(14));
     assert_eq!(bounded_cache().stats().hits, 1);
+}
+
+#[memotrace::cached(hard_timeout = "100ms")]
+async fn bounded_briefly(id: u64) -> Result<u64, LoadError> {
+    load(&MEMORY_LOADS, id).await
+}
+
+#[tokio::test]
+async fn with_status_is_bounded_too_and_a_timeout_is_a_miss() {
+    let started = Instant::now();
+    assert_eq!(
+        bounded_briefly_with_status(2_000).await,
+        (
+            Err(LoadError::TimedOut(Duration::from_millis(100))),
+            CacheStatus::Miss
+        )
+    );
+    assert!(started.elapsed() < Duration::from_secs(20), "not bounded");
+    assert_eq!(
+        bounded_briefly_with_status(8).await,
+        (Ok(16), CacheStatus::Miss)
+    );
+    assert_eq!(
+        bounded_briefly_with_status(8).await,
+        (Ok(16), CacheStatus::Hit)
+    );
 }
 
 static REDIS_LOADS: AtomicUsize = AtomicUsize::new(0);

@@ -89,6 +89,97 @@ fn clear_and_reset_stats_empties_the_cache_and_zeroes_the_counters() {
     );
 }
 
+#[memotrace::cached]
+fn enabled(x: u64) -> bool {
+    x != 0
+}
+
+/// `when` makes a cached call of its own.
+#[memotrace::cached(when = enabled(x))]
+fn halved(x: u64) -> u64 {
+    x / 2
+}
+
+#[test]
+fn a_hit_is_a_hit_when_the_condition_made_a_cached_call_that_missed() {
+    assert_eq!(halved_with_status(8), (4, CacheStatus::Miss));
+    enabled_invalidate(8);
+    assert_eq!(
+        halved_with_status(8),
+        (4, CacheStatus::Hit),
+        "`enabled(8)` missed, `halved(8)` did not"
+    );
+}
+
+#[memotrace::cached]
+fn base(x: u64) -> u64 {
+    x + 1
+}
+
+/// The body makes cached calls, one of them through `{fn}_with_status`.
+#[memotrace::cached(when = x.is_multiple_of(2))]
+fn derived(x: u64) -> (u64, CacheStatus) {
+    let (inner, status) = base_with_status(x + 100);
+    (base(x) + inner, status)
+}
+
+#[test]
+fn the_status_is_the_calls_own_not_the_last_of_the_calls_its_body_made() {
+    // Bypassed while its body missed twice.
+    assert_eq!(
+        derived_with_status(1),
+        ((2 + 102, CacheStatus::Miss), CacheStatus::Bypassed)
+    );
+    // A miss whose body hit `base(101)`: the inner scope saw its own hit.
+    assert_eq!(
+        derived_with_status(1),
+        ((2 + 102, CacheStatus::Hit), CacheStatus::Bypassed)
+    );
+    base_invalidate(2);
+    assert_eq!(
+        derived_with_status(2),
+        ((3 + 103, CacheStatus::Miss), CacheStatus::Miss)
+    );
+    base_invalidate(2);
+    assert_eq!(
+        derived_with_status(2),
+        ((3 + 103, CacheStatus::Miss), CacheStatus::Hit),
+        "cached: the body did not run"
+    );
+}
+
+#[memotrace::cached]
+async fn remote_base(x: u64) -> u64 {
+    tokio::task::yield_now().await;
+    x + 1
+}
+
+#[memotrace::cached(when = x.is_multiple_of(2))]
+async fn remote_derived(x: u64) -> u64 {
+    let first = remote_base(x).await;
+    tokio::task::yield_now().await;
+    first + remote_base(x + 100).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_async_status_holds_across_awaits_and_concurrent_calls() {
+    let calls = (0..8u64).map(|x| tokio::spawn(remote_derived_with_status(x)));
+    for (x, call) in (0..8u64).zip(calls) {
+        let expected = if x.is_multiple_of(2) {
+            CacheStatus::Miss
+        } else {
+            CacheStatus::Bypassed
+        };
+        assert_eq!(call.await.expect("call"), (2 * x + 102, expected));
+    }
+    for x in (0..8u64).step_by(2) {
+        assert_eq!(
+            remote_derived_with_status(x).await,
+            (2 * x + 102, CacheStatus::Hit)
+        );
+    }
+}
+
 fn redis() {
     static CONFIGURED: OnceLock<()> = OnceLock::new();
     CONFIGURED.get_or_init(|| {

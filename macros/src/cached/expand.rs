@@ -1,11 +1,13 @@
-//! Tokens out: the cached wrapper, `{fn}_uncached` (the original body), `{fn}_cache()`,
-//! `{fn}_invalidate(..)`, `{fn}_put(..)`, `{fn}_with_status(..)`, and the hidden fn
-//! holding the cached call that the wrapper and `{fn}_with_status` both call. The logic
-//! lives in the runtime; the expansion only binds the key, matches on the lookup and
-//! calls the body. What is written per fn is kept small, since every fn pays for it at
-//! compile time: the cache's config is a constant, a miss is completed by generic
-//! runtime code that takes no closure of the fn's, and the companions a crate does not
-//! call are `#[inline]` (not compiled to machine code).
+//! Tokens out: the cached fn, `{fn}_uncached` (the original body), `{fn}_cache()`,
+//! `{fn}_invalidate(..)`, `{fn}_put(..)`, `{fn}_with_status(..)` (the fn called in a
+//! status scope), and hidden fns rendering the key and the tags. The logic lives in
+//! the runtime; the expansion only binds the key, matches on the lookup and calls the
+//! body. What is written per fn is kept small, since every fn pays for it at compile
+//! time: the cached call is the fn's own body (an async fn is one state machine, not a
+//! wrapper awaiting a second one); the cache's config is a constant; a miss is completed
+//! by generic runtime code that takes no closure of the fn's; templates are rendered in
+//! one place; and the companions a crate does not call are `#[inline]` (not compiled to
+//! machine code).
 
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use super::expiry;
@@ -13,6 +15,7 @@ use super::timeouts;
 use crate::common::args::runtime_path;
 use crate::common::naming::cache_hit_flag;
 use crate::common::signature::{ArgForm, Output};
+use crate::common::template::Template;
 use crate::common::FnModel;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -104,10 +107,10 @@ impl<'a> Expansion<'a> {
         let invalidate = self.invalidate_fn();
         let put = self.put_fn();
         let status = self.status_fn();
-        let call_fn = self.call_fn();
         let kind_fn = self.kind_fn();
         let key_fn = self.key_fn();
-        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #call_fn #kind_fn #key_fn }
+        let tags_fn = self.tags_fn();
+        quote! { #wrapper #uncached #cache_fn #invalidate #put #status #kind_fn #key_fn #tags_fn }
     }
 
     fn ident(&self, suffix: &str) -> Ident {
@@ -254,12 +257,8 @@ impl<'a> Expansion<'a> {
     fn key_binding(&self) -> (TokenStream, TokenStream) {
         match self.args.key.get() {
             Some(KeySpec::Template(t)) => {
-                let render = if self.renders_key_once() {
-                    let prefix = self.prefix();
-                    let ident = self.key_fn_ident();
-                    let receiver = self.key_reads_self().then(|| quote!(&self,));
-                    let names = &self.names;
-                    quote!(#prefix #ident(#receiver #(&#names,)*))
+                let render = if self.renders_once() {
+                    self.render_call("key", self.key_reads_self())
                 } else {
                     t.render(&self.rt)
                 };
@@ -303,54 +302,103 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// Whether the key template is rendered by [`Self::key_fn`]: when there is one and
-    /// the fn has no generic parameters (which the hidden fn's call could not infer).
-    fn renders_key_once(&self) -> bool {
-        matches!(self.args.key.get(), Some(KeySpec::Template(_)))
-            && self.model.sig.generics.params.is_empty()
-            && self.model.sig.generics.where_clause.is_none()
+    /// Whether templates (the key's, the tags') are rendered by hidden fns
+    /// ([`Self::render_fn`]): when the fn has no generic parameters, which a call of the
+    /// hidden fn could not infer.
+    fn renders_once(&self) -> bool {
+        self.model.sig.generics.params.is_empty() && self.model.sig.generics.where_clause.is_none()
     }
 
-    fn key_fn_ident(&self) -> Ident {
+    /// A call of the hidden fn `__memotrace_{what}_{fn}` with references to the arguments.
+    fn render_call(&self, what: &str, reads_self: bool) -> TokenStream {
+        let prefix = self.prefix();
+        let ident = self.render_fn_ident(what);
+        let receiver = reads_self.then(|| quote!(&self,));
+        let names = &self.names;
+        quote!(#prefix #ident(#receiver #(&#names,)*))
+    }
+
+    fn render_fn_ident(&self, what: &str) -> Ident {
         let name = self.model.name();
-        Ident::new(&format!("__memotrace_key_{}", name.unraw()), name.span())
+        Ident::new(&format!("__memotrace_{what}_{}", name.unraw()), name.span())
     }
 
-    /// The key template rendered in one hidden fn from references to the arguments, which
-    /// the call, `{fn}_invalidate` and `{fn}_put` call: type-checked once, not three times.
-    fn key_fn(&self) -> Option<TokenStream> {
-        let Some(KeySpec::Template(t)) = self.args.key.get() else {
-            return None;
-        };
-        if !self.renders_key_once() {
-            return None;
-        }
-        let render = t.render(&self.rt);
-        let ident = self.key_fn_ident();
-        let receiver = self.key_reads_self().then(|| quote!(&self,));
+    /// A hidden fn `__memotrace_{what}_{fn}` rendering templates (`render`, of type `ret`)
+    /// from references to the arguments, which every place needing them calls: the
+    /// templates are type-checked once, not at each place.
+    fn render_fn(
+        &self,
+        what: &str,
+        reads_self: bool,
+        ret: &TokenStream,
+        render: &TokenStream,
+    ) -> TokenStream {
+        let ident = self.render_fn_ident(what);
+        let receiver = reads_self.then(|| quote!(&self,));
         let inputs = self.model.args.iter().zip(&self.names).map(|(arg, name)| {
             let ty = &arg.ty;
             quote!(#name: &#ty)
         });
         let shared = split_attrs(&self.model.attrs).shared;
-        Some(quote! {
+        quote! {
             #[doc(hidden)]
             #[allow(unused_variables, clippy::trivially_copy_pass_by_ref, clippy::ref_option_ref)]
             #(#shared)*
-            fn #ident(#receiver #(#inputs,)*) -> ::std::string::String {
+            fn #ident(#receiver #(#inputs,)*) -> #ret {
                 #render
             }
-        })
+        }
+    }
+
+    /// The key template rendered in a hidden fn that the call, `{fn}_invalidate` and
+    /// `{fn}_put` call.
+    fn key_fn(&self) -> Option<TokenStream> {
+        let Some(KeySpec::Template(t)) = self.args.key.get() else {
+            return None;
+        };
+        if !self.renders_once() {
+            return None;
+        }
+        let ret = quote!(::std::string::String);
+        Some(self.render_fn("key", self.key_reads_self(), &ret, &t.render(&self.rt)))
+    }
+
+    /// The tag templates, when there are any.
+    fn tag_templates(&self) -> Option<&[Template]> {
+        self.args
+            .tags
+            .get()
+            .map(Vec::as_slice)
+            .filter(|tags| !tags.is_empty())
+    }
+
+    fn tags_read_self(&self) -> bool {
+        self.tag_templates()
+            .is_some_and(|tags| tags.iter().any(|t| t.mentions("self")))
+    }
+
+    /// The tags rendered in a hidden fn that a load, a refresh and `{fn}_put` call.
+    fn tags_fn(&self) -> Option<TokenStream> {
+        let tags = self.tag_templates()?;
+        if !self.renders_once() {
+            return None;
+        }
+        let rt = &self.rt;
+        let renders = tags.iter().map(|t| t.render(rt));
+        let render = quote!(::std::vec::Vec::from([#(#renders),*]));
+        let ret = quote!(::std::vec::Vec<::std::string::String>);
+        Some(self.render_fn("tags", self.tags_read_self(), &ret, &render))
     }
 
     fn tags(&self) -> TokenStream {
         let rt = &self.rt;
-        match self.args.tags.get() {
-            Some(tags) if !tags.is_empty() => {
+        match self.tag_templates() {
+            Some(_) if self.renders_once() => self.render_call("tags", self.tags_read_self()),
+            Some(tags) => {
                 let renders = tags.iter().map(|t| t.render(rt));
                 quote!(::std::vec::Vec::from([#(#renders),*]))
             }
-            _ => quote!(#rt::__private::no_tags()),
+            None => quote!(#rt::__private::no_tags()),
         }
     }
 
@@ -423,7 +471,7 @@ impl<'a> Expansion<'a> {
                 let (__memotrace_answer, __memotrace_answered) = #rt::__private::CacheStore::load_or_stale(
                     __memotrace_cache, __memotrace_load, __memotrace_kind, async move { #call.await }, #unless, #tags,
                 ).await;
-                *__memotrace_status = __memotrace_answered;
+                #rt::__private::answered(__memotrace_answered);
                 __memotrace_answer
             }};
         }
@@ -436,7 +484,7 @@ impl<'a> Expansion<'a> {
         let awaiting = self.fn_await();
         quote! {
             #rt::__private::#finish(
-                __memotrace_cache, __memotrace_load, __memotrace_kind, #tags, #call, #unless, __memotrace_status,
+                __memotrace_cache, __memotrace_load, __memotrace_kind, #tags, #call, #unless,
             ) #awaiting
         }
     }
@@ -484,10 +532,10 @@ impl<'a> Expansion<'a> {
         (owned, quote!(#prefix #uncached(#receiver #(#passed),*)))
     }
 
-    /// The cached call, in the hidden fn behind the fn and `{fn}_with_status`: with
-    /// `when`, the bypass; then the lookup, and a fresh value answered, or the fn called
-    /// and its value handed to the runtime (`cache::call`). How the call was answered is
-    /// written to `__memotrace_status`, which the callers set to `Hit`.
+    /// The cached call, the fn's body: with `when`, the bypass; then the lookup, and a
+    /// fresh value answered, or the fn called and its value handed to the runtime
+    /// (`cache::call`). Every answer but a hit is reported to the `{fn}_with_status`
+    /// around the call (if any) once the call has it, after cached calls the body made.
     fn body(&self) -> TokenStream {
         let rt = &self.rt;
         let prefix = self.prefix();
@@ -506,61 +554,38 @@ impl<'a> Expansion<'a> {
             quote! {
                 if !(#when) {
                     #rt::__private::CacheStore::record_bypass(__memotrace_cache);
-                    *__memotrace_status = #rt::cache::CacheStatus::Bypassed;
-                    return #call;
+                    let __memotrace_value = #call;
+                    #rt::__private::answered(#rt::cache::CacheStatus::Bypassed);
+                    return __memotrace_value;
                 }
             }
         });
+        // User code run before the lookup (`when`, a key expression) may make cached
+        // calls that report: a hit, which reports nothing, must not answer theirs.
+        let reset = (self.args.when.get().is_some()
+            || matches!(self.args.key.get(), Some(KeySpec::Expr(_))))
+        .then(|| quote!(#rt::__private::answered(#rt::cache::CacheStatus::Hit);));
         let load_kind = self.load_kind();
-        let hit = quote!(#rt::__private::ReturnKind::wrap(__memotrace_kind, __memotrace_value));
+        let wrap = quote!(#rt::__private::ReturnKind::wrap(__memotrace_kind, __memotrace_value));
+        let hit = if self.args.report_hit {
+            // Under an outer `#[log_performance]`: tells it the call was a hit.
+            let flag = cache_hit_flag();
+            quote!({ #flag.mark(); #wrap })
+        } else {
+            wrap
+        };
         let fresh = self.fresh_arms(&hit);
         let miss = self.miss();
         quote! {
             let __memotrace_cache = #prefix #cache_fn();
             #when
             #bind_key
+            #reset
             let __memotrace_kind = #load_kind;
             let __memotrace_lookup = #rt::__private::CacheLookup::#lookup(__memotrace_cache, #key_ref) #awaiting;
             match __memotrace_lookup {
                 #fresh
                 #rt::__private::Lookup::Load(__memotrace_load) => #miss,
-            }
-        }
-    }
-
-    fn call_fn_ident(&self) -> Ident {
-        let name = self.model.name();
-        Ident::new(&format!("__memotrace_call_{}", name.unraw()), name.span())
-    }
-
-    /// A call of the hidden fn with the wrapper's arguments and `status`, awaited.
-    fn call_body(&self, status: &TokenStream) -> TokenStream {
-        let prefix = self.prefix();
-        let ident = self.call_fn_ident();
-        let names = &self.names;
-        let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
-        let awaiting = self.fn_await();
-        quote!(#prefix #ident(#receiver #(#names,)* #status) #awaiting)
-    }
-
-    /// The hidden fn holding the cached call ([`Self::body`]) for the fn and
-    /// `{fn}_with_status`: written and type-checked once, and a hit on the fn moves its
-    /// value as a direct match would (the status it is not asked for is a dead store).
-    fn call_fn(&self) -> TokenStream {
-        let rt = &self.rt;
-        let mut sig = self.model.sig.clone();
-        sig.ident = self.call_fn_ident();
-        sig.inputs = self.plain_inputs().into_iter().collect();
-        sig.inputs
-            .push(syn::parse_quote!(__memotrace_status: &mut #rt::cache::CacheStatus));
-        let body = self.body();
-        let shared = split_attrs(&self.model.attrs).shared;
-        quote! {
-            #[doc(hidden)]
-            #[allow(unused_variables, clippy::needless_pass_by_value, clippy::too_many_arguments)]
-            #(#shared)*
-            #sig {
-                #body
             }
         }
     }
@@ -576,11 +601,19 @@ impl<'a> Expansion<'a> {
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
-            let call = self.call_body(&quote!(&mut __memotrace_status));
-            quote! {
-                let mut __memotrace_status = #rt::cache::CacheStatus::Hit;
-                let __memotrace_value = #call;
-                (__memotrace_value, __memotrace_status)
+            let prefix = self.prefix();
+            let name = self.model.name();
+            let names = &self.names;
+            let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
+            let call = quote!(#prefix #name(#receiver #(#names),*));
+            if self.model.is_async() {
+                quote!(#rt::__private::WithStatus::new(#call).await)
+            } else {
+                quote! {
+                    let __memotrace_scope = #rt::__private::StatusScope::enter();
+                    let __memotrace_value = #call;
+                    (__memotrace_value, __memotrace_scope.exit())
+                }
             }
         };
         let shared = split_attrs(&self.model.attrs).shared;
@@ -591,7 +624,8 @@ impl<'a> Expansion<'a> {
         );
         quote! {
             #[doc = #doc]
-            #[allow(unused_variables, clippy::needless_pass_by_value)]
+            // It calls the fn, which may be `#[deprecated]` (the attribute is the fn's).
+            #[allow(unused_variables, clippy::needless_pass_by_value, deprecated)]
             // Like `_put` and `_invalidate`: compiled only where it is called.
             #[inline]
             #(#shared)*
@@ -660,22 +694,7 @@ impl<'a> Expansion<'a> {
         let mut sig = self.model.sig.clone();
         sig.inputs = self.plain_inputs().into_iter().collect();
         let spelled_out = self.spelled_out_check();
-        let rt = &self.rt;
-        let answer = if self.args.report_hit {
-            // Under an outer `#[log_performance]`: tells it the call was a hit.
-            let flag = cache_hit_flag();
-            let call = self.call_body(&quote!(&mut __memotrace_status));
-            quote! {
-                let mut __memotrace_status = #rt::cache::CacheStatus::Hit;
-                let __memotrace_value = #call;
-                if __memotrace_status == #rt::cache::CacheStatus::Hit {
-                    #flag.mark();
-                }
-                __memotrace_value
-            }
-        } else {
-            self.call_body(&quote!(&mut #rt::cache::CacheStatus::Hit))
-        };
+        let answer = self.body();
         let body = timeouts::bound(&self.args.timeouts, &self.rt, quote!(#spelled_out #answer));
         let outer = &self.args.outer;
         quote! {
@@ -778,10 +797,13 @@ impl<'a> Expansion<'a> {
                 __MEMOTRACE_CACHE.get()
             }
         } else {
-            let build = weighed.map_or_else(
-                || quote!(<#ty>::new(#config)),
-                |engine| quote!(<#ty>::with_store(#config, #engine)),
-            );
+            let build = match weighed {
+                None => quote!(<#ty>::new(#config)),
+                Some(engine) if self.store() == StoreKind::Tiered => {
+                    quote!(#rt::__private::tiered_with_store(#config, #engine))
+                }
+                Some(engine) => quote!(<#ty>::with_store(#config, #engine)),
+            };
             quote! {
                 static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =
                     #rt::__private::LazyLock::new(|| #build #on_evict #lock_timeout .register());

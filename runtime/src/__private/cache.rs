@@ -1,6 +1,6 @@
 //! Items the `#[cached]` expansions reach for.
 
-pub use crate::cache::call::{finish, finish_async};
+pub use crate::cache::call::{answered, finish, finish_async, StatusScope, WithStatus};
 pub use crate::cache::cell::CacheCell;
 pub use crate::cache::contract::{CacheLookup, CacheStore};
 pub use crate::cache::eviction::Evictions;
@@ -58,6 +58,8 @@ pub fn no_tags() -> Vec<String> {
 
 #[cfg(feature = "redis")]
 pub use crate::cache::redis::keys::{args_key, lock_key};
+#[cfg(feature = "redis")]
+pub use crate::cache::redis::tiered::tiered_with_store;
 #[cfg(feature = "redis")]
 pub use crate::cache::redis::{RedisCache, TieredCache};
 

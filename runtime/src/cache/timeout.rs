@@ -61,6 +61,8 @@ pub async fn hard_timeout<T, E: From<Timeout>>(
         Ok(returned) => returned,
         Err(_) => {
             tracing::debug!(limit_ms = limit.as_millis() as u64, "cache_hard_timeout");
+            // Not answered from the cache: `{fn}_with_status` says `Miss`.
+            super::call::answered(super::status::CacheStatus::Miss);
             Err(Timeout { limit }.into())
         }
     }

@@ -90,6 +90,18 @@ pub struct TieredRefresh<V: RedisValue, C: Codec = JsonCodec> {
     l1: Ticket,
 }
 
+/// `store = tiered` with `max_weight` (for the expansion, through `__private`): a tiered
+/// cache on the default backend whose L1 engine is made by `build` (from the L1's config
+/// and where it reports evictions).
+pub fn tiered_with_store<V: RedisValue>(
+    config: CacheConfig,
+    build: impl FnOnce(&CacheConfig, Evictions<String, V>) -> L1Store<V>,
+) -> TieredCache<V> {
+    TieredCache::build(config, None, None, |l1_config| {
+        MemoryCache::with_store(l1_config, build)
+    })
+}
+
 impl<V: RedisValue, C: Codec> TieredCache<V, C> {
     /// A tiered cache on the default backend; L1 keeps entries as long as L2.
     pub fn new(config: CacheConfig) -> Self {
@@ -109,18 +121,6 @@ impl<V: RedisValue, C: Codec> TieredCache<V, C> {
         l1_ttl: Option<Duration>,
     ) -> Self {
         Self::build(config, backend, l1_ttl, MemoryCache::new)
-    }
-
-    /// A tiered cache on the default backend whose L1 engine is made by `build` (from
-    /// the L1's config and where it reports evictions): `max_weight` bounds L1.
-    #[doc(hidden)]
-    pub fn with_store(
-        config: CacheConfig,
-        build: impl FnOnce(&CacheConfig, Evictions<String, V>) -> L1Store<V>,
-    ) -> Self {
-        Self::build(config, None, None, |l1_config| {
-            MemoryCache::with_store(l1_config, build)
-        })
     }
 
     fn build(
