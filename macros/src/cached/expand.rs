@@ -802,7 +802,10 @@ impl<'a> Expansion<'a> {
                 Some(engine) if self.store() == StoreKind::Tiered => {
                     quote!(#rt::__private::tiered_with_store(#config, #engine))
                 }
-                Some(engine) => quote!(<#ty>::with_store(#config, #engine)),
+                Some(engine) => quote!(({
+                    let cache: #ty = #rt::__private::memory_with_store(#config, #engine);
+                    cache
+                })),
             };
             quote! {
                 static __MEMOTRACE_CACHE: #rt::__private::LazyLock<&'static #ty> =

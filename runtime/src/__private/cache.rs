@@ -7,7 +7,7 @@ pub use crate::cache::eviction::Evictions;
 pub use crate::cache::expiry::{
     err_ttl, own_expiry, per_entry, ErrTtl, IntoLifetime, Lifetime, LifetimeOf, OwnExpiry, PerEntry,
 };
-pub use crate::cache::memory::Lookup;
+pub use crate::cache::memory::{memory_with_store, Lookup};
 pub use crate::cache::outcome::{
     OkOnly, OptionAll, Outcome, Plain, ResultAll, ReturnKind, SomeOnly, ValueOf,
 };

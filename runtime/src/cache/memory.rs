@@ -85,6 +85,20 @@ pub struct Refresh<K: 'static, V: 'static, S: LocalStore<K, V>> {
     ticket: Ticket,
 }
 
+/// A memory cache whose engine is made by `build` (from the config and where it reports
+/// evictions): `max_weight` caches, for the expansion through `__private`.
+pub fn memory_with_store<K, V, S>(
+    config: CacheConfig,
+    build: impl FnOnce(&CacheConfig, Evictions<K, V>) -> S,
+) -> MemoryCache<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: LocalStore<K, V>,
+{
+    MemoryCache::with_store(config, build)
+}
+
 impl<K, V, S> MemoryCache<K, V, S>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -99,8 +113,7 @@ where
 
     /// [`MemoryCache::new`] over an engine made by `build`, from the config and where it
     /// reports evictions.
-    #[doc(hidden)]
-    pub fn with_store(
+    pub(crate) fn with_store(
         config: CacheConfig,
         build: impl FnOnce(&CacheConfig, Evictions<K, V>) -> S,
     ) -> Self {
