@@ -10,8 +10,8 @@
 //!
 //! ```text
 //! cargo build --release -p memotrace-benches --bin otel_instructions
-//! for c in memotrace ts_full mt_export_json mt_span mt_span_json ts_otel ts_otel_json \
-//!     ts_otel_lean ts_otel_json_lean; do for n in 1000 11000; do
+//! for c in memotrace ts_full mt_export_json mt_export_span mt_span mt_span_json ts_otel \
+//!     ts_otel_json ts_otel_lean ts_otel_json_lean; do for n in 1000 11000; do
 //!     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!         target/release/otel_instructions $c $n; done; done   # (b - a) / 10000
 //! ```
@@ -30,6 +30,8 @@
 //! - `mt_export_json`: `Builder::otlp` with `OTEL_LOGS_EXPORTER=none` and
 //!   `OTEL_METRICS_EXPORTER=none`: the span and the JSON line, through memotrace's
 //!   exporter (compare with `ts_otel_json`).
+//! - `mt_export_span`: `Builder::otlp`'s layer behind a per-layer filter that keeps
+//!   events out: the span alone, through memotrace's exporter (compare with `ts_otel`).
 //! - `mt_span`: the same fn's span alone (`perf::set_spans(true)`, no line, no record, no
 //!   metrics) through the peers' pipeline below, with the tracing-opentelemetry options
 //!   `Builder::otlp` sets (no code location, thread or busy/idle attributes; events not
@@ -72,6 +74,28 @@ fn main() {
     let n: u64 = std::env::args().nth(2).unwrap().parse().unwrap();
     let (_receiver, endpoint) = start_receiver();
     let flush: Box<dyn Fn()> = match which.as_str() {
+        "mt_export_span" => {
+            // memotrace's whole pipeline with events kept away from it (a per-layer
+            // filter over `Builder::layer`): the span alone, through memotrace's span
+            // processor and encoder. Metrics off so that no timing is recorded.
+            std::env::set_var("OTEL_METRICS_EXPORTER", "none");
+            let (layer, guard) = json_lines(memotrace::log::Builder::new())
+                .otlp(endpoint)
+                .otlp_limits(QUEUE, Duration::from_secs(10))
+                .layer();
+            let spans_only = layer.with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                !meta.is_event()
+            }));
+            tracing::subscriber::set_global_default(
+                tracing_subscriber::registry().with(spans_only),
+            )
+            .unwrap();
+            Box::new(move || {
+                guard.flush();
+                assert_eq!(guard.dropped_spans(), 0, "spans dropped");
+                assert_eq!(guard.exported_spans(), n, "one span per call exported");
+            })
+        }
         "memotrace" | "mt_export_json" => {
             let builder = if which == "mt_export_json" {
                 // Set before any other thread runs; read by `build` below, which reads
