@@ -1,7 +1,9 @@
 //! The span processor: a bounded queue in front of one export thread. Spans that find the
 //! queue full, and spans of a batch the exporter rejected, are dropped and counted; the
 //! count is reported as one warning per interval (with the last export error), and a
-//! request never waits for export.
+//! request never waits for export. The export thread sleeps until its timer, a full
+//! batch's worth of queued spans, or a flush: a span is queued without waking it (a
+//! wake per span is a system call on the request's thread, and a context switch).
 //!
 //! Written here instead of using `opentelemetry_sdk`'s `BatchSpanProcessor`: that one
 //! keeps its drop count private and reports it only through the SDK's own internal log
@@ -12,10 +14,10 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 /// Spans per export request (at most the queue's capacity: the batch being built is the
@@ -54,6 +56,13 @@ impl ExportStats {
 /// A batch span processor with a bounded queue and drop accounting.
 pub(crate) struct BoundedSpanProcessor {
     queue: SyncSender<Message>,
+    /// Spans sent or being sent and not yet taken by the export thread (never below
+    /// the queue's length: counted before the send).
+    pending: Arc<AtomicUsize>,
+    /// The pending count at which the export thread is woken: a batch's worth.
+    wake_at: usize,
+    /// The export thread, to wake.
+    waker: Thread,
     stats: Arc<ExportStats>,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
@@ -75,14 +84,20 @@ impl BoundedSpanProcessor {
         stats: Arc<ExportStats>,
     ) -> std::io::Result<Self> {
         let (queue, rx) = mpsc::sync_channel(capacity.max(1));
+        let max_batch = capacity.clamp(1, MAX_BATCH);
+        let pending = Arc::new(AtomicUsize::new(0));
         let worker_stats = Arc::clone(&stats);
+        let worker_pending = Arc::clone(&pending);
         let worker = std::thread::Builder::new()
             .name("memotrace-otlp-spans".into())
             .spawn(move || {
-                Worker::new(exporter, worker_stats, capacity.clamp(1, MAX_BATCH)).run(&rx)
+                Worker::new(exporter, worker_stats, max_batch).run(&rx, &worker_pending)
             })?;
         Ok(Self {
             queue,
+            pending,
+            wake_at: max_batch,
+            waker: worker.thread().clone(),
             stats,
             worker: Mutex::new(Some(worker)),
         })
@@ -95,9 +110,13 @@ impl BoundedSpanProcessor {
         timeout: Duration,
     ) -> OTelSdkResult {
         let (tx, rx) = mpsc::sync_channel(1);
+        // The export thread may be asleep with the queue full: woken first to make room,
+        // then again for the message.
+        self.waker.unpark();
         self.queue
             .send(make(tx))
             .map_err(|_| OTelSdkError::AlreadyShutdown)?;
+        self.waker.unpark();
         rx.recv_timeout(timeout)
             .map_err(|_| OTelSdkError::Timeout(timeout))?
     }
@@ -110,9 +129,13 @@ impl SpanProcessor for BoundedSpanProcessor {
         if !span.span_context.is_sampled() {
             return;
         }
+        let pending = self.pending.fetch_add(1, Ordering::Relaxed) + 1;
         match self.queue.try_send(Message::Span(Box::new(span))) {
+            // Exactly one sender sees the count reach a batch's worth each time it does.
+            Ok(()) if pending == self.wake_at => self.waker.unpark(),
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.pending.fetch_sub(1, Ordering::Relaxed);
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -163,39 +186,45 @@ impl<E: SpanExporter> Worker<E> {
         }
     }
 
-    /// Runs until shutdown or until the processor is gone.
-    fn run(mut self, rx: &mpsc::Receiver<Message>) {
+    /// Runs until shutdown or until the processor is gone: asleep until the timer or a
+    /// wake (a batch's worth queued, a flush, shutdown), then takes everything queued.
+    fn run(mut self, rx: &mpsc::Receiver<Message>, pending: &AtomicUsize) {
         let mut deadline = Instant::now() + SCHEDULED_DELAY;
         loop {
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(Message::Span(mut span)) => {
-                    last_values_win(&mut span.attributes);
-                    self.batch.push(*span);
-                    if self.batch.len() >= self.max_batch {
-                        // A failure is counted in the stats and reported by the timer.
+            std::thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
+            loop {
+                match rx.try_recv() {
+                    Ok(Message::Span(mut span)) => {
+                        pending.fetch_sub(1, Ordering::Relaxed);
+                        last_values_win(&mut span.attributes);
+                        self.batch.push(*span);
+                        if self.batch.len() >= self.max_batch {
+                            // A failure is counted in the stats and reported by the timer.
+                            let _ = self.export();
+                            deadline = Instant::now() + SCHEDULED_DELAY;
+                        }
+                    }
+                    Ok(Message::Flush(reply)) => {
+                        let _ = reply.send(self.export());
+                    }
+                    Ok(Message::Shutdown(reply)) => {
+                        let result = self.export();
+                        self.report_drops(true);
+                        let _ = self.exporter.shutdown();
+                        let _ = reply.send(result);
+                        return;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
                         let _ = self.export();
-                        deadline = Instant::now() + SCHEDULED_DELAY;
+                        return;
                     }
                 }
-                Ok(Message::Flush(reply)) => {
-                    let _ = reply.send(self.export());
-                }
-                Ok(Message::Shutdown(reply)) => {
-                    let result = self.export();
-                    self.report_drops(true);
-                    let _ = self.exporter.shutdown();
-                    let _ = reply.send(result);
-                    return;
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.export();
-                    self.report_drops(false);
-                    deadline = Instant::now() + SCHEDULED_DELAY;
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let _ = self.export();
-                    return;
-                }
+            }
+            if Instant::now() >= deadline {
+                let _ = self.export();
+                self.report_drops(false);
+                deadline = Instant::now() + SCHEDULED_DELAY;
             }
         }
     }
