@@ -610,58 +610,11 @@ impl Builder {
         warnings: &mut Vec<String>,
     ) -> Option<crate::otel::Otel> {
         let mut config = self.otlp.take().unwrap_or_default();
-        if config.endpoint.is_empty() && self.use_env {
-            if let Ok(endpoint) = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
-                config.endpoint = endpoint.trim().to_owned();
-            }
-        }
-        if config.protocol.is_none() && self.use_env {
-            if let Ok(v) = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL") {
-                config.protocol = crate::otel::OtlpProtocol::parse(&v);
-                if config.protocol.is_none() {
-                    warnings.push(format!(
-                        "OTEL_EXPORTER_OTLP_PROTOCOL={v:?} is not one of grpc, http/protobuf; using http/protobuf"
-                    ));
-                }
-            }
+        if self.use_env {
+            config.read_env(warnings);
         }
         if config.endpoint.is_empty() {
             return None;
-        }
-        if self.use_env {
-            let mut headers = |var: &str| {
-                let (headers, malformed) = crate::otel::parse_headers(&std::env::var(var).ok()?);
-                if !malformed.is_empty() {
-                    // Named by place: the text may hold a credential.
-                    let places: Vec<String> = malformed.iter().map(usize::to_string).collect();
-                    warnings.push(format!(
-                        "{var}: entry {} left out, not name=value",
-                        places.join(", ")
-                    ));
-                }
-                Some(headers)
-            };
-            config.headers = crate::otel::Headers {
-                general: headers("OTEL_EXPORTER_OTLP_HEADERS").unwrap_or_default(),
-                traces: headers("OTEL_EXPORTER_OTLP_TRACES_HEADERS"),
-                logs: headers("OTEL_EXPORTER_OTLP_LOGS_HEADERS"),
-            };
-            let signals = &mut config.signals;
-            for (var, on) in [
-                ("OTEL_TRACES_EXPORTER", &mut signals.traces),
-                ("OTEL_LOGS_EXPORTER", &mut signals.logs),
-                ("OTEL_METRICS_EXPORTER", &mut signals.metrics),
-            ] {
-                if let Ok(v) = std::env::var(var) {
-                    let (otlp, others) = crate::otel::otlp_chosen(&v);
-                    *on = otlp;
-                    if otlp && !others.is_empty() {
-                        warnings.push(format!(
-                            "{var}={v:?}: memotrace exports over OTLP only, not to {others:?}"
-                        ));
-                    }
-                }
-            }
         }
         match crate::otel::Otel::start(&config, service) {
             Ok(otel) => Some(otel),

@@ -5,6 +5,7 @@
 //! gRPC with feature `otel-grpc`) to a collector. Turned on by
 //! [`Builder::otlp`](crate::log::Builder::otlp) or `OTEL_EXPORTER_OTLP_ENDPOINT`.
 
+mod env;
 mod export;
 mod http;
 pub(crate) mod ids;
@@ -14,7 +15,6 @@ mod transport;
 mod wire;
 
 use export::{BoundedSpanProcessor, ExportStats};
-pub(crate) use http::parse_headers;
 use opentelemetry::logs::LoggerProvider as _;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
@@ -90,24 +90,6 @@ impl Default for Signals {
             metrics: true,
         }
     }
-}
-
-/// Whether an `OTEL_{TRACES,LOGS,METRICS}_EXPORTER` value keeps its signal's OTLP export,
-/// and the other exporters it names. The value is a comma-separated list of names, in
-/// any case: `none` turns the signal off; names other than `otlp` (`console`, `zipkin`)
-/// are returned, for a warning.
-pub(crate) fn otlp_chosen(value: &str) -> (bool, Vec<&str>) {
-    let names = value.split(',').map(str::trim).filter(|n| !n.is_empty());
-    let mut on = true;
-    let mut others = Vec::new();
-    for name in names {
-        if name.eq_ignore_ascii_case("none") {
-            on = false;
-        } else if !name.eq_ignore_ascii_case("otlp") {
-            others.push(name);
-        }
-    }
-    (on, others)
 }
 
 /// Export request headers: `OTEL_EXPORTER_OTLP_HEADERS`, and in their place for spans or
