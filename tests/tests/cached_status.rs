@@ -161,6 +161,34 @@ async fn remote_derived(x: u64) -> u64 {
     first + remote_base(x + 100).await
 }
 
+struct Catalog {
+    prefix: String,
+}
+
+impl Catalog {
+    /// Borrowed arguments with elided lifetimes, and a receiver: the future
+    /// `{fn}_with_status` returns borrows all of them, as the fn's own future does.
+    #[memotrace::cached(key = "{self.prefix}:{name}:{suffix}")]
+    async fn label(&self, name: &str, suffix: &str) -> String {
+        tokio::task::yield_now().await;
+        format!("{}{name}{suffix}", self.prefix)
+    }
+}
+
+#[tokio::test]
+async fn an_async_status_borrows_the_arguments_and_the_receiver() {
+    let catalog = Catalog {
+        prefix: "p-".to_owned(),
+    };
+    let (name, suffix) = (String::from("n"), String::from("-s"));
+    let first = catalog.label_with_status(&name, &suffix);
+    assert_eq!(first.await, ("p-n-s".to_owned(), CacheStatus::Miss));
+    assert_eq!(
+        catalog.label_with_status(&name, &suffix).await,
+        ("p-n-s".to_owned(), CacheStatus::Hit)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_async_status_holds_across_awaits_and_concurrent_calls() {
     let calls = (0..8u64).map(|x| tokio::spawn(remote_derived_with_status(x)));

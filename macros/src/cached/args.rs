@@ -5,7 +5,7 @@ use super::timeouts::{self, TimeoutArgs};
 use crate::common::args::{self, Arg, ArgList, Setting};
 use crate::common::stacking::{CACHE_HIT, OUTER};
 use crate::common::template::Template;
-use crate::common::{duration, Errors};
+use crate::common::{Errors, duration};
 use proc_macro2::TokenStream;
 use syn::{Expr, ExprLit, Lit, LitStr, Path};
 
@@ -224,11 +224,19 @@ fn duration_of(arg: &Arg, example: &str) -> syn::Result<u64> {
 
 fn positive_int(expr: &Expr) -> syn::Result<u64> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => match i.base10_parse::<u64>() {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => match i.base10_parse::<u64>() {
             Ok(n) if n > 0 => Ok(n),
-            _ => Err(syn::Error::new(i.span(), "`max_capacity` is a number of entries greater than 0, e.g. `max_capacity = 10_000`")),
+            _ => Err(syn::Error::new(
+                i.span(),
+                "`max_capacity` is a number of entries greater than 0, e.g. `max_capacity = 10_000`",
+            )),
         },
-        other => Err(syn::Error::new_spanned(other, "`max_capacity` takes an integer, e.g. `max_capacity = 10_000`")),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`max_capacity` takes an integer, e.g. `max_capacity = 10_000`",
+        )),
     }
 }
 

@@ -27,13 +27,13 @@ pub(super) fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) -> 
             tag.check(model, errors);
         }
     }
-    if let (Some(true), Some(span)) = (args.cache_none.get(), args.cache_none.span()) {
-        if !matches!(model.output, Output::Option) {
-            errors.push(
-                span,
-                "`cache_none` applies to fns returning `Option`; remove it",
-            );
-        }
+    if let (Some(true), Some(span)) = (args.cache_none.get(), args.cache_none.span())
+        && !matches!(model.output, Output::Option)
+    {
+        errors.push(
+            span,
+            "`cache_none` applies to fns returning `Option`; remove it",
+        );
     }
     sound
 }
@@ -93,10 +93,10 @@ fn check_time_policy(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
         if args.tti.get().is_some() {
             errors.push(span, "`refresh_ahead` refreshes before the ttl ends and does not combine with `tti`; remove one of them");
         }
-        if let Some(receiver) = &model.receiver {
-            if receiver.colon_token.is_some() || receiver.mutability.is_some() {
-                errors.push_spanned(receiver, "`refresh_ahead` on a method needs a `&self` or `self` receiver (the refresh runs on a clone of `self`)");
-            }
+        if let Some(receiver) = &model.receiver
+            && (receiver.colon_token.is_some() || receiver.mutability.is_some())
+        {
+            errors.push_spanned(receiver, "`refresh_ahead` on a method needs a `&self` or `self` receiver (the refresh runs on a clone of `self`)");
         }
     }
     if let Some(span) = args.stale_if_error.span() {

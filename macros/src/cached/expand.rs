@@ -4,7 +4,8 @@
 //! the runtime; the expansion only binds the key, matches on the lookup and calls the
 //! body. What is written per fn is kept small, since every fn pays for it at compile
 //! time: the cached call is the fn's own body (an async fn is one state machine, not a
-//! wrapper awaiting a second one); the cache's config is a constant; a miss is completed
+//! wrapper awaiting a second one, and `{fn}_with_status` returns the fn's future in a
+//! `WithStatus` instead of being an async fn too); the cache's config is a constant; a miss is completed
 //! by generic runtime code that takes no closure of the fn's; templates are rendered in
 //! one place; and the companions a crate does not call are `#[inline]` (not compiled to
 //! machine code).
@@ -12,13 +13,13 @@
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use super::expiry;
 use super::timeouts;
+use crate::common::FnModel;
 use crate::common::args::runtime_path;
 use crate::common::naming::cache_hit_flag;
 use crate::common::signature::{ArgForm, Output};
 use crate::common::template::Template;
-use crate::common::FnModel;
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Pat, PatIdent, Path};
@@ -597,7 +598,19 @@ impl<'a> Expansion<'a> {
         sig.ident = self.ident("with_status");
         sig.inputs = self.plain_inputs().into_iter().collect();
         let ret = self.model.return_type();
-        sig.output = syn::parse_quote!(-> (#ret, #rt::cache::CacheStatus));
+        // A stub (after a mistake) stays an `async fn`: its `unreachable!()` body is no
+        // future.
+        sig.output = if self.model.is_async() && !self.stub {
+            // A fn returning the fn's future in a `WithStatus`, not an `async fn` awaiting
+            // it: a second state machine per fn cost rustc ~20 M instructions (its
+            // layout, drop glue and MIR, encoded even when the fn is never called). The
+            // `impl Future` captures every lifetime of the arguments, as the async fn's
+            // future does (this crate's edition, 2024, is the edition of these tokens).
+            sig.asyncness = None;
+            syn::parse_quote!(-> impl ::core::future::Future<Output = (#ret, #rt::cache::CacheStatus)>)
+        } else {
+            syn::parse_quote!(-> (#ret, #rt::cache::CacheStatus))
+        };
         let body = if self.stub {
             quote!(::core::unreachable!())
         } else {
@@ -607,7 +620,7 @@ impl<'a> Expansion<'a> {
             let receiver = self.model.receiver.as_ref().map(|_| quote!(self,));
             let call = quote!(#prefix #name(#receiver #(#names),*));
             if self.model.is_async() {
-                quote!(#rt::__private::WithStatus::new(#call).await)
+                quote!(#rt::__private::WithStatus::new(#call))
             } else {
                 quote! {
                     let __memotrace_scope = #rt::__private::StatusScope::enter();

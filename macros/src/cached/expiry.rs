@@ -6,7 +6,7 @@
 use super::args::{CachedArgs, StoreKind};
 use crate::common::args::{Arg, Setting};
 use crate::common::signature::Output;
-use crate::common::{duration, Errors, FnModel};
+use crate::common::{Errors, FnModel, duration};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -139,7 +139,10 @@ impl ExpiryArgs {
 fn staleness_bound(expr: &Expr) -> syn::Result<u64> {
     let ms = duration::parse(expr, "max_staleness")?;
     if ms < MIN_STALENESS_MS {
-        return Err(syn::Error::new_spanned(expr, "`max_staleness` must be at least \"2s\": the invalidation channel proves itself live every second, so a smaller bound would stop L1 between two proofs"));
+        return Err(syn::Error::new_spanned(
+            expr,
+            "`max_staleness` must be at least \"2s\": the invalidation channel proves itself live every second, so a smaller bound would stop L1 between two proofs",
+        ));
     }
     Ok(ms)
 }
@@ -169,10 +172,10 @@ pub(super) fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
         );
     }
     check_cache_err(args, model, errors);
-    if let Some(span) = e.max_staleness.span() {
-        if args.store.get() != Some(&StoreKind::Tiered) {
-            errors.push(span, "`max_staleness` bounds how stale the tiered L1 may be while its invalidation channel is down, and applies to `store = tiered` only; remove it");
-        }
+    if let Some(span) = e.max_staleness.span()
+        && args.store.get() != Some(&StoreKind::Tiered)
+    {
+        errors.push(span, "`max_staleness` bounds how stale the tiered L1 may be while its invalidation channel is down, and applies to `store = tiered` only; remove it");
     }
     if let (Some(span), None) = (e.fail_safe_throttle.span(), args.stale_if_error.get()) {
         errors.push(span, "`fail_safe_throttle` is how long a stale value answers after a failed load before the loader is tried again: add `stale_if_error`, e.g. `stale_if_error = \"1h\", fail_safe_throttle = \"5s\"`");
@@ -184,10 +187,10 @@ pub(super) fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
         if args.tti.get().is_some() {
             errors.push(span, "`stale_while_revalidate` reloads after the ttl and does not combine with `tti`; remove one of them");
         }
-        if let Some(receiver) = &model.receiver {
-            if receiver.colon_token.is_some() || receiver.mutability.is_some() {
-                errors.push_spanned(receiver, "`stale_while_revalidate` on a method needs a `&self` or `self` receiver (the reload runs on a clone of `self`)");
-            }
+        if let Some(receiver) = &model.receiver
+            && (receiver.colon_token.is_some() || receiver.mutability.is_some())
+        {
+            errors.push_spanned(receiver, "`stale_while_revalidate` on a method needs a `&self` or `self` receiver (the reload runs on a clone of `self`)");
         }
     }
 }

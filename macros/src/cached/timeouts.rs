@@ -6,7 +6,7 @@
 use super::args::CachedArgs;
 use crate::common::args::{Arg, Setting};
 use crate::common::signature::Output;
-use crate::common::{duration, Errors, FnModel};
+use crate::common::{Errors, FnModel, duration};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Path;
@@ -73,10 +73,10 @@ pub(super) fn check(args: &CachedArgs, model: &FnModel, errors: &mut Errors) {
     if let Some(hard) = t.hard_timeout.get().filter(|hard| **hard <= *soft) {
         errors.push(span, format!("`timeout` (soft, {soft} ms) must be shorter than `hard_timeout` ({hard} ms): the call has given up by then"));
     }
-    if let Some(receiver) = &model.receiver {
-        if receiver.colon_token.is_some() || receiver.mutability.is_some() {
-            errors.push_spanned(receiver, "`timeout` on a method needs a `&self` or `self` receiver (the load goes on in the background on a clone of `self`)");
-        }
+    if let Some(receiver) = &model.receiver
+        && (receiver.colon_token.is_some() || receiver.mutability.is_some())
+    {
+        errors.push_spanned(receiver, "`timeout` on a method needs a `&self` or `self` receiver (the load goes on in the background on a clone of `self`)");
     }
 }
 

@@ -1,8 +1,8 @@
 //! The attribute's argument list (`name = value`, `name(list)`, `name`) and the set-once
 //! holders each macro stores its settings in.
 
-use super::template::Template;
 use super::Errors;
+use super::template::Template;
 use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;

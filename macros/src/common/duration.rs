@@ -2,8 +2,7 @@
 
 use syn::{Expr, ExprLit, Lit};
 
-const HINT: &str =
-    "write a string such as \"250ms\", \"30s\", \"10m\", \"1h30m\" or \"1d\", or an integer number of seconds (at most 100 years)";
+const HINT: &str = "write a string such as \"250ms\", \"30s\", \"10m\", \"1h30m\" or \"1d\", or an integer number of seconds (at most 100 years)";
 
 /// A duration the user wrote, in milliseconds.
 pub(crate) fn parse(expr: &Expr, what: &str) -> syn::Result<u64> {

@@ -171,24 +171,23 @@ impl Output {
             ReturnType::Default => return Self::Unit,
             ReturnType::Type(_, ty) => &**ty,
         };
-        if let Type::Tuple(t) = ty {
-            if t.elems.is_empty() {
-                return Self::Unit;
-            }
+        if let Type::Tuple(t) = ty
+            && t.elems.is_empty()
+        {
+            return Self::Unit;
         }
-        if let Type::Path(tp) = ty {
-            if let Some(last) = tp.path.segments.last() {
-                if let PathArguments::AngleBracketed(ab) = &last.arguments {
-                    let has_type = ab
-                        .args
-                        .iter()
-                        .any(|a| matches!(a, GenericArgument::Type(_)));
-                    match last.ident.to_string().as_str() {
-                        "Result" if has_type => return Self::Result,
-                        "Option" if has_type && ab.args.len() == 1 => return Self::Option,
-                        _ => {}
-                    }
-                }
+        if let Type::Path(tp) = ty
+            && let Some(last) = tp.path.segments.last()
+            && let PathArguments::AngleBracketed(ab) = &last.arguments
+        {
+            let has_type = ab
+                .args
+                .iter()
+                .any(|a| matches!(a, GenericArgument::Type(_)));
+            match last.ident.to_string().as_str() {
+                "Result" if has_type => return Self::Result,
+                "Option" if has_type && ab.args.len() == 1 => return Self::Option,
+                _ => {}
             }
         }
         Self::Plain

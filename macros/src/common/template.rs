@@ -43,7 +43,11 @@ impl Template {
                         match chars.next() {
                             Some('}') => break,
                             Some(c) => field.push(c),
-                            None => return Err(error("unclosed `{` in template: write `{name}`, or `{{` for a literal brace")),
+                            None => {
+                                return Err(error(
+                                    "unclosed `{` in template: write `{name}`, or `{{` for a literal brace",
+                                ));
+                            }
                         }
                     }
                     let path: Vec<String> = field.trim().split('.').map(str::to_owned).collect();
@@ -65,7 +69,7 @@ impl Template {
                 '}' => {
                     return Err(error(
                         "unmatched `}` in template: write `}}` for a literal brace",
-                    ))
+                    ));
                 }
                 c => literal.push(c),
             }

@@ -1,8 +1,8 @@
 //! Parses `#[instrument_db(...)]` into [`Args`]; every value keeps its span and every
 //! mistake is collected. Checks against the fn are in `check`.
 
-use crate::common::args::{self, unknown, Arg, Setting};
-use crate::common::{duration, ArgList, Errors};
+use crate::common::args::{self, Arg, Setting, unknown};
+use crate::common::{ArgList, Errors, duration};
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -102,10 +102,10 @@ fn string(arg: &Arg, example: &str) -> syn::Result<String> {
 
 fn parse_statement(arg: &Arg) -> syn::Result<Statement> {
     let value = arg.value("\"SELECT ...\"")?;
-    if let Expr::Path(p) = value {
-        if let (None, Some(ident)) = (&p.qself, p.path.get_ident()) {
-            return Ok(Statement::Arg(ident.clone()));
-        }
+    if let Expr::Path(p) = value
+        && let (None, Some(ident)) = (&p.qself, p.path.get_ident())
+    {
+        return Ok(Statement::Arg(ident.clone()));
     }
     args::lit_str(value, "statement").cloned().map(Statement::Literal).map_err(|_| {
         syn::Error::new_spanned(

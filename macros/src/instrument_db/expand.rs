@@ -3,9 +3,9 @@
 
 use super::args::Statement;
 use super::check::Config;
-use crate::common::naming::{local, static_item};
-use crate::common::signature::{contains_impl_trait, Output};
 use crate::common::FnModel;
+use crate::common::naming::{local, static_item};
+use crate::common::signature::{Output, contains_impl_trait};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;

@@ -5,7 +5,7 @@ mod check;
 mod expand;
 
 use crate::common::errors::with_original;
-use crate::common::{stacking, Errors, FnModel};
+use crate::common::{Errors, FnModel, stacking};
 use proc_macro2::TokenStream;
 use quote::quote;
 

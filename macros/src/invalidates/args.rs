@@ -2,10 +2,10 @@
 //! [`InvalidatesArgs`]: the readers to invalidate, as calls, and the settings
 //! (`transaction = tx`, `double_delete = "500ms"`, `crate = ".."`).
 
-use crate::common::args::{self, closest, Setting};
+use crate::common::Errors;
+use crate::common::args::{self, Setting, closest};
 use crate::common::duration;
 use crate::common::template::Template;
-use crate::common::Errors;
 use proc_macro2::{Ident, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -92,8 +92,12 @@ impl InvalidatesArgs {
             other => {
                 let known = KNOWN.join(", ");
                 let message = match closest(other, KNOWN.iter().copied()) {
-                    Some(k) => format!("unknown argument `{other}`; did you mean `{k}`? Besides the readers to invalidate, expected one of: {known}"),
-                    None => format!("unknown argument `{other}`; besides the readers to invalidate, expected one of: {known}"),
+                    Some(k) => format!(
+                        "unknown argument `{other}`; did you mean `{k}`? Besides the readers to invalidate, expected one of: {known}"
+                    ),
+                    None => format!(
+                        "unknown argument `{other}`; besides the readers to invalidate, expected one of: {known}"
+                    ),
                 };
                 errors.push(span, message);
             }

@@ -8,10 +8,10 @@
 //! background.
 
 use super::args::{Callee, InvalidatesArgs, Target};
+use crate::common::FnModel;
 use crate::common::args::runtime_path;
 use crate::common::naming::local;
-use crate::common::signature::{contains_impl_trait, Output};
-use crate::common::FnModel;
+use crate::common::signature::{Output, contains_impl_trait};
 use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;

@@ -1,9 +1,9 @@
 //! Parses `#[log_performance(name = "..", level = "info", slow = "250ms",
 //! fields(limit, user.id = expr), skip(password), span = false, crate = "..")]`.
 
-use crate::common::args::{crate_path, lit_str, unknown, Arg, Setting};
+use crate::common::args::{Arg, Setting, crate_path, lit_str, unknown};
 use crate::common::stacking::CACHE_HIT;
-use crate::common::{duration, ArgList, Errors};
+use crate::common::{ArgList, Errors, duration};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt;
@@ -53,7 +53,9 @@ impl Level {
             "error" => Ok(Self::Error),
             other => Err(syn::Error::new(
                 lit.span(),
-                format!("unknown level {other:?}: write one of \"trace\", \"debug\", \"info\", \"warn\", \"error\""),
+                format!(
+                    "unknown level {other:?}: write one of \"trace\", \"debug\", \"info\", \"warn\", \"error\""
+                ),
             )),
         }
     }

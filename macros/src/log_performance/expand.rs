@@ -5,10 +5,10 @@
 //! that module's) the runtime builds and dispatches.
 
 use super::args::{Config, Level};
+use crate::common::FnModel;
 use crate::common::args::runtime_path;
 use crate::common::naming::{cache_hit_flag, local, static_item};
-use crate::common::signature::{contains_impl_trait, Output};
-use crate::common::FnModel;
+use crate::common::signature::{Output, contains_impl_trait};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::LitStr;
