@@ -8,6 +8,7 @@
 #   scripts/compile_time.sh            # prints a Markdown table
 #   WORK=/tmp/ct KEEP=1 scripts/compile_time.sh
 #   FNS=20 INSTRUCTIONS=1 scripts/compile_time.sh
+#   TYPES=distinct FNS=20 INSTRUCTIONS=1 scripts/compile_time.sh   # a value type per fn
 #
 # INSTRUCTIONS=1 also counts the instructions rustc executes (callgrind, summed over its
 # threads) for a clean build of the unannotated crate and each `#[cached]` crate: a
@@ -23,6 +24,7 @@ WORK="${WORK:-${TMPDIR:-/tmp}/memotrace-compile-time}"
 FNS="${FNS:-200}"
 EXPAND="${EXPAND:-1}"
 INSTRUCTIONS="${INSTRUCTIONS:-0}"
+TYPES="${TYPES:-shared}"
 VARIANTS="plain memotrace_cached cached_cached memotrace_log tracing_instrument"
 
 # attribute VARIANT I: the attribute line(s) for fn number I (even: sync, odd: async).
@@ -49,16 +51,25 @@ attribute() {
     esac
 }
 
-# lib_rs VARIANT: the crate's lib.rs.
+# lib_rs VARIANT: the crate's lib.rs. With TYPES=distinct every fn returns its own type
+# (a struct `R{i}`), so each cache is instantiated for its own value type.
 lib_rs() {
-    local v=$1 i
+    local v=$1 i sync_ty=String async_ty=u64 wrap_s="" wrap_a=""
     echo "#![allow(clippy::all, unused)]"
     for ((i = 0; i < FNS; i++)); do
+        if [ "$TYPES" = distinct ]; then
+            echo "#[derive(Clone, Debug, PartialEq)] pub struct R$i(pub u64);"
+            if ((i % 2 == 0)); then sync_ty=R$i; wrap_s="R$i"; else async_ty=R$i; wrap_a="R$i"; fi
+        fi
         attribute "$v" "$i"
         if ((i % 2 == 0)); then
-            echo "pub fn f$i(id: u64, team: &str) -> String { format!(\"{id}-{team}-$i\") }"
+            if [ "$TYPES" = distinct ]; then
+                echo "pub fn f$i(id: u64, team: &str) -> $sync_ty { $wrap_s(id + team.len() as u64 + $i) }"
+            else
+                echo "pub fn f$i(id: u64, team: &str) -> String { format!(\"{id}-{team}-$i\") }"
+            fi
         else
-            echo "pub async fn f$i(id: u64, team: &str) -> Result<u64, String> { if team.is_empty() { Err(\"no team\".to_owned()) } else { Ok(id + $i) } }"
+            echo "pub async fn f$i(id: u64, team: &str) -> Result<$async_ty, String> { if team.is_empty() { Err(\"no team\".to_owned()) } else { Ok($wrap_a(id + $i)) } }"
         fi
     done
 }
@@ -98,14 +109,16 @@ export CARGO_TARGET_DIR="$WORK/target"
 echo "==> building the dependencies once" >&2
 cargo build -q -p plain 2>&1 | tail -5 >&2
 
-echo "# $FNS annotated fns per crate (half async); debug profile; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $FNS annotated fns per crate (half async), value types: $TYPES; debug profile; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A clean rebuild lines
 for v in $VARIANTS; do
     cargo clean -q -p "$v"
     t=$(now)
     cargo build -q -p "$v"
     clean[$v]=$(since "$t")
-    sed -i "s/-$((FNS / 2))\")/-$((FNS / 2))-edited\")/" "$v/src/lib.rs"
+    # Edit fn number FNS/2's body (a sync fn): its string, or with TYPES=distinct its sum.
+    sed -i -e "s/-$((FNS / 2))\")/-$((FNS / 2))-edited\")/" \
+        -e "s/ + $((FNS / 2)))/ + $((FNS / 2)) + 1)/" "$v/src/lib.rs"
     t=$(now)
     cargo build -q -p "$v"
     rebuild[$v]=$(since "$t")
