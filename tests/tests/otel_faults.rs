@@ -1,7 +1,8 @@
 //! OTLP export when the collector misbehaves: stalled (answers nothing), killed, back on
-//! the same port, then answering with an error status. Calls never wait for export, the queue bounds what is kept,
-//! every span is either exported or counted as dropped, drops are warned once per
-//! interval, and export resumes when the receiver returns.
+//! the same port, then answering with an error status. Calls never wait for export, the
+//! queue bounds what is kept, every span and every log record (each call's completion
+//! line) is either exported or counted as dropped, drops are warned once per interval,
+//! and export resumes when the receiver returns.
 
 use memotrace::log::Format;
 use memotrace::log_performance;
@@ -49,6 +50,12 @@ fn a_stalled_or_dead_collector_never_blocks_calls_drops_are_counted_and_export_r
     guard.flush();
     assert_eq!(receiver.spans().len(), 5);
     assert_eq!((guard.exported_spans(), guard.dropped_spans()), (5, 0));
+    assert_eq!(guard.dropped_records(), 0);
+    assert!(
+        guard.exported_records() >= 5,
+        "a record per completion line"
+    );
+    assert_eq!(receiver.logs().len() as u64, guard.exported_records());
 
     // Stalled: one batch waits in the exporter and the queue fills; the rest is dropped
     // at once (memory bounded by the queue and one batch), and no call waits.
@@ -58,6 +65,12 @@ fn a_stalled_or_dead_collector_never_blocks_calls_drops_are_counted_and_export_r
     assert!(
         dropped >= 200 - 2 * QUEUE as u64,
         "at most {} spans kept while the collector stalls, {dropped} dropped",
+        2 * QUEUE
+    );
+    let dropped_records = guard.dropped_records();
+    assert!(
+        dropped_records >= 200 - 2 * QUEUE as u64,
+        "at most {} records kept while the collector stalls, {dropped_records} dropped",
         2 * QUEUE
     );
     receiver.stall(false);
@@ -72,6 +85,7 @@ fn a_stalled_or_dead_collector_never_blocks_calls_drops_are_counted_and_export_r
         "every span is exported or counted as dropped"
     );
     assert!(guard.dropped_spans() >= dropped + 20);
+    assert!(guard.dropped_records() >= dropped_records + 20);
 
     // Back on the same port: export resumes.
     let receiver = OtlpReceiver::start_on(addr);
@@ -84,9 +98,16 @@ fn a_stalled_or_dead_collector_never_blocks_calls_drops_are_counted_and_export_r
     // Answering 503 (or any status but 2xx): the spans are counted as dropped, and export
     // resumes with the next good answer.
     let dropped = guard.dropped_spans();
+    let dropped_records = guard.dropped_records();
+    let exported_records = guard.exported_records();
     receiver.fail_with(Some(503));
     calls(4);
     guard.flush();
+    assert!(
+        guard.dropped_records() >= dropped_records + 4,
+        "refused records are counted"
+    );
+    assert_eq!(guard.exported_records(), exported_records);
     assert_eq!(
         guard.dropped_spans(),
         dropped + 4,
@@ -98,6 +119,7 @@ fn a_stalled_or_dead_collector_never_blocks_calls_drops_are_counted_and_export_r
     guard.flush();
     assert_eq!(receiver.spans().len(), 5);
     assert_eq!(guard.exported_spans(), exported + 5);
+    assert!(guard.exported_records() >= exported_records + 2);
 
     // Drops are reported by a warning, at most one per 10 s interval.
     wait_until(
@@ -113,6 +135,14 @@ fn a_stalled_or_dead_collector_never_blocks_calls_drops_are_counted_and_export_r
         warnings.len()
     );
     assert!(warnings[0]["dropped_spans"].as_u64().unwrap() >= 200 - 2 * QUEUE as u64);
+    wait_until(
+        Duration::from_secs(10),
+        "an otel_records_dropped warning",
+        || !cap.events("otel_records_dropped").is_empty(),
+    );
+    let record_warnings = cap.events("otel_records_dropped");
+    assert!(record_warnings.len() as u64 <= intervals);
+    assert!(record_warnings[0]["dropped_records"].as_u64().unwrap() >= 200 - 2 * QUEUE as u64);
 }
 
 #[test]

@@ -157,6 +157,27 @@ impl LogGuard {
             .map_or(0, crate::otel::Otel::exported_spans)
     }
 
+    /// Log records not exported over OTLP, for the same reasons as
+    /// [`LogGuard::dropped_spans`]; each interval with new drops logs one
+    /// `otel_records_dropped` warning with the last export failure in `error`. The lines
+    /// themselves are written as usual.
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    pub fn dropped_records(&self) -> u64 {
+        self.otel
+            .as_ref()
+            .map_or(0, crate::otel::Otel::dropped_records)
+    }
+
+    /// Log records the collector accepted.
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    pub fn exported_records(&self) -> u64 {
+        self.otel
+            .as_ref()
+            .map_or(0, crate::otel::Otel::exported_records)
+    }
+
     /// Lines lost because the writer's queue was full.
     pub fn dropped_lines(&self) -> u64 {
         self.writer.as_ref().map_or(0, WriterGuard::dropped_lines)

@@ -1,6 +1,6 @@
-//! OpenTelemetry export (feature `otel`): spans through tracing-opentelemetry and a
-//! bounded batch processor, log records filled by the line renderer (the fields and
-//! redacted values of each line), and the cache
+//! OpenTelemetry export (feature `otel`): spans through tracing-opentelemetry, and log
+//! records filled by the line renderer (the fields and redacted values of each line),
+//! each signal through its own bounded batch processor; and the cache
 //! and operation metrics read at collection time, all sent over OTLP (HTTP/protobuf, or
 //! gRPC with feature `otel-grpc`) to a collector. Turned on by
 //! [`Builder::otlp`](crate::log::Builder::otlp) or `OTEL_EXPORTER_OTLP_ENDPOINT`.
@@ -14,14 +14,12 @@ mod metrics;
 mod transport;
 mod wire;
 
-use export::{BoundedSpanProcessor, ExportStats};
+use export::{Bounded, ExportStats, Records, Spans};
 use opentelemetry::logs::LoggerProvider as _;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::logs::{
-    BatchConfigBuilder, BatchLogProcessor, LogExporter, SdkLogger, SdkLoggerProvider,
-};
+use opentelemetry_sdk::logs::{LogExporter, SdkLogger, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider, SpanExporter};
 use opentelemetry_sdk::Resource;
@@ -156,7 +154,8 @@ pub(crate) struct Otel {
     logger_provider: SdkLoggerProvider,
     meter_provider: Option<SdkMeterProvider>,
     signals: Signals,
-    stats: Arc<ExportStats>,
+    spans: Arc<ExportStats>,
+    records: Arc<ExportStats>,
     /// Dropped after the providers have shut down (field order).
     _transport: Transport,
 }
@@ -164,7 +163,8 @@ pub(crate) struct Otel {
 impl fmt::Debug for Otel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Otel")
-            .field("dropped_spans", &self.stats.dropped())
+            .field("dropped_spans", &self.spans.dropped())
+            .field("dropped_records", &self.records.dropped())
             .finish_non_exhaustive()
     }
 }
@@ -189,11 +189,12 @@ impl Otel {
         ));
         let resource = resource.build();
 
-        let (tracer_provider, logger_provider, stats) = match transport.exporters()? {
-            Exporters::Http { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
-            #[cfg(feature = "otel-grpc")]
-            Exporters::Grpc { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
-        };
+        let (tracer_provider, logger_provider, Stats { spans, records }) =
+            match transport.exporters()? {
+                Exporters::Http { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
+                #[cfg(feature = "otel-grpc")]
+                Exporters::Grpc { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
+            };
 
         let signals = config.signals;
         let meter_provider = if signals.metrics {
@@ -216,7 +217,8 @@ impl Otel {
             logger_provider,
             meter_provider,
             signals,
-            stats,
+            spans,
+            records,
             _transport: transport,
         })
     }
@@ -253,45 +255,59 @@ impl Otel {
 
     /// Spans lost because the queue was full or their export failed.
     pub(crate) fn dropped_spans(&self) -> u64 {
-        self.stats.dropped()
+        self.spans.dropped()
     }
 
     /// Spans the receiver accepted.
     pub(crate) fn exported_spans(&self) -> u64 {
-        self.stats.exported()
+        self.spans.exported()
+    }
+
+    /// Log records lost because the queue was full or their export failed.
+    pub(crate) fn dropped_records(&self) -> u64 {
+        self.records.dropped()
+    }
+
+    /// Log records the receiver accepted.
+    pub(crate) fn exported_records(&self) -> u64 {
+        self.records.exported()
     }
 }
 
-/// The span pipeline (memotrace's bounded processor) and the log record pipeline (the
-/// SDK's batch processor) over one wire's exporters.
+/// What each pipeline's export thread has done.
+struct Stats {
+    spans: Arc<ExportStats>,
+    records: Arc<ExportStats>,
+}
+
+/// The span pipeline and the log record pipeline (each a bounded processor with its
+/// export thread) over one wire's exporters.
 fn traces_and_logs<S, L>(
     mut spans: S,
-    logs: L,
+    mut logs: L,
     config: &OtlpConfig,
     resource: &Resource,
-) -> Result<(SdkTracerProvider, SdkLoggerProvider, Arc<ExportStats>), String>
+) -> Result<(SdkTracerProvider, SdkLoggerProvider, Stats), String>
 where
     S: SpanExporter + 'static,
     L: LogExporter + 'static,
 {
     spans.set_resource(resource);
-    let stats = Arc::new(ExportStats::default());
-    let processor = BoundedSpanProcessor::start(spans, config.queue, Arc::clone(&stats))
+    logs.set_resource(resource);
+    let stats = Stats {
+        spans: Arc::new(ExportStats::default()),
+        records: Arc::new(ExportStats::default()),
+    };
+    let span_processor = Bounded::start(Spans(spans), config.queue, Arc::clone(&stats.spans))
         .map_err(|e| format!("OTLP span export thread: {e}"))?;
     let tracer_provider = SdkTracerProvider::builder()
-        .with_span_processor(processor)
+        .with_span_processor(span_processor)
         .with_resource(resource.clone())
         .build();
-    let log_processor = BatchLogProcessor::builder(logs)
-        .with_batch_config(
-            BatchConfigBuilder::default()
-                .with_max_queue_size(config.queue)
-                .with_scheduled_delay(Duration::from_secs(1))
-                .build(),
-        )
-        .build();
+    let record_processor = Bounded::start(Records(logs), config.queue, Arc::clone(&stats.records))
+        .map_err(|e| format!("OTLP log export thread: {e}"))?;
     let logger_provider = SdkLoggerProvider::builder()
-        .with_log_processor(log_processor)
+        .with_log_processor(record_processor)
         .with_resource(resource.clone())
         .build();
     Ok((tracer_provider, logger_provider, stats))

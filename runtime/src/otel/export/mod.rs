@@ -1,18 +1,24 @@
-//! The span processor: a bounded queue in front of one export thread. Spans that find the
-//! queue full, and spans of a batch the exporter rejected, are dropped and counted; the
-//! count is reported as one warning per interval (with the last export error), and a
-//! request never waits for export. The export thread sleeps until its timer, a full
-//! batch's worth of queued spans, or a flush: a span is queued without waking it (a
-//! wake per span is a system call on the request's thread, and a context switch).
+//! The span and log record processors: a bounded queue in front of one export thread
+//! per signal. Items that find the queue full, and items of a batch the exporter
+//! rejected, are dropped and counted; the count is reported as one warning per interval
+//! (with the last export error), and a request never waits for export. The export
+//! thread sleeps until its timer, a full batch's worth of queued items, or a flush: an
+//! item is queued without waking it (a wake per item is a system call on the request's
+//! thread, and a context switch).
 //!
-//! Written here instead of using `opentelemetry_sdk`'s `BatchSpanProcessor`: that one
-//! keeps its drop count private and reports it only through the SDK's own internal log
-//! at shutdown, while memotrace promises a readable count (`LogGuard::dropped_spans`) and
-//! a warning in the application's log within one interval of the first drop.
+//! Written here instead of using `opentelemetry_sdk`'s `BatchSpanProcessor` and
+//! `BatchLogProcessor`: those keep their drop counts private and report them only
+//! through the SDK's own internal log at shutdown, while memotrace promises readable
+//! counts (`LogGuard::dropped_spans`, `LogGuard::dropped_records`) and a warning in the
+//! application's log within one interval of the first drop.
 
-use opentelemetry::{Context, KeyValue};
+mod records;
+mod spans;
+
+pub(crate) use records::Records;
+pub(crate) use spans::Spans;
+
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, SyncSender, TryRecvError, TrySendError};
@@ -20,21 +26,44 @@ use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
-/// Spans per export request (at most the queue's capacity: the batch being built is the
+/// Items per export request (at most the queue's capacity: the batch being built is the
 /// second half of the memory bound).
 const MAX_BATCH: usize = 512;
-/// How long a span may wait in the queue before its batch is sent.
+/// How long an item may wait in the queue before its batch is sent.
 const SCHEDULED_DELAY: Duration = Duration::from_secs(1);
 /// Drops are reported at most once per this interval.
 const WARN_INTERVAL: Duration = Duration::from_secs(10);
 
-enum Message {
-    Span(Box<SpanData>),
+/// One signal's items and exporter, as its processor and export thread handle them.
+pub(crate) trait Signal: Send + 'static {
+    /// What a caller queues (boxed, so that the queue's slots stay small).
+    type Queued: Send + 'static;
+    /// What a batch holds.
+    type Batched: Send;
+    /// The export thread's name.
+    const THREAD: &'static str;
+
+    /// Adds a queued item to the batch being built.
+    fn add(queued: Self::Queued, batch: &mut Vec<Self::Batched>);
+
+    /// Sends a batch and waits for the answer (the exporter's timeout bounds the wait).
+    fn export(&mut self, batch: Vec<Self::Batched>) -> OTelSdkResult;
+
+    /// Shuts the exporter down.
+    fn shutdown(&mut self) -> OTelSdkResult;
+
+    /// The warning that items were dropped: `dropped` in all, `new` since the last
+    /// warning, and the last export error since then.
+    fn warn(dropped: u64, new: u64, error: Option<String>);
+}
+
+enum Message<T> {
+    Item(T),
     Flush(SyncSender<OTelSdkResult>),
     Shutdown(SyncSender<OTelSdkResult>),
 }
 
-/// What the export thread has done, readable from any thread.
+/// What an export thread has done, readable from any thread.
 #[derive(Default)]
 pub(crate) struct ExportStats {
     dropped: AtomicU64,
@@ -42,21 +71,22 @@ pub(crate) struct ExportStats {
 }
 
 impl ExportStats {
-    /// Spans lost: queue full, or their batch failed to export.
+    /// Items lost: queue full, or their batch failed to export.
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
 
-    /// Spans the receiver accepted.
+    /// Items the receiver accepted.
     pub(crate) fn exported(&self) -> u64 {
         self.exported.load(Ordering::Relaxed)
     }
 }
 
-/// A batch span processor with a bounded queue and drop accounting.
-pub(crate) struct BoundedSpanProcessor {
-    queue: SyncSender<Message>,
-    /// Spans sent or being sent and not yet taken by the export thread (never below
+/// A batch processor with a bounded queue and drop accounting: the tracer's span
+/// processor over [`Spans`], the logger's record processor over [`Records`].
+pub(crate) struct Bounded<S: Signal> {
+    queue: SyncSender<Message<S::Queued>>,
+    /// Items sent or being sent and not yet taken by the export thread (never below
     /// the queue's length: counted before the send).
     pending: Arc<AtomicUsize>,
     /// The pending count at which the export thread is woken: a batch's worth.
@@ -67,19 +97,20 @@ pub(crate) struct BoundedSpanProcessor {
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl fmt::Debug for BoundedSpanProcessor {
+impl<S: Signal> fmt::Debug for Bounded<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundedSpanProcessor")
+        f.debug_struct("Bounded")
+            .field("thread", &S::THREAD)
             .field("dropped", &self.stats.dropped())
             .finish_non_exhaustive()
     }
 }
 
-impl BoundedSpanProcessor {
-    /// Starts the export thread: at most `capacity` spans wait in the queue, and as many
+impl<S: Signal> Bounded<S> {
+    /// Starts the export thread: at most `capacity` items wait in the queue, and as many
     /// in the batch being sent.
-    pub(crate) fn start<E: SpanExporter + 'static>(
-        exporter: E,
+    pub(crate) fn start(
+        signal: S,
         capacity: usize,
         stats: Arc<ExportStats>,
     ) -> std::io::Result<Self> {
@@ -89,9 +120,9 @@ impl BoundedSpanProcessor {
         let worker_stats = Arc::clone(&stats);
         let worker_pending = Arc::clone(&pending);
         let worker = std::thread::Builder::new()
-            .name("memotrace-otlp-spans".into())
+            .name(S::THREAD.into())
             .spawn(move || {
-                Worker::new(exporter, worker_stats, max_batch).run(&rx, &worker_pending)
+                Worker::new(signal, worker_stats, max_batch).run(&rx, &worker_pending)
             })?;
         Ok(Self {
             queue,
@@ -106,7 +137,7 @@ impl BoundedSpanProcessor {
     /// Sends a control message and waits (at most `timeout`) for its answer.
     fn control(
         &self,
-        make: fn(SyncSender<OTelSdkResult>) -> Message,
+        make: fn(SyncSender<OTelSdkResult>) -> Message<S::Queued>,
         timeout: Duration,
     ) -> OTelSdkResult {
         let (tx, rx) = mpsc::sync_channel(1);
@@ -122,15 +153,11 @@ impl BoundedSpanProcessor {
     }
 }
 
-impl SpanProcessor for BoundedSpanProcessor {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
-        if !span.span_context.is_sampled() {
-            return;
-        }
+impl<S: Signal> Bounded<S> {
+    /// Queues an item without waiting; counts it as dropped when the queue is full.
+    fn push(&self, item: S::Queued) {
         let pending = self.pending.fetch_add(1, Ordering::Relaxed) + 1;
-        match self.queue.try_send(Message::Span(Box::new(span))) {
+        match self.queue.try_send(Message::Item(item)) {
             // Exactly one sender sees the count reach a batch's worth each time it does.
             Ok(()) if pending == self.wake_at => self.waker.unpark(),
             Ok(()) => {}
@@ -141,11 +168,13 @@ impl SpanProcessor for BoundedSpanProcessor {
         }
     }
 
-    fn force_flush(&self) -> OTelSdkResult {
+    /// Sends everything queued and waits for the answer.
+    fn flush(&self) -> OTelSdkResult {
         self.control(Message::Flush, Duration::from_secs(30))
     }
 
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+    /// Sends what is left, stops the export thread and shuts the exporter down.
+    fn stop(&self, timeout: Duration) -> OTelSdkResult {
         let worker = self
             .worker
             .lock()
@@ -162,10 +191,10 @@ impl SpanProcessor for BoundedSpanProcessor {
 }
 
 /// The export thread's state.
-struct Worker<E> {
-    exporter: E,
+struct Worker<S: Signal> {
+    signal: S,
     stats: Arc<ExportStats>,
-    batch: Vec<SpanData>,
+    batch: Vec<S::Batched>,
     max_batch: usize,
     reported: u64,
     last_warning: Option<Instant>,
@@ -173,10 +202,10 @@ struct Worker<E> {
     last_error: Option<String>,
 }
 
-impl<E: SpanExporter> Worker<E> {
-    fn new(exporter: E, stats: Arc<ExportStats>, max_batch: usize) -> Self {
+impl<S: Signal> Worker<S> {
+    fn new(signal: S, stats: Arc<ExportStats>, max_batch: usize) -> Self {
         Self {
-            exporter,
+            signal,
             stats,
             batch: Vec::with_capacity(max_batch),
             max_batch,
@@ -188,16 +217,15 @@ impl<E: SpanExporter> Worker<E> {
 
     /// Runs until shutdown or until the processor is gone: asleep until the timer or a
     /// wake (a batch's worth queued, a flush, shutdown), then takes everything queued.
-    fn run(mut self, rx: &mpsc::Receiver<Message>, pending: &AtomicUsize) {
+    fn run(mut self, rx: &mpsc::Receiver<Message<S::Queued>>, pending: &AtomicUsize) {
         let mut deadline = Instant::now() + SCHEDULED_DELAY;
         loop {
             std::thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
             loop {
                 match rx.try_recv() {
-                    Ok(Message::Span(mut span)) => {
+                    Ok(Message::Item(item)) => {
                         pending.fetch_sub(1, Ordering::Relaxed);
-                        last_values_win(&mut span.attributes);
-                        self.batch.push(*span);
+                        S::add(item, &mut self.batch);
                         if self.batch.len() >= self.max_batch {
                             // A failure is counted in the stats and reported by the timer.
                             let _ = self.export();
@@ -210,7 +238,7 @@ impl<E: SpanExporter> Worker<E> {
                     Ok(Message::Shutdown(reply)) => {
                         let result = self.export();
                         self.report_drops(true);
-                        let _ = self.exporter.shutdown();
+                        let _ = self.signal.shutdown();
                         let _ = reply.send(result);
                         return;
                     }
@@ -229,7 +257,7 @@ impl<E: SpanExporter> Worker<E> {
         }
     }
 
-    /// Sends the batch; a failure drops (and counts) its spans. The exporter's own timeout
+    /// Sends the batch; a failure drops (and counts) its items. The exporter's own timeout
     /// bounds the wait.
     fn export(&mut self) -> OTelSdkResult {
         if self.batch.is_empty() {
@@ -237,7 +265,7 @@ impl<E: SpanExporter> Worker<E> {
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.max_batch));
         let n = batch.len() as u64;
-        let result = futures_executor::block_on(self.exporter.export(batch));
+        let result = self.signal.export(batch);
         let counter = match &result {
             Ok(()) => &self.stats.exported,
             Err(e) => {
@@ -249,8 +277,8 @@ impl<E: SpanExporter> Worker<E> {
         result
     }
 
-    /// One warning per interval while spans are being dropped (and a last one at shutdown),
-    /// with the last export error since the previous warning, if any.
+    /// One warning per interval while items are being dropped (and a last one at
+    /// shutdown), with the last export error since the previous warning, if any.
     fn report_drops(&mut self, last: bool) {
         let dropped = self.stats.dropped();
         let due = last
@@ -258,58 +286,9 @@ impl<E: SpanExporter> Worker<E> {
                 .last_warning
                 .is_none_or(|at| at.elapsed() >= WARN_INTERVAL);
         if dropped > self.reported && due {
-            tracing::warn!(
-                target: "memotrace::otel",
-                dropped_spans = dropped,
-                new = dropped - self.reported,
-                error = self.last_error.take(),
-                "otel_spans_dropped"
-            );
+            S::warn(dropped, dropped - self.reported, self.last_error.take());
             self.reported = dropped;
             self.last_warning = Some(Instant::now());
         }
-    }
-}
-
-/// Keeps one attribute per key, the last one set. tracing-opentelemetry and the SDK
-/// append every recorded value, while OpenTelemetry defines setting an attribute again
-/// as replacing it: a tiered lookup records its L1 miss, then its L2 answer.
-fn last_values_win(attributes: &mut Vec<KeyValue>) {
-    let mut i = 0;
-    while i < attributes.len() {
-        if attributes[i + 1..]
-            .iter()
-            .any(|later| later.key == attributes[i].key)
-        {
-            attributes.remove(i);
-        } else {
-            i += 1;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::last_values_win;
-    use opentelemetry::KeyValue;
-
-    #[test]
-    fn the_last_value_of_a_key_wins_and_the_order_is_kept() {
-        let mut attributes = vec![
-            KeyValue::new("cache.hit", false),
-            KeyValue::new("success", true),
-            KeyValue::new("cache.name", "a"),
-            KeyValue::new("cache.hit", true),
-            KeyValue::new("cache.name", "a"),
-        ];
-        last_values_win(&mut attributes);
-        assert_eq!(
-            attributes,
-            [
-                KeyValue::new("success", true),
-                KeyValue::new("cache.hit", true),
-                KeyValue::new("cache.name", "a"),
-            ]
-        );
     }
 }
