@@ -896,10 +896,13 @@ impl<V: RedisValue, C: Codec> RedisLoad<V, C> {
         if kind.failed(&returned) {
             tracing::warn!(cache = cache.config.name, "cache_refresh_failed");
         }
-        let (_, stored, _) = self.complete_stored(kind, returned, skip_if, tags).await;
+        let (returned, stored, _) = self.complete_stored(kind, returned, skip_if, tags).await;
         if stored.is_some() {
             Counters::bump(&cache.counters.refreshes);
         }
+        // The load's value is released once it is counted: whoever learns of the
+        // landing from that value's release reads the count with it.
+        drop(returned);
         stored
     }
 
