@@ -18,6 +18,7 @@ mod spans;
 pub(crate) use records::Records;
 pub(crate) use spans::Spans;
 
+use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -224,11 +225,12 @@ impl<S: Signal> Worker<S> {
             loop {
                 match rx.try_recv() {
                     Ok(Message::Item(item)) => {
-                        pending.fetch_sub(1, Ordering::Relaxed);
-                        S::add(item, &mut self.batch);
+                        self.add(item, pending);
                         if self.batch.len() >= self.max_batch {
-                            // A failure is counted in the stats and reported by the timer.
+                            // A failure is counted in the stats; under steady traffic the
+                            // timer below never fires, so drops are reported here too.
                             let _ = self.export();
+                            self.report_drops(false);
                             deadline = Instant::now() + SCHEDULED_DELAY;
                         }
                     }
@@ -236,8 +238,12 @@ impl<S: Signal> Worker<S> {
                         let _ = reply.send(self.export());
                     }
                     Ok(Message::Shutdown(reply)) => {
-                        let result = self.export();
+                        // What was queued before the shutdown, then what arrived while it
+                        // was sent (a racing caller's item, the last drop warning's own
+                        // log record), is exported, not lost uncounted with the queue.
+                        let result = self.drain_and_export(rx, pending);
                         self.report_drops(true);
+                        let _ = self.drain_and_export(rx, pending);
                         let _ = self.signal.shutdown();
                         let _ = reply.send(result);
                         return;
@@ -257,12 +263,46 @@ impl<S: Signal> Worker<S> {
         }
     }
 
+    /// Takes a queued item into the batch.
+    fn add(&mut self, item: S::Queued, pending: &AtomicUsize) {
+        pending.fetch_sub(1, Ordering::Relaxed);
+        S::add(item, &mut self.batch);
+    }
+
+    /// Exports everything queued now, in batches; the last batch's result.
+    fn drain_and_export(
+        &mut self,
+        rx: &mpsc::Receiver<Message<S::Queued>>,
+        pending: &AtomicUsize,
+    ) -> OTelSdkResult {
+        while let Ok(message) = rx.try_recv() {
+            match message {
+                Message::Item(item) => {
+                    self.add(item, pending);
+                    if self.batch.len() >= self.max_batch {
+                        let _ = self.export();
+                    }
+                }
+                Message::Flush(reply) => {
+                    let _ = reply.send(self.export());
+                }
+                // Only one shutdown is ever sent.
+                Message::Shutdown(reply) => {
+                    let _ = reply.send(Ok(()));
+                }
+            }
+        }
+        self.export()
+    }
+
     /// Sends the batch; a failure drops (and counts) its items. The exporter's own timeout
-    /// bounds the wait.
+    /// bounds the wait. What is logged while it is sent (by the HTTP client, the exporter)
+    /// becomes no log record: each export would otherwise queue records for the next.
     fn export(&mut self) -> OTelSdkResult {
         if self.batch.is_empty() {
             return Ok(());
         }
+        let _quiet = Context::enter_telemetry_suppressed_scope();
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.max_batch));
         let n = batch.len() as u64;
         let result = self.signal.export(batch);
