@@ -438,7 +438,9 @@ impl Builder {
     /// dropped and counted ([`LogGuard::dropped_spans`]). Headers a collector needs
     /// (an API key) are read from `OTEL_EXPORTER_OTLP_HEADERS` (`name=value,…`, values
     /// percent-encoded; `OTEL_EXPORTER_OTLP_{TRACES,LOGS,METRICS}_HEADERS` in its place
-    /// for one signal), also unless `ignore_env` is called; `OTEL_TRACES_EXPORTER`,
+    /// for one signal), also unless `ignore_env` is called;
+    /// `OTEL_EXPORTER_OTLP_{TRACES,LOGS,METRICS}_ENDPOINT` sends one signal to its own
+    /// URL, used as it is; `OTEL_TRACES_EXPORTER`,
     /// `OTEL_LOGS_EXPORTER` or `OTEL_METRICS_EXPORTER` set to `none` leaves that signal out.
     #[cfg(feature = "otel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]

@@ -1,9 +1,9 @@
 //! The standard OpenTelemetry environment variables memotrace's export follows (unless
-//! `Builder::ignore_env`): the endpoint, the protocol, request headers and which signals
-//! are exported.
+//! `Builder::ignore_env`): the endpoint (and each signal's own), the protocol, request
+//! headers and which signals are exported.
 
 use super::http::parse_headers;
-use super::{Headers, OtlpConfig, OtlpProtocol};
+use super::{Headers, OtlpConfig, OtlpProtocol, SignalUrls};
 
 impl OtlpConfig {
     /// Fills what the builder left unset from the environment, with a warning in
@@ -25,9 +25,27 @@ impl OtlpConfig {
                 }
             }
         }
+        let url = |var: &str| {
+            let v = std::env::var(var).ok()?;
+            Some(v.trim().to_owned()).filter(|v| !v.is_empty())
+        };
+        let urls = SignalUrls {
+            traces: url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+            logs: url("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"),
+            metrics: url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"),
+        };
         if self.endpoint.is_empty() {
+            if urls.traces.is_some() || urls.logs.is_some() || urls.metrics.is_some() {
+                warnings.push(
+                    "OTEL_EXPORTER_OTLP_{TRACES,LOGS,METRICS}_ENDPOINT set without \
+                     OTEL_EXPORTER_OTLP_ENDPOINT (or Builder::otlp): export is off; they \
+                     send a signal elsewhere once export is on"
+                        .to_owned(),
+                );
+            }
             return;
         }
+        self.urls = urls;
         let mut headers = |var: &str| {
             let (headers, malformed) = parse_headers(&std::env::var(var).ok()?);
             if !malformed.is_empty() {

@@ -67,6 +67,8 @@ pub(crate) struct OtlpConfig {
     pub timeout: Duration,
     /// Headers sent with the span and log record export requests.
     pub headers: Headers,
+    /// Where a signal goes instead of under `endpoint`.
+    pub urls: SignalUrls,
     /// The signals exported (each one can be turned off in the environment).
     pub signals: Signals,
 }
@@ -99,6 +101,16 @@ pub(crate) struct Headers {
     pub general: Vec<(String, String)>,
     pub traces: Option<Vec<(String, String)>>,
     pub logs: Option<Vec<(String, String)>>,
+}
+
+/// A signal's own URL, used as it is (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
+/// `…_LOGS_ENDPOINT`, `…_METRICS_ENDPOINT`); without one, the signal's path goes under
+/// the endpoint (`/v1/traces`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SignalUrls {
+    pub traces: Option<String>,
+    pub logs: Option<String>,
+    pub metrics: Option<String>,
 }
 
 impl Headers {
@@ -134,6 +146,7 @@ impl Default for OtlpConfig {
             queue: 2048,
             timeout: Duration::from_secs(5),
             headers: Headers::default(),
+            urls: SignalUrls::default(),
             signals: Signals::default(),
         }
     }

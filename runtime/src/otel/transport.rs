@@ -6,7 +6,7 @@
 //! runs tokio, and the export threads only wait on its answers.
 
 use super::http::{shown, HttpExporter};
-use super::{Headers, OtlpConfig, OtlpProtocol};
+use super::{Headers, OtlpConfig, OtlpProtocol, SignalUrls};
 #[cfg(feature = "otel-grpc")]
 use opentelemetry_otlp::{LogExporter, SpanExporter};
 use opentelemetry_otlp::{MetricExporter, Protocol, WithExportConfig as _};
@@ -22,6 +22,7 @@ enum Wire {
 /// Builds the exporters of one configuration.
 pub(crate) struct Transport {
     base: String,
+    urls: SignalUrls,
     timeout: Duration,
     headers: Headers,
     wire: Wire,
@@ -46,13 +47,15 @@ pub(crate) enum Exporters {
 /// One signal's exporter over the transport's wire, with its endpoint and timeout; the
 /// protocol is set explicitly so `OTEL_EXPORTER_OTLP_PROTOCOL` cannot contradict the wire.
 macro_rules! build_exporter {
-    ($transport:expr, $exporter:ty, $path:literal) => {{
+    ($transport:expr, $exporter:ty, $own:expr, $path:literal) => {{
         let t: &Transport = $transport;
+        let own: &Option<String> = $own;
+        let url = t.url(own, $path);
         let built = match &t.wire {
             Wire::Http => <$exporter>::builder()
                 .with_http()
                 .with_protocol(Protocol::HttpBinary)
-                .with_endpoint(format!("{}/{}", t.base, $path))
+                .with_endpoint(url.clone())
                 .with_timeout(t.timeout)
                 .build(),
             #[cfg(feature = "otel-grpc")]
@@ -62,12 +65,12 @@ macro_rules! build_exporter {
                 <$exporter>::builder()
                     .with_tonic()
                     .with_protocol(Protocol::Grpc)
-                    .with_endpoint(t.base.clone())
+                    .with_endpoint(own.clone().unwrap_or_else(|| t.base.clone()))
                     .with_timeout(t.timeout)
                     .build()
             }
         };
-        built.map_err(|e| format!("OTLP {} exporter for {:?}: {e}", $path, shown(&t.base)))
+        built.map_err(|e| format!("OTLP {} exporter for {:?}: {e}", $path, shown(&url)))
     }};
 }
 
@@ -92,6 +95,7 @@ impl Transport {
         };
         Ok(Self {
             base: config.endpoint.trim_end_matches('/').to_owned(),
+            urls: config.urls.clone(),
             timeout: config.timeout,
             headers: config.headers.clone(),
             wire,
@@ -102,24 +106,35 @@ impl Transport {
     pub(crate) fn exporters(&self) -> Result<Exporters, String> {
         match &self.wire {
             Wire::Http => Ok(Exporters::Http {
-                spans: self.http("v1/traces", self.headers.of_traces())?,
-                logs: self.http("v1/logs", self.headers.of_logs())?,
+                spans: self.http(&self.urls.traces, "v1/traces", self.headers.of_traces())?,
+                logs: self.http(&self.urls.logs, "v1/logs", self.headers.of_logs())?,
             }),
             #[cfg(feature = "otel-grpc")]
             Wire::Grpc(_) => Ok(Exporters::Grpc {
-                spans: build_exporter!(self, SpanExporter, "v1/traces")?,
-                logs: build_exporter!(self, LogExporter, "v1/logs")?,
+                spans: build_exporter!(self, SpanExporter, &self.urls.traces, "v1/traces")?,
+                logs: build_exporter!(self, LogExporter, &self.urls.logs, "v1/logs")?,
             }),
         }
     }
 
-    fn http(&self, path: &str, headers: &[(String, String)]) -> Result<HttpExporter, String> {
-        HttpExporter::new(format!("{}/{path}", self.base), headers, self.timeout)
+    /// Over HTTP, a signal's URL: its own, as it is, or its path under the endpoint.
+    fn url(&self, own: &Option<String>, path: &str) -> String {
+        own.clone()
+            .unwrap_or_else(|| format!("{}/{path}", self.base))
+    }
+
+    fn http(
+        &self,
+        own: &Option<String>,
+        path: &str,
+        headers: &[(String, String)],
+    ) -> Result<HttpExporter, String> {
+        HttpExporter::new(self.url(own, path), headers, self.timeout)
     }
 
     /// The metric exporter.
     pub(crate) fn metrics(&self) -> Result<MetricExporter, String> {
-        build_exporter!(self, MetricExporter, "v1/metrics")
+        build_exporter!(self, MetricExporter, &self.urls.metrics, "v1/metrics")
     }
 }
 
