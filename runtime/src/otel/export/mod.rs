@@ -64,6 +64,16 @@ enum Message<T> {
     Shutdown(SyncSender<OTelSdkResult>),
 }
 
+/// What the export thread found when it took everything queued.
+enum Drained {
+    /// The queue is empty.
+    Empty,
+    /// A shutdown, to answer (the items queued before it are in the batch).
+    Shutdown(SyncSender<OTelSdkResult>),
+    /// The processor is gone.
+    Gone,
+}
+
 /// What an export thread has done, readable from any thread.
 #[derive(Default)]
 pub(crate) struct ExportStats {
@@ -197,6 +207,8 @@ struct Worker<S: Signal> {
     stats: Arc<ExportStats>,
     batch: Vec<S::Batched>,
     max_batch: usize,
+    /// When the batch is sent if it does not fill up first.
+    deadline: Instant,
     reported: u64,
     last_warning: Option<Instant>,
     /// The last failed export's error since the last warning.
@@ -210,6 +222,7 @@ impl<S: Signal> Worker<S> {
             stats,
             batch: Vec::with_capacity(max_batch),
             max_batch,
+            deadline: Instant::now() + SCHEDULED_DELAY,
             reported: 0,
             last_warning: None,
             last_error: None,
@@ -219,80 +232,63 @@ impl<S: Signal> Worker<S> {
     /// Runs until shutdown or until the processor is gone: asleep until the timer or a
     /// wake (a batch's worth queued, a flush, shutdown), then takes everything queued.
     fn run(mut self, rx: &mpsc::Receiver<Message<S::Queued>>, pending: &AtomicUsize) {
-        let mut deadline = Instant::now() + SCHEDULED_DELAY;
         loop {
-            std::thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
-            loop {
-                match rx.try_recv() {
-                    Ok(Message::Item(item)) => {
-                        self.add(item, pending);
-                        if self.batch.len() >= self.max_batch {
-                            // A failure is counted in the stats; under steady traffic the
-                            // timer below never fires, so drops are reported here too.
-                            let _ = self.export();
-                            self.report_drops(false);
-                            deadline = Instant::now() + SCHEDULED_DELAY;
-                        }
-                    }
-                    Ok(Message::Flush(reply)) => {
-                        let _ = reply.send(self.export());
-                    }
-                    Ok(Message::Shutdown(reply)) => {
-                        // What was queued before the shutdown, then what arrived while it
-                        // was sent (a racing caller's item, the last drop warning's own
-                        // log record), is exported, not lost uncounted with the queue.
-                        let result = self.drain_and_export(rx, pending);
-                        self.report_drops(true);
-                        let _ = self.drain_and_export(rx, pending);
-                        let _ = self.signal.shutdown();
-                        let _ = reply.send(result);
-                        return;
-                    }
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        let _ = self.export();
-                        return;
-                    }
+            std::thread::park_timeout(self.deadline.saturating_duration_since(Instant::now()));
+            match self.drain(rx, pending) {
+                Drained::Empty => {}
+                Drained::Shutdown(reply) => {
+                    let result = self.export();
+                    self.report_drops(true);
+                    // What arrived while that was sent (a racing caller's item, the last
+                    // drop warning's own log record) is exported, not lost uncounted
+                    // with the queue.
+                    let _ = self.drain(rx, pending);
+                    let _ = self.export();
+                    let _ = self.signal.shutdown();
+                    let _ = reply.send(result);
+                    return;
+                }
+                Drained::Gone => {
+                    let _ = self.export();
+                    return;
                 }
             }
-            if Instant::now() >= deadline {
-                let _ = self.export();
-                self.report_drops(false);
-                deadline = Instant::now() + SCHEDULED_DELAY;
+            if Instant::now() >= self.deadline {
+                self.send_batch();
             }
         }
     }
 
-    /// Takes a queued item into the batch.
-    fn add(&mut self, item: S::Queued, pending: &AtomicUsize) {
-        pending.fetch_sub(1, Ordering::Relaxed);
-        S::add(item, &mut self.batch);
-    }
-
-    /// Exports everything queued now, in batches; the last batch's result.
-    fn drain_and_export(
-        &mut self,
-        rx: &mpsc::Receiver<Message<S::Queued>>,
-        pending: &AtomicUsize,
-    ) -> OTelSdkResult {
-        while let Ok(message) = rx.try_recv() {
-            match message {
-                Message::Item(item) => {
-                    self.add(item, pending);
+    /// Takes everything queued now: items into the batch (sent whenever it is full),
+    /// flushes answered once what came before them is sent; stops at a shutdown.
+    fn drain(&mut self, rx: &mpsc::Receiver<Message<S::Queued>>, pending: &AtomicUsize) -> Drained {
+        loop {
+            match rx.try_recv() {
+                Ok(Message::Item(item)) => {
+                    pending.fetch_sub(1, Ordering::Relaxed);
+                    S::add(item, &mut self.batch);
                     if self.batch.len() >= self.max_batch {
-                        let _ = self.export();
+                        // Under steady traffic the timer never comes: drops are reported
+                        // here too.
+                        self.send_batch();
                     }
                 }
-                Message::Flush(reply) => {
+                Ok(Message::Flush(reply)) => {
                     let _ = reply.send(self.export());
                 }
-                // Only one shutdown is ever sent.
-                Message::Shutdown(reply) => {
-                    let _ = reply.send(Ok(()));
-                }
+                Ok(Message::Shutdown(reply)) => return Drained::Shutdown(reply),
+                Err(TryRecvError::Empty) => return Drained::Empty,
+                Err(TryRecvError::Disconnected) => return Drained::Gone,
             }
         }
-        self.export()
+    }
+
+    /// Sends the batch (a failure is counted in the stats), reports drops when a warning
+    /// is due, and starts the next interval.
+    fn send_batch(&mut self) {
+        let _ = self.export();
+        self.report_drops(false);
+        self.deadline = Instant::now() + SCHEDULED_DELAY;
     }
 
     /// Sends the batch; a failure drops (and counts) its items. The exporter's own timeout
