@@ -167,8 +167,7 @@ pub(crate) struct Otel {
     logger_provider: SdkLoggerProvider,
     meter_provider: Option<SdkMeterProvider>,
     signals: Signals,
-    spans: Arc<ExportStats>,
-    records: Arc<ExportStats>,
+    stats: Stats,
     /// Dropped after the providers have shut down (field order).
     _transport: Transport,
 }
@@ -176,8 +175,8 @@ pub(crate) struct Otel {
 impl fmt::Debug for Otel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Otel")
-            .field("dropped_spans", &self.spans.dropped())
-            .field("dropped_records", &self.records.dropped())
+            .field("dropped_spans", &self.stats.spans.dropped())
+            .field("dropped_records", &self.stats.records.dropped())
             .finish_non_exhaustive()
     }
 }
@@ -202,12 +201,11 @@ impl Otel {
         ));
         let resource = resource.build();
 
-        let (tracer_provider, logger_provider, Stats { spans, records }) =
-            match transport.exporters()? {
-                Exporters::Http { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
-                #[cfg(feature = "otel-grpc")]
-                Exporters::Grpc { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
-            };
+        let (tracer_provider, logger_provider, stats) = match transport.exporters()? {
+            Exporters::Http { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
+            #[cfg(feature = "otel-grpc")]
+            Exporters::Grpc { spans, logs } => traces_and_logs(spans, logs, config, &resource)?,
+        };
 
         let signals = config.signals;
         let meter_provider = if signals.metrics {
@@ -230,8 +228,7 @@ impl Otel {
             logger_provider,
             meter_provider,
             signals,
-            spans,
-            records,
+            stats,
             _transport: transport,
         })
     }
@@ -268,22 +265,22 @@ impl Otel {
 
     /// Spans lost because the queue was full or their export failed.
     pub(crate) fn dropped_spans(&self) -> u64 {
-        self.spans.dropped()
+        self.stats.spans.dropped()
     }
 
     /// Spans the receiver accepted.
     pub(crate) fn exported_spans(&self) -> u64 {
-        self.spans.exported()
+        self.stats.spans.exported()
     }
 
     /// Log records lost because the queue was full or their export failed.
     pub(crate) fn dropped_records(&self) -> u64 {
-        self.records.dropped()
+        self.stats.records.dropped()
     }
 
     /// Log records the receiver accepted.
     pub(crate) fn exported_records(&self) -> u64 {
-        self.records.exported()
+        self.stats.records.exported()
     }
 }
 
