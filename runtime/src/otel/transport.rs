@@ -49,13 +49,12 @@ pub(crate) enum Exporters {
 macro_rules! build_exporter {
     ($transport:expr, $exporter:ty, $own:expr, $path:literal) => {{
         let t: &Transport = $transport;
-        let own: &Option<String> = $own;
-        let url = t.url(own, $path);
+        let endpoint = t.endpoint($own, $path);
         let built = match &t.wire {
             Wire::Http => <$exporter>::builder()
                 .with_http()
                 .with_protocol(Protocol::HttpBinary)
-                .with_endpoint(url.clone())
+                .with_endpoint(endpoint.clone())
                 .with_timeout(t.timeout)
                 .build(),
             #[cfg(feature = "otel-grpc")]
@@ -65,12 +64,12 @@ macro_rules! build_exporter {
                 <$exporter>::builder()
                     .with_tonic()
                     .with_protocol(Protocol::Grpc)
-                    .with_endpoint(own.clone().unwrap_or_else(|| t.base.clone()))
+                    .with_endpoint(endpoint.clone())
                     .with_timeout(t.timeout)
                     .build()
             }
         };
-        built.map_err(|e| format!("OTLP {} exporter for {:?}: {e}", $path, shown(&url)))
+        built.map_err(|e| format!("OTLP {} exporter for {:?}: {e}", $path, shown(&endpoint)))
     }};
 }
 
@@ -117,10 +116,15 @@ impl Transport {
         }
     }
 
-    /// Over HTTP, a signal's URL: its own, as it is, or its path under the endpoint.
-    fn url(&self, own: &Option<String>, path: &str) -> String {
-        own.clone()
-            .unwrap_or_else(|| format!("{}/{path}", self.base))
+    /// Where a signal is sent: its own URL, as it is, or else over HTTP its path under
+    /// the endpoint and over gRPC the endpoint itself.
+    fn endpoint(&self, own: &Option<String>, path: &str) -> String {
+        match (own, &self.wire) {
+            (Some(own), _) => own.clone(),
+            (None, Wire::Http) => format!("{}/{path}", self.base),
+            #[cfg(feature = "otel-grpc")]
+            (None, Wire::Grpc(_)) => self.base.clone(),
+        }
     }
 
     fn http(
@@ -129,7 +133,7 @@ impl Transport {
         path: &str,
         headers: &[(String, String)],
     ) -> Result<HttpExporter, String> {
-        HttpExporter::new(self.url(own, path), headers, self.timeout)
+        HttpExporter::new(self.endpoint(own, path), headers, self.timeout)
     }
 
     /// The metric exporter.
