@@ -5,10 +5,10 @@
 //! body. What is written per fn is kept small, since every fn pays for it at compile
 //! time: the cached call is the fn's own body (an async fn is one state machine, not a
 //! wrapper awaiting a second one, and `{fn}_with_status` returns the fn's future in a
-//! `WithStatus` instead of being an async fn too); the cache's config is a constant; a miss is completed
-//! by generic runtime code that takes no closure of the fn's; templates are rendered in
-//! one place; and the companions a crate does not call are `#[inline]` (not compiled to
-//! machine code).
+//! `WithStatus` instead of being an async fn too); the cache's config is a constant; a
+//! miss is completed by generic runtime code that takes no closure of the fn's;
+//! templates are rendered in one place; and the companions a crate does not call are
+//! `#[inline]` (not compiled to machine code).
 
 use super::args::{CachedArgs, KeySpec, StoreKind};
 use super::expiry;
