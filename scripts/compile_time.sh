@@ -14,7 +14,8 @@
 # threads) for a clean build of the unannotated crate and each `#[cached]` crate: a
 # figure that does not move with the machine's load as the timings do (slow: use a
 # small FNS).
-# Variants: plain (no attribute), memotrace `#[cached]`, the `cached` crate's `#[cached]`,
+# Variants: plain (no attribute), memotrace `#[cached]`, the `cached` crate's `#[cached]`, moka
+# by hand (a static `moka::sync::Cache` per fn: moka has no attribute),
 # memotrace `#[log_performance]`, `#[tracing::instrument]`. The expansion is printed by
 # the same stable compiler with RUSTC_BOOTSTRAP=1 (so the timed builds' dependencies are
 # reused); EXPAND=0 skips it.
@@ -25,7 +26,7 @@ FNS="${FNS:-200}"
 EXPAND="${EXPAND:-1}"
 INSTRUCTIONS="${INSTRUCTIONS:-0}"
 TYPES="${TYPES:-shared}"
-VARIANTS="plain memotrace_cached cached_cached memotrace_log tracing_instrument"
+VARIANTS="${VARIANTS:-plain memotrace_cached cached_cached moka_cache memotrace_log tracing_instrument}"
 
 # attribute VARIANT I: the attribute line(s) for fn number I (even: sync, odd: async).
 attribute() {
@@ -67,11 +68,31 @@ lib_rs() {
                 echo "pub fn f$i(id: u64, team: &str) -> $sync_ty { $wrap_s(id + team.len() as u64 + $i) }"
             else
                 echo "pub fn f$i(id: u64, team: &str) -> String { format!(\"{id}-{team}-$i\") }"
-            fi
+            fi | by_hand "$v" "$i" "$sync_ty"
         else
-            echo "pub async fn f$i(id: u64, team: &str) -> Result<$async_ty, String> { if team.is_empty() { Err(\"no team\".to_owned()) } else { Ok($wrap_a(id + $i)) } }"
+            echo "pub async fn f$i(id: u64, team: &str) -> Result<$async_ty, String> { if team.is_empty() { Err(\"no team\".to_owned()) } else { Ok($wrap_a(id + $i)) } }" |
+                by_hand "$v" "$i" "$async_ty"
         fi
     done
+}
+
+# by_hand VARIANT I TYPE: fn number I (on stdin) as the variant writes it. moka has no
+# attribute: its variant is what a user writes by hand, a static `moka::sync::Cache` per
+# fn (TTL, capacity, the same keys) in front of the fn's body, renamed `f{i}_compute`.
+by_hand() {
+    local v=$1 i=$2 ty=$3 f
+    f=$(cat)
+    if [ "$v" != moka_cache ]; then
+        echo "$f"
+        return
+    fi
+    local cache="static CACHE: std::sync::LazyLock<moka::sync::Cache<String, $ty>> = std::sync::LazyLock::new(|| moka::sync::Cache::builder().max_capacity(1_000).time_to_live(std::time::Duration::from_secs(600)).build());"
+    echo "${f/pub fn f$i(/fn f${i}_compute(}" | sed "s/^pub async fn f$i(/async fn f${i}_compute(/"
+    if ((i % 2 == 0)); then
+        echo "pub fn f$i(id: u64, team: &str) -> $ty { $cache let key = format!(\"user:{id}:{team}\"); if let Some(v) = CACHE.get(&key) { return v; } let v = f${i}_compute(id, team); CACHE.insert(key, v.clone()); v }"
+    else
+        echo "pub async fn f$i(id: u64, team: &str) -> Result<$ty, String> { $cache let key = format!(\"order:{id}\"); if let Some(v) = CACHE.get(&key) { return Ok(v); } let r = f${i}_compute(id, team).await; if let Ok(v) = &r { CACHE.insert(key, v.clone()); } r }"
+    fi
 }
 
 now() { date +%s.%N; }
@@ -86,7 +107,7 @@ cp "$ROOT/Cargo.lock" Cargo.lock
     echo "members = [$(for v in $VARIANTS; do printf '"%s", ' "$v"; done)]"
     echo "[workspace.dependencies]"
     echo "memotrace = { path = \"$ROOT/runtime\" }"
-    grep -E '^(cached|tracing) = ' "$ROOT/Cargo.toml"
+    grep -E '^(cached|moka|tracing) = ' "$ROOT/Cargo.toml"
 } > Cargo.toml
 for v in $VARIANTS; do
     mkdir -p "$v/src"
@@ -100,6 +121,7 @@ publish = false
 [dependencies]
 memotrace.workspace = true
 cached.workspace = true
+moka.workspace = true
 tracing.workspace = true
 EOF
     lib_rs "$v" > "$v/src/lib.rs"
@@ -144,7 +166,7 @@ if [ "$INSTRUCTIONS" = 1 ]; then
     echo
     echo "| variant | rustc instructions, clean build |"
     echo "|---|---|"
-    for v in plain memotrace_cached cached_cached; do
+    for v in plain memotrace_cached cached_cached moka_cache; do
         cargo clean -q -p "$v"
         CT_CRATE=$v CT_OUT="$WORK/callgrind.$v" RUSTC_WRAPPER="$WORK/rustc-callgrind" \
             cargo build -q -p "$v"
