@@ -84,11 +84,9 @@ impl WriteFence {
     /// Runs `store` (and answers true) only when no invalidation or write reached the
     /// ticket's stripe since the ticket was taken; none can start until `store` is done.
     pub(crate) fn store_if_current(&self, ticket: Ticket, store: impl FnOnce()) -> bool {
-        let stripe = &self.stripes[ticket.stripe];
-        let _shared = read(&stripe.lock);
-        if stripe.generation.load(Ordering::Acquire) != ticket.generation {
+        let Some(_shared) = self.admit(ticket) else {
             return false;
-        }
+        };
         store();
         true
     }
@@ -96,18 +94,14 @@ impl WriteFence {
     /// Runs an invalidation or write of `key`: loads of its stripe in flight now will
     /// not store, and none stores while `change` runs.
     pub(crate) fn write_key<Q: Hash + ?Sized, R>(&self, key: &Q, change: impl FnOnce() -> R) -> R {
-        let stripe = &self.stripes[self.stripe_of(key)];
-        let _exclusive = write(&stripe.lock);
-        stripe.generation.fetch_add(1, Ordering::AcqRel);
+        let _exclusive = self.supersede(self.stripe_of(key));
         change()
     }
 
     /// Runs an invalidation that may touch any key (clear, tags, index pruning): no load
     /// in flight now stores, and none stores while `change` runs.
     pub(crate) fn write_all<R>(&self, change: impl FnOnce() -> R) -> R {
-        // Always taken in stripe order, so two `write_all` calls cannot deadlock.
-        let _exclusive: Vec<RwLockWriteGuard<'_, ()>> =
-            self.stripes.iter().map(|s| write(&s.lock)).collect();
+        let _exclusive = self.lock_all();
         for stripe in self.stripes.iter() {
             stripe.generation.fetch_add(1, Ordering::AcqRel);
         }
@@ -117,9 +111,36 @@ impl WriteFence {
     /// Runs `inspect` while no load stores and no generation changes (index pruning):
     /// loads in flight are not superseded.
     pub(crate) fn quiesced<R>(&self, inspect: impl FnOnce() -> R) -> R {
-        let _exclusive: Vec<RwLockWriteGuard<'_, ()>> =
-            self.stripes.iter().map(|s| write(&s.lock)).collect();
+        let _exclusive = self.lock_all();
         inspect()
+    }
+
+    // The locking is written once here, outside the generic methods above, so that the
+    // user's crate compiles it once and not again for every cache's closures (`#[inline]`:
+    // once per crate, and inlined where optimised).
+
+    /// The ticket's stripe held shared, if its generation is still the ticket's.
+    #[inline]
+    fn admit(&self, ticket: Ticket) -> Option<RwLockReadGuard<'_, ()>> {
+        let stripe = &self.stripes[ticket.stripe];
+        let shared = read(&stripe.lock);
+        (stripe.generation.load(Ordering::Acquire) == ticket.generation).then_some(shared)
+    }
+
+    /// The stripe held exclusively, its generation bumped.
+    #[inline]
+    fn supersede(&self, stripe: usize) -> RwLockWriteGuard<'_, ()> {
+        let stripe = &self.stripes[stripe];
+        let exclusive = write(&stripe.lock);
+        stripe.generation.fetch_add(1, Ordering::AcqRel);
+        exclusive
+    }
+
+    /// Every stripe held exclusively, always taken in stripe order, so two callers
+    /// cannot deadlock.
+    #[inline]
+    fn lock_all(&self) -> Vec<RwLockWriteGuard<'_, ()>> {
+        self.stripes.iter().map(|s| write(&s.lock)).collect()
     }
 }
 

@@ -447,7 +447,7 @@ where
         if let Some(tags) = &self.tags {
             // Quiesced: a load between indexing its tags and storing would lose its links.
             self.fence
-                .quiesced(|| tags.prune(|key| self.store.contains(key)));
+                .quiesced(|| tags.prune(&|key| self.store.contains(key)));
         }
     }
 }

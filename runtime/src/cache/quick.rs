@@ -53,14 +53,47 @@ type Outcome<'a, K, V, P> = EntryResult<
     <P as EngineParts<K, V>>::Weigher,
     DefaultHashBuilder,
     <P as EngineParts<K, V>>::Lifecycle,
-    Option<Entry<V>>,
+    Occupied<V>,
 >;
+
+/// What a claim asks of an occupied key.
+#[derive(Clone, Copy)]
+enum Ask {
+    /// Its value if fresh, else the key to load.
+    Value,
+    /// The right to refresh it ahead of expiry, if due and no one has it.
+    Refresh,
+}
+
+/// What a claim found at an occupied key.
+enum Occupied<V> {
+    Fresh(Entry<V>),
+    RefreshClaimed,
+    RefreshDeclined,
+}
+
+/// The callback of every `entry` call: one closure type for both asks, so the user's
+/// crate compiles quick_cache's `entry` once per cache and not once per ask.
+fn on_occupied<K, V: Clone>(
+    ask: Ask,
+    now: u64,
+) -> impl FnOnce(&K, &mut Entry<V>) -> EntryAction<Occupied<V>> {
+    move |_, entry| match ask {
+        Ask::Value if entry.is_fresh(now) => EntryAction::Retain(Occupied::Fresh(entry.clone())),
+        Ask::Value => EntryAction::ReplaceWithGuard,
+        Ask::Refresh if entry.refresh_at <= now && entry.is_fresh(now) => {
+            entry.refresh_at = u64::MAX;
+            EntryAction::Retain(Occupied::RefreshClaimed)
+        }
+        Ask::Refresh => EntryAction::Retain(Occupied::RefreshDeclined),
+    }
+}
 
 fn claim_from<K, V, P: EngineParts<K, V>>(
     result: Outcome<'_, K, V, P>,
 ) -> Claim<V, QuickGuard<'_, K, V, P>> {
     match result {
-        EntryResult::Retained(Some(entry)) => Claim::Ready(entry),
+        EntryResult::Retained(Occupied::Fresh(entry)) => Claim::Ready(entry),
         EntryResult::Replaced(guard, previous) => Claim::Load {
             guard: QuickGuard(guard),
             previous: Some(previous),
@@ -69,19 +102,10 @@ fn claim_from<K, V, P: EngineParts<K, V>>(
             guard: QuickGuard(guard),
             previous: None,
         },
-        // The callback never removes, and `claim` waits without a timeout.
-        EntryResult::Retained(None) | EntryResult::Removed(..) | EntryResult::Timeout => {
+        // `Ask::Value` never removes nor retains without a value, and `claim` waits
+        // without a timeout.
+        EntryResult::Retained(_) | EntryResult::Removed(..) | EntryResult::Timeout => {
             unreachable!("quick_cache entry() outcome excluded by the callback")
-        }
-    }
-}
-
-fn fresh_or_replace<V: Clone>(now: u64) -> impl FnOnce(&Entry<V>) -> EntryAction<Option<Entry<V>>> {
-    move |entry| {
-        if entry.is_fresh(now) {
-            EntryAction::Retain(Some(entry.clone()))
-        } else {
-            EntryAction::ReplaceWithGuard
         }
     }
 }
@@ -128,8 +152,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let decide = fresh_or_replace(now);
-        claim_from(self.engine.entry(key, None, |_, entry| decide(entry)))
+        claim_from(self.engine.entry(key, None, on_occupied(Ask::Value, now)))
     }
 
     async fn claim_async<'a, Q>(&'a self, key: &Q, now: u64) -> Claim<V, Self::Guard<'a>>
@@ -137,8 +160,11 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + Sync + ?Sized,
     {
-        let decide = fresh_or_replace(now);
-        claim_from(self.engine.entry_async(key, |_, entry| decide(entry)).await)
+        claim_from(
+            self.engine
+                .entry_async(key, on_occupied(Ask::Value, now))
+                .await,
+        )
     }
 
     fn claim_refresh<Q>(&self, key: &Q, now: u64) -> bool
@@ -146,16 +172,11 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let claimed = self.engine.entry(key, Some(Duration::ZERO), |_, entry| {
-            if entry.refresh_at <= now && entry.is_fresh(now) {
-                entry.refresh_at = u64::MAX;
-                EntryAction::Retain(true)
-            } else {
-                EntryAction::Retain(false)
-            }
-        });
+        let claimed = self
+            .engine
+            .entry(key, Some(Duration::ZERO), on_occupied(Ask::Refresh, now));
         // Vacant: the entry vanished meanwhile; dropping the guard releases the key.
-        matches!(claimed, EntryResult::Retained(true))
+        matches!(claimed, EntryResult::Retained(Occupied::RefreshClaimed))
     }
 
     fn contains(&self, key: &K) -> bool {

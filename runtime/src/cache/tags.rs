@@ -34,10 +34,11 @@ impl<K: Hash + Eq + Clone> TagIndex<K> {
         self.map().remove(tag).unwrap_or_default()
     }
 
-    /// Drops keys the cache no longer holds (evicted or expired), and empty tags.
-    pub(crate) fn prune(&self, still_held: impl Fn(&K) -> bool) {
+    /// Drops keys the cache no longer holds (evicted or expired), and empty tags. A
+    /// `dyn` test: the index is compiled once per key type, not once per cache.
+    pub(crate) fn prune(&self, still_held: &dyn Fn(&K) -> bool) {
         self.map().retain(|_, keys| {
-            keys.retain(&still_held);
+            keys.retain(still_held);
             !keys.is_empty()
         });
     }
