@@ -11,7 +11,7 @@
 #   TYPES=distinct FNS=20 INSTRUCTIONS=1 scripts/compile_time.sh   # a value type per fn
 #
 # INSTRUCTIONS=1 also counts the instructions rustc executes (callgrind, summed over its
-# threads) for a clean build of the unannotated crate and each `#[cached]` crate: a
+# threads) for a clean build of the unannotated crate and each cache variant: a
 # figure that does not move with the machine's load as the timings do (slow: use a
 # small FNS).
 # Variants: plain (no attribute), memotrace `#[cached]`, the `cached` crate's `#[cached]`, moka
@@ -166,7 +166,8 @@ if [ "$INSTRUCTIONS" = 1 ]; then
     echo
     echo "| variant | rustc instructions, clean build |"
     echo "|---|---|"
-    for v in plain memotrace_cached cached_cached moka_cache; do
+    for v in $VARIANTS; do
+        case "$v" in plain | *_cached | moka_cache) ;; *) continue ;; esac
         cargo clean -q -p "$v"
         CT_CRATE=$v CT_OUT="$WORK/callgrind.$v" RUSTC_WRAPPER="$WORK/rustc-callgrind" \
             cargo build -q -p "$v"
