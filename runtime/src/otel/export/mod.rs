@@ -34,6 +34,10 @@ const MAX_BATCH: usize = 512;
 const SCHEDULED_DELAY: Duration = Duration::from_secs(1);
 /// Drops are reported at most once per this interval.
 const WARN_INTERVAL: Duration = Duration::from_secs(10);
+/// Set in the pending count by the export thread as it exits, once its queue is gone:
+/// what was pending then is counted as dropped by the thread, and a push that fails
+/// after it (finding the bit as it takes its item back) counts nothing more.
+const CLOSED: usize = 1 << (usize::BITS - 1);
 
 /// One signal's items and exporter, as its processor and export thread handle them.
 pub(crate) trait Signal: Send + 'static {
@@ -132,9 +136,7 @@ impl<S: Signal> Bounded<S> {
         let worker_pending = Arc::clone(&pending);
         let worker = std::thread::Builder::new()
             .name(S::THREAD.into())
-            .spawn(move || {
-                Worker::new(signal, worker_stats, max_batch).run(&rx, &worker_pending)
-            })?;
+            .spawn(move || Worker::new(signal, worker_stats, max_batch).run(rx, &worker_pending))?;
         Ok(Self {
             queue,
             pending,
@@ -167,14 +169,19 @@ impl<S: Signal> Bounded<S> {
 impl<S: Signal> Bounded<S> {
     /// Queues an item without waiting; counts it as dropped when the queue is full.
     fn push(&self, item: S::Queued) {
-        let pending = self.pending.fetch_add(1, Ordering::Relaxed) + 1;
+        let before = self.pending.fetch_add(1, Ordering::Relaxed);
+        let pending = before + 1;
         match self.queue.try_send(Message::Item(item)) {
             // Exactly one sender sees the count reach a batch's worth each time it does.
             Ok(()) if pending == self.wake_at => self.waker.unpark(),
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.pending.fetch_sub(1, Ordering::Relaxed);
-                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                let taken_back = self.pending.fetch_sub(1, Ordering::Relaxed);
+                // Counted once: by the export thread if it closed while this was pending.
+                let closed_meanwhile = before & CLOSED == 0 && taken_back & CLOSED != 0;
+                if !closed_meanwhile {
+                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
     }
@@ -229,9 +236,20 @@ impl<S: Signal> Worker<S> {
         }
     }
 
-    /// Runs until shutdown or until the processor is gone: asleep until the timer or a
-    /// wake (a batch's worth queued, a flush, shutdown), then takes everything queued.
-    fn run(mut self, rx: &mpsc::Receiver<Message<S::Queued>>, pending: &AtomicUsize) {
+    /// Serves the queue until shutdown or until the processor is gone, then closes it:
+    /// items sent after the last drain are lost with the queue, and counted.
+    fn run(mut self, rx: mpsc::Receiver<Message<S::Queued>>, pending: &AtomicUsize) {
+        self.serve(&rx, pending);
+        // Every item sent before this is either taken (and no longer pending) or dropped
+        // here; every push failing after it finds the bit.
+        drop(rx);
+        let lost = pending.fetch_or(CLOSED, Ordering::AcqRel) & !CLOSED;
+        self.stats.dropped.fetch_add(lost as u64, Ordering::Relaxed);
+    }
+
+    /// Asleep until the timer or a wake (a batch's worth queued, a flush, shutdown),
+    /// then takes everything queued; returns at shutdown or when the processor is gone.
+    fn serve(&mut self, rx: &mpsc::Receiver<Message<S::Queued>>, pending: &AtomicUsize) {
         loop {
             std::thread::park_timeout(self.deadline.saturating_duration_since(Instant::now()));
             match self.drain(rx, pending) {
@@ -326,5 +344,74 @@ impl<S: Signal> Worker<S> {
             self.reported = dropped;
             self.last_warning = Some(Instant::now());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Bounded, ExportStats, Signal};
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use std::sync::mpsc::{self, Receiver, SyncSender};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// Numbers, exported by counting them; its shutdown tells the test it has begun and
+    /// waits for the test's answer, so items can be sent after the last drain.
+    struct Numbers {
+        shutting_down: SyncSender<()>,
+        go_on: Receiver<()>,
+    }
+
+    impl Signal for Numbers {
+        type Queued = u32;
+        type Batched = u32;
+        const THREAD: &'static str = "memotrace-test-numbers";
+
+        fn add(queued: u32, batch: &mut Vec<u32>) {
+            batch.push(queued);
+        }
+
+        fn export(&mut self, _batch: Vec<u32>) -> OTelSdkResult {
+            Ok(())
+        }
+
+        fn shutdown(&mut self) -> OTelSdkResult {
+            let _ = self.shutting_down.send(());
+            let _ = self.go_on.recv_timeout(Duration::from_secs(10));
+            Ok(())
+        }
+
+        fn warn(_dropped: u64, _new: u64, _error: Option<String>) {}
+    }
+
+    #[test]
+    fn items_sent_after_the_last_drain_are_counted_as_dropped() {
+        let (shutting_down, shutdown_begun) = mpsc::sync_channel(1);
+        let (go_on, wait) = mpsc::sync_channel(1);
+        let stats = Arc::new(ExportStats::default());
+        let numbers = Numbers {
+            shutting_down,
+            go_on: wait,
+        };
+        let processor = Bounded::start(numbers, 64, Arc::clone(&stats)).unwrap();
+        (0..10).for_each(|i| processor.push(i));
+        std::thread::scope(|s| {
+            let stopping = s.spawn(|| processor.stop(Duration::from_secs(20)));
+            shutdown_begun
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the export thread reaches the exporter's shutdown");
+            // The export thread has taken its last items: these wait in its queue.
+            (10..15).for_each(|i| processor.push(i));
+            go_on.send(()).unwrap();
+            stopping.join().unwrap().expect("the processor stops");
+        });
+        // After the thread is gone, a push fails and counts itself.
+        processor.push(15);
+        assert_eq!(stats.exported(), 10);
+        assert_eq!(
+            stats.dropped(),
+            6,
+            "each of the 16 items exported or dropped"
+        );
     }
 }
