@@ -239,12 +239,13 @@ impl<S: Signal> Worker<S> {
     /// Serves the queue until shutdown or until the processor is gone, then closes it:
     /// items sent after the last drain are lost with the queue, and counted.
     fn run(mut self, rx: mpsc::Receiver<Message<S::Queued>>, pending: &AtomicUsize) {
-        self.serve(&rx, pending);
-        // Every item sent before this is either taken (and no longer pending) or dropped
-        // here; every push failing after it finds the bit.
-        drop(rx);
-        let lost = pending.fetch_or(CLOSED, Ordering::AcqRel) & !CLOSED;
-        self.stats.dropped.fetch_add(lost as u64, Ordering::Relaxed);
+        let stats = Arc::clone(&self.stats);
+        let queue = Closing {
+            rx: Some(rx),
+            pending,
+            stats: &stats,
+        };
+        self.serve(queue.receiver(), pending);
     }
 
     /// Asleep until the timer or a wake (a batch's worth queued, a flush, shutdown),
@@ -262,7 +263,7 @@ impl<S: Signal> Worker<S> {
                     // with the queue.
                     let _ = self.drain(rx, pending);
                     let _ = self.export();
-                    let _ = self.signal.shutdown();
+                    let _ = contained(|| self.signal.shutdown());
                     let _ = reply.send(result);
                     return;
                 }
@@ -319,7 +320,7 @@ impl<S: Signal> Worker<S> {
         let _quiet = Context::enter_telemetry_suppressed_scope();
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.max_batch));
         let n = batch.len() as u64;
-        let result = self.signal.export(batch);
+        let result = contained(|| self.signal.export(batch));
         let counter = match &result {
             Ok(()) => &self.stats.exported,
             Err(e) => {
@@ -347,19 +348,59 @@ impl<S: Signal> Worker<S> {
     }
 }
 
+/// A panicking exporter fails its call: the batch is counted dropped and the export
+/// thread goes on (the panic itself is reported by the panic hook).
+fn contained(call: impl FnOnce() -> OTelSdkResult) -> OTelSdkResult {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|_| {
+        Err(OTelSdkError::InternalFailure(
+            "the exporter panicked".into(),
+        ))
+    })
+}
+
+/// The export thread's queue, closed when the thread ends, also by a panic: the queue is
+/// dropped, then the pending count marked [`CLOSED`]; what was pending then (sent after
+/// the last drain) is counted as dropped, and every push failing afterwards finds the
+/// bit.
+struct Closing<'a, T> {
+    rx: Option<mpsc::Receiver<T>>,
+    pending: &'a AtomicUsize,
+    stats: &'a ExportStats,
+}
+
+impl<T> Closing<'_, T> {
+    fn receiver(&self) -> &mpsc::Receiver<T> {
+        self.rx
+            .as_ref()
+            .expect("the queue is taken only when closed")
+    }
+}
+
+impl<T> Drop for Closing<'_, T> {
+    fn drop(&mut self) {
+        drop(self.rx.take());
+        let lost = self.pending.fetch_or(CLOSED, Ordering::AcqRel) & !CLOSED;
+        self.stats.dropped.fetch_add(lost as u64, Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Bounded, ExportStats, Signal};
     use opentelemetry_sdk::error::OTelSdkResult;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::mpsc::{self, Receiver, SyncSender};
     use std::sync::Arc;
     use std::time::Duration;
 
-    /// Numbers, exported by counting them; its shutdown tells the test it has begun and
-    /// waits for the test's answer, so items can be sent after the last drain.
+    /// Numbers, exported by counting them.
+    #[derive(Default)]
     struct Numbers {
-        shutting_down: SyncSender<()>,
-        go_on: Receiver<()>,
+        /// Its shutdown tells the test it has begun and waits for the test's answer, so
+        /// items can be sent after the last drain.
+        handshake: Option<(SyncSender<()>, Receiver<()>)>,
+        /// Its first export panics.
+        panics: bool,
     }
 
     impl Signal for Numbers {
@@ -372,28 +413,38 @@ mod tests {
         }
 
         fn export(&mut self, _batch: Vec<u32>) -> OTelSdkResult {
+            if std::mem::take(&mut self.panics) {
+                panic!("an exporter panics");
+            }
             Ok(())
         }
 
         fn shutdown(&mut self) -> OTelSdkResult {
-            let _ = self.shutting_down.send(());
-            let _ = self.go_on.recv_timeout(Duration::from_secs(10));
+            if let Some((begun, go_on)) = &self.handshake {
+                let _ = begun.send(());
+                let _ = go_on.recv_timeout(Duration::from_secs(10));
+            }
             Ok(())
         }
 
         fn warn(_dropped: u64, _new: u64, _error: Option<String>) {}
     }
 
+    fn start(numbers: Numbers, capacity: usize) -> (Bounded<Numbers>, Arc<ExportStats>) {
+        let stats = Arc::new(ExportStats::default());
+        let processor = Bounded::start(numbers, capacity, Arc::clone(&stats)).unwrap();
+        (processor, stats)
+    }
+
     #[test]
     fn items_sent_after_the_last_drain_are_counted_as_dropped() {
-        let (shutting_down, shutdown_begun) = mpsc::sync_channel(1);
+        let (begun, shutdown_begun) = mpsc::sync_channel(1);
         let (go_on, wait) = mpsc::sync_channel(1);
-        let stats = Arc::new(ExportStats::default());
         let numbers = Numbers {
-            shutting_down,
-            go_on: wait,
+            handshake: Some((begun, wait)),
+            ..Numbers::default()
         };
-        let processor = Bounded::start(numbers, 64, Arc::clone(&stats)).unwrap();
+        let (processor, stats) = start(numbers, 64);
         (0..10).for_each(|i| processor.push(i));
         std::thread::scope(|s| {
             let stopping = s.spawn(|| processor.stop(Duration::from_secs(20)));
@@ -413,5 +464,52 @@ mod tests {
             6,
             "each of the 16 items exported or dropped"
         );
+    }
+
+    /// Pushes racing the export thread's end, on a queue so small that many find it
+    /// full: a push failing just as the thread closes is counted by one side only.
+    #[test]
+    fn every_item_pushed_while_the_thread_stops_is_counted_once() {
+        const PUSHERS: usize = 4;
+        const PUSHES: u32 = 2_000;
+        for round in 0..300 {
+            let (processor, stats) = start(Numbers::default(), 2);
+            let started = AtomicUsize::new(0);
+            std::thread::scope(|s| {
+                for _ in 0..PUSHERS {
+                    s.spawn(|| {
+                        started.fetch_add(1, Ordering::Relaxed);
+                        (0..PUSHES).for_each(|i| processor.push(i));
+                    });
+                }
+                while started.load(Ordering::Relaxed) < PUSHERS {
+                    std::thread::yield_now();
+                }
+                processor.stop(Duration::from_secs(20)).unwrap();
+            });
+            assert_eq!(
+                stats.exported() + stats.dropped(),
+                PUSHERS as u64 * u64::from(PUSHES),
+                "round {round}: exported {} + dropped {}",
+                stats.exported(),
+                stats.dropped()
+            );
+        }
+    }
+
+    #[test]
+    fn a_panicking_exporter_drops_its_batch_and_the_thread_goes_on() {
+        let numbers = Numbers {
+            panics: true,
+            ..Numbers::default()
+        };
+        let (processor, stats) = start(numbers, 64);
+        (0..3).for_each(|i| processor.push(i));
+        assert!(processor.flush().is_err(), "the panic fails the flush");
+        (3..5).for_each(|i| processor.push(i));
+        processor
+            .stop(Duration::from_secs(20))
+            .expect("the export thread still answers");
+        assert_eq!((stats.exported(), stats.dropped()), (2, 3));
     }
 }
