@@ -175,14 +175,19 @@ impl<S: Signal> Bounded<S> {
             // Exactly one sender sees the count reach a batch's worth each time it does.
             Ok(()) if pending == self.wake_at => self.waker.unpark(),
             Ok(()) => {}
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                let taken_back = self.pending.fetch_sub(1, Ordering::Relaxed);
-                // Counted once: by the export thread if it closed while this was pending.
-                let closed_meanwhile = before & CLOSED == 0 && taken_back & CLOSED != 0;
-                if !closed_meanwhile {
-                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-                }
-            }
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => self.refused(before),
+        }
+    }
+
+    /// Takes back a push the queue refused (`before`: the pending count it found) and
+    /// counts its item as dropped, once: by the export thread instead if the thread
+    /// closed while the item was pending.
+    #[cold]
+    fn refused(&self, before: usize) {
+        let taken_back = self.pending.fetch_sub(1, Ordering::Relaxed);
+        let closed_meanwhile = before & CLOSED == 0 && taken_back & CLOSED != 0;
+        if !closed_meanwhile {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -220,6 +225,8 @@ struct Worker<S: Signal> {
     last_warning: Option<Instant>,
     /// The last failed export's error since the last warning.
     last_error: Option<String>,
+    /// The items of the batch being sent (counted dropped if the exporter panics).
+    in_flight: u64,
 }
 
 impl<S: Signal> Worker<S> {
@@ -233,11 +240,13 @@ impl<S: Signal> Worker<S> {
             reported: 0,
             last_warning: None,
             last_error: None,
+            in_flight: 0,
         }
     }
 
-    /// Serves the queue until shutdown or until the processor is gone, then closes it:
-    /// items sent after the last drain are lost with the queue, and counted.
+    /// Serves the queue until shutdown or until the processor is gone; the queue is
+    /// closed as this returns (see [`Closing`]). A panic in the exporter ends its batch,
+    /// counted dropped, and not the thread (the panic hook reports the panic).
     fn run(mut self, rx: mpsc::Receiver<Message<S::Queued>>, pending: &AtomicUsize) {
         let stats = Arc::clone(&self.stats);
         let queue = Closing {
@@ -245,7 +254,15 @@ impl<S: Signal> Worker<S> {
             pending,
             stats: &stats,
         };
-        self.serve(queue.receiver(), pending);
+        let rx = queue.receiver();
+        while std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.serve(rx, pending)))
+            .is_err()
+        {
+            stats
+                .dropped
+                .fetch_add(std::mem::take(&mut self.in_flight), Ordering::Relaxed);
+            self.last_error = Some("the exporter panicked".to_owned());
+        }
     }
 
     /// Asleep until the timer or a wake (a batch's worth queued, a flush, shutdown),
@@ -263,7 +280,7 @@ impl<S: Signal> Worker<S> {
                     // with the queue.
                     let _ = self.drain(rx, pending);
                     let _ = self.export();
-                    let _ = contained(|| self.signal.shutdown());
+                    let _ = self.signal.shutdown();
                     let _ = reply.send(result);
                     return;
                 }
@@ -320,7 +337,9 @@ impl<S: Signal> Worker<S> {
         let _quiet = Context::enter_telemetry_suppressed_scope();
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.max_batch));
         let n = batch.len() as u64;
-        let result = contained(|| self.signal.export(batch));
+        self.in_flight = n;
+        let result = self.signal.export(batch);
+        self.in_flight = 0;
         let counter = match &result {
             Ok(()) => &self.stats.exported,
             Err(e) => {
@@ -348,20 +367,9 @@ impl<S: Signal> Worker<S> {
     }
 }
 
-/// A panicking exporter fails its call: the batch is counted dropped and the export
-/// thread goes on (the panic itself is reported by the panic hook).
-fn contained(call: impl FnOnce() -> OTelSdkResult) -> OTelSdkResult {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|_| {
-        Err(OTelSdkError::InternalFailure(
-            "the exporter panicked".into(),
-        ))
-    })
-}
-
-/// The export thread's queue, closed when the thread ends, also by a panic: the queue is
-/// dropped, then the pending count marked [`CLOSED`]; what was pending then (sent after
-/// the last drain) is counted as dropped, and every push failing afterwards finds the
-/// bit.
+/// The export thread's queue, closed when the thread ends: the queue is dropped, then
+/// the pending count marked [`CLOSED`]; what was pending then (sent after the last
+/// drain) is counted as dropped, and every push failing afterwards finds the bit.
 struct Closing<'a, T> {
     rx: Option<mpsc::Receiver<T>>,
     pending: &'a AtomicUsize,
