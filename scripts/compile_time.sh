@@ -14,9 +14,9 @@
 # threads) for a clean build of the unannotated crate and each cache variant: a
 # figure that does not move with the machine's load as the timings do (slow: use a
 # small FNS).
-# Variants: plain (no attribute), memotrace `#[cached]`, the `cached` crate's `#[cached]`, moka
-# by hand (a static `moka::sync::Cache` per fn: moka has no attribute),
-# memotrace `#[log_performance]`, `#[tracing::instrument]`. The expansion is printed by
+# Variants: plain (no attribute), memotrace `#[cached]`, the `cached` crate's `#[cached]`,
+# moka by hand (a static `moka::sync::Cache` per fn: moka has no attribute), memotrace
+# `#[log_performance]`, `#[tracing::instrument]`. The expansion is printed by
 # the same stable compiler with RUSTC_BOOTSTRAP=1 (so the timed builds' dependencies are
 # reused); EXPAND=0 skips it.
 set -euo pipefail
@@ -87,7 +87,7 @@ by_hand() {
         return
     fi
     local cache="static CACHE: std::sync::LazyLock<moka::sync::Cache<String, $ty>> = std::sync::LazyLock::new(|| moka::sync::Cache::builder().max_capacity(1_000).time_to_live(std::time::Duration::from_secs(600)).build());"
-    echo "${f/pub fn f$i(/fn f${i}_compute(}" | sed "s/^pub async fn f$i(/async fn f${i}_compute(/"
+    echo "$f" | sed -E "s/^pub (async )?fn f$i\(/\1fn f${i}_compute(/"
     if ((i % 2 == 0)); then
         echo "pub fn f$i(id: u64, team: &str) -> $ty { $cache let key = format!(\"user:{id}:{team}\"); if let Some(v) = CACHE.get(&key) { return v; } let v = f${i}_compute(id, team); CACHE.insert(key, v.clone()); v }"
     else

@@ -35,8 +35,8 @@ const SCHEDULED_DELAY: Duration = Duration::from_secs(1);
 /// Drops are reported at most once per this interval.
 const WARN_INTERVAL: Duration = Duration::from_secs(10);
 /// Set in the pending count by the export thread as it exits, once its queue is gone:
-/// what was pending then is counted as dropped by the thread, and a push that fails
-/// after it (finding the bit as it takes its item back) counts nothing more.
+/// what was pending then is counted as dropped by the thread, and a refused push counts
+/// its item itself unless it was among those (see `Bounded::refused`).
 const CLOSED: usize = 1 << (usize::BITS - 1);
 
 /// One signal's items and exporter, as its processor and export thread handle them.
@@ -369,7 +369,7 @@ impl<S: Signal> Worker<S> {
 
 /// The export thread's queue, closed when the thread ends: the queue is dropped, then
 /// the pending count marked [`CLOSED`]; what was pending then (sent after the last
-/// drain) is counted as dropped, and every push failing afterwards finds the bit.
+/// drain) is counted as dropped by the thread.
 struct Closing<'a, T> {
     rx: Option<mpsc::Receiver<T>>,
     pending: &'a AtomicUsize,
